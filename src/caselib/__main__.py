@@ -1,0 +1,3 @@
+from caselib.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""The body of a record: an ordered list of section headings and paragraphs.
+
+Kept deliberately light (a dataclass, no pydantic) so readers and writers can use it
+without paying for the database stack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+BlockType = Literal["heading", "paragraph"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of a body. ``level`` is 1–3 for headings (一、 / （一） / 1.), 0 for paragraphs."""
+
+    type: BlockType
+    text: str
+    level: int = 0
+
+    @classmethod
+    def heading(cls, text: str, level: int = 1) -> Block:
+        return cls("heading", text, level)
+
+    @classmethod
+    def paragraph(cls, text: str) -> Block:
+        return cls("paragraph", text, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.type, "text": self.text}
+        if self.type == "heading":
+            data["level"] = self.level
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Block:
+        kind = data.get("type")
+        text = data.get("text")
+        if kind not in ("heading", "paragraph") or not isinstance(text, str):
+            raise ValueError(f"invalid block: {data!r}")
+        if kind == "heading":
+            return cls.heading(text, int(data.get("level", 1)))
+        return cls.paragraph(text)
+
+
+def blocks_to_json(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_json() for b in blocks]
+
+
+def blocks_from_json(data: list[dict[str, Any]]) -> list[Block]:
+    return [Block.from_json(d) for d in data]
+
+
+def plain_text(blocks: list[Block]) -> str:
+    """The body as text, one block per line."""
+    return "\n".join(b.text for b in blocks)

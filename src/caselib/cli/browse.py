@@ -1,0 +1,127 @@
+"""Finding records: ``caselib list`` (filters) and ``caselib search`` (full text + filters)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from caselib.cli.common import emit_json, parse_date_option, state
+
+if TYPE_CHECKING:
+    from caselib.search import SearchFilters
+
+TagOpt = Annotated[
+    list[str] | None, typer.Option("--tag", help="标签（含下级与别名）；多个须同时满足。")
+]
+AnyTagOpt = Annotated[
+    list[str] | None, typer.Option("--any-tag", help="标签，满足其一即可；可重复。")
+]
+UnitOpt = Annotated[str | None, typer.Option("--unit", "-u", help="单位（名称或别名）。")]
+KindOpt = Annotated[str | None, typer.Option("--kind", "-k", help="类型：case 或 story。")]
+StatusOpt = Annotated[
+    str | None, typer.Option("--status", help="状态，如 submitted、shortlisted。")
+]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="事件日期不早于（含）。")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="事件日期不晚于（含）。")]
+OffsetOpt = Annotated[int, typer.Option("--offset", help="跳过前若干条。", min=0)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
+
+
+def make_filters(
+    tag: list[str] | None,
+    any_tag: list[str] | None,
+    unit: str | None,
+    kind: str | None,
+    status: str | None,
+    since: str | None,
+    until: str | None,
+) -> SearchFilters:
+    from caselib.search import SearchFilters
+
+    return SearchFilters(
+        tags=tag or [],
+        any_tags=any_tag or [],
+        unit=unit,
+        kind=kind,
+        status=status,
+        since=parse_date_option(since),
+        until=parse_date_option(until),
+    )
+
+
+def list_(
+    ctx: typer.Context,
+    tag: TagOpt = None,
+    any_tag: AnyTagOpt = None,
+    unit: UnitOpt = None,
+    kind: KindOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    sort: Annotated[
+        str, typer.Option("--sort", help="排序：date（新的在前）、id、title、unit、updated。")
+    ] = "date",
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", help="最多显示条数。", min=0)
+    ] = None,
+    offset: OffsetOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """按单位、标签、类型、状态、日期筛选并列出记录。"""
+    from caselib.records import list_records, record_to_json
+
+    filters = make_filters(tag, any_tag, unit, kind, status, since, until)
+    with state(ctx).library().session() as session:
+        rows = [
+            record_to_json(r)
+            for r in list_records(session, filters, sort=sort, limit=limit, offset=offset)
+        ]
+    if as_json:
+        emit_json(rows)
+    else:
+        from caselib.cli import render
+
+        render.record_table(rows)
+
+
+def search(
+    ctx: typer.Context,
+    query: Annotated[
+        list[str] | None,
+        typer.Argument(help="检索词：空格表示“且”，引号表示短语，-词 表示排除，OR 表示“或”。"),
+    ] = None,
+    tag: TagOpt = None,
+    any_tag: AnyTagOpt = None,
+    unit: UnitOpt = None,
+    kind: KindOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="最多显示条数。", min=0)] = 20,
+    offset: OffsetOpt = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """中文全文检索：按相关度排序（标题、标签命中优先），附高亮摘要；不给检索词时按筛选条件列出。"""
+    from caselib.meta import connect_sqlite
+    from caselib.search import count_hits, search
+
+    filters = make_filters(tag, any_tag, unit, kind, status, since, until)
+    text = " ".join(query or [])
+    conn = connect_sqlite(state(ctx).db)
+    try:
+        hits = search(conn, text, filters, limit=limit, offset=offset)
+        total = count_hits(conn, text, filters) if not as_json else len(hits)
+    finally:
+        conn.close()
+    if as_json:
+        emit_json([h.to_json() for h in hits])
+    else:
+        from caselib.cli import render
+
+        render.search_results(hits, total=total, offset=offset)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_)
+    app.command()(search)

@@ -1,0 +1,89 @@
+"""Helpers shared by the command modules: state, output streams, input parsing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from caselib.db import Library
+
+
+@dataclass
+class State:
+    """What the global options chose; the library is opened on first use."""
+
+    db: str | None = None
+    _library: Library | None = field(default=None, repr=False)
+
+    def library(self) -> Library:
+        if self._library is None:
+            from caselib.db import Library
+
+            self._library = Library.open(self.db)
+        return self._library
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+def fail(message: str) -> NoReturn:
+    """One Chinese line on stderr, exit 1."""
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(1)
+
+
+def note(message: str) -> None:
+    """A message for the user (stderr, so stdout stays data)."""
+    typer.echo(message, err=True)
+
+
+def emit_json(data: Any) -> None:
+    """JSON on stdout: UTF-8, Chinese not escaped."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def is_interactive() -> bool:
+    """True when a person is at the terminal (prompts and the editor are allowed)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def parse_date_option(value: str | None) -> date | None:
+    if value is None:
+        return None
+    from caselib.dates import parse_date
+
+    return parse_date(value)
+
+
+def open_editor(text: str, suffix: str = ".md") -> str | None:
+    """Let the user edit ``text`` in $VISUAL/$EDITOR; None when the file was left unchanged."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    fd, name = tempfile.mkstemp(prefix="caselib-", suffix=suffix)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        before = path.stat().st_mtime_ns
+        code = subprocess.call(f'{editor} "{path}"', shell=True)
+        if code != 0:
+            fail(f"编辑器 {editor} 异常退出（{code}）")
+        if path.stat().st_mtime_ns == before and path.read_text("utf-8") == text:
+            return None
+        return path.read_text("utf-8")
+    finally:
+        path.unlink(missing_ok=True)

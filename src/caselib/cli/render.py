@@ -1,0 +1,265 @@
+"""All Rich output: tables, panels, trees, highlights and progress bars.
+
+Data tables go to stdout; progress bars and summaries of what happened go to stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from caselib.meta import KIND_LABELS, STATUS_LABELS
+
+if TYPE_CHECKING:
+    from caselib.importing import FileReport
+    from caselib.tags import TagNode
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _kind(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
+
+
+def _status(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    if not rows:
+        err.print("（没有记录）")
+        return
+    table = Table(title=title, show_lines=False, expand=False)
+    table.add_column("编号", justify="right", style="bold")
+    table.add_column("类型")
+    table.add_column("标题", overflow="fold", max_width=48)
+    table.add_column("单位")
+    table.add_column("日期")
+    table.add_column("状态")
+    table.add_column("标签", overflow="fold", max_width=30)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            _kind(row["kind"]),
+            row["title"],
+            row["unit"],
+            row["date"] or "",
+            _status(row["status"]),
+            "、".join(row["tags"]),
+        )
+    out.print(table)
+    err.print(f"共 {len(rows)} 条")
+
+
+def record_detail(data: dict[str, Any]) -> None:
+    meta = Table.grid(padding=(0, 2))
+    meta.add_column(style="bold")
+    meta.add_column()
+    dates = data["date"] or "—"
+    if data.get("end_date"):
+        dates += f" 至 {data['end_date']}"
+    fields = [
+        ("编号", str(data["id"])),
+        ("类型", _kind(data["kind"])),
+        ("单位", data["unit"]),
+        ("日期", dates),
+        ("报送日期", data.get("submitted") or "—"),
+        ("状态", _status(data["status"]) + ("（在回收站中）" if data.get("deleted") else "")),
+        ("标签", "、".join(data["tags"]) or "—"),
+        ("作者", " ".join(x for x in (data.get("author"), data.get("contact")) if x) or "—"),
+        ("来源", (data.get("source") or {}).get("name") or "—"),
+        ("字数", str(data.get("length", ""))),
+    ]
+    if data.get("summary"):
+        fields.append(("摘要", data["summary"]))
+    for key, value in fields:
+        meta.add_row(key, value)
+    out.print(Panel(meta, title=Text(data["title"], style="bold"), expand=False))
+    for block in data.get("body", []):
+        if block["type"] == "heading":
+            out.print(Text("\n" + block["text"], style="bold cyan"))
+        else:
+            out.print("　　" + block["text"])
+    for title, rows in (data.get("history") or {}).items():
+        if rows:
+            out.print(Text("\n" + title, style="bold"))
+            for row in rows:
+                out.print("  " + row)
+
+
+def tag_tree(nodes: list[TagNode]) -> None:
+    tree = Tree("标签", guide_style="dim")
+
+    def add(branch: Tree, node: TagNode) -> None:
+        label = Text(node.name, style="bold" if node.total else "")
+        label.append(f"  {node.total}", style="cyan")
+        if node.children and node.count != node.total:
+            label.append(f"（本级 {node.count}）", style="dim")
+        if node.aliases:
+            label.append(f"  别名：{'、'.join(node.aliases)}", style="dim")
+        child = branch.add(label)
+        for sub in node.children:
+            add(child, sub)
+
+    for node in nodes:
+        add(tree, node)
+    out.print(tree)
+
+
+def unit_table(rows: list[dict[str, Any]]) -> None:
+    table = Table()
+    table.add_column("单位")
+    table.add_column("记录数", justify="right")
+    table.add_column("别名")
+    for row in rows:
+        table.add_row(row["name"], str(row["count"]), "、".join(row["aliases"]))
+    out.print(table)
+
+
+def tag_suggestions(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        err.print("词表中的标签在正文里都没有出现")
+        return
+    table = Table(title="推荐标签")
+    table.add_column("标签")
+    table.add_column("出现次数", justify="right")
+    table.add_column("匹配到")
+    table.add_column("已有")
+    for row in rows:
+        table.add_row(
+            row["tag"], str(row["count"]), "、".join(row["matched"]), "✓" if row["applied"] else ""
+        )
+    out.print(table)
+
+
+def library_info(data: dict[str, Any]) -> None:
+    labels = {
+        "location": "位置",
+        "schema_version": "结构版本",
+        "records": "记录",
+        "trash": "回收站",
+        "units": "单位",
+        "tags": "标签",
+        "bulletins": "简报",
+        "file_size": "文件大小",
+        "index_size": "索引大小",
+    }
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    for key, label in labels.items():
+        if key in data:
+            value = data[key]
+            if key.endswith("size") and isinstance(value, int):
+                value = _size(value)
+            grid.add_row(label, str(value))
+    out.print(Panel(grid, title="caselib 库", expand=False))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+OUTCOME_LABELS = {
+    "imported": ("已导入", "green"),
+    "updated": ("已更新", "cyan"),
+    "unchanged": ("未变化", "dim"),
+    "duplicate": ("重复", "yellow"),
+    "failed": ("失败", "red"),
+}
+
+
+def import_summary(reports: list[FileReport], *, dry_run: bool) -> None:
+    table = Table(title="导入结果（试运行，未写入）" if dry_run else "导入结果")
+    table.add_column("文件", overflow="fold", max_width=40)
+    table.add_column("结果")
+    table.add_column("记录")
+    table.add_column("编码")
+    table.add_column("说明", overflow="fold")
+    for r in reports:
+        label, style = OUTCOME_LABELS.get(r.outcome, (r.outcome, ""))
+        message = "；".join(x for x in [r.message, *r.notes] if x)
+        if r.bulletin_id:
+            message = (f"简报 {r.bulletin_id}；" + message).rstrip("；")
+        table.add_row(
+            Path(r.path).name,
+            Text(label, style=style),
+            "、".join(map(str, r.record_ids)),
+            r.encoding or "",
+            message,
+        )
+    err.print(table)
+    counts = {key: sum(1 for r in reports if r.outcome == key) for key in OUTCOME_LABELS}
+    err.print("，".join(f"{OUTCOME_LABELS[k][0]} {v}" for k, v in counts.items() if v) or "无文件")
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[Path], None]]:
+    """A progress bar on stderr (only on a terminal); yields a function to call per item."""
+    if not err.is_terminal or total < 2:
+        yield lambda _path: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=total)
+        started = False
+
+        def advance(path: Path) -> None:
+            nonlocal started
+            if started:
+                bar.advance(task)
+            started = True
+            bar.update(task, description=path.name)
+
+        yield advance
+        bar.update(task, completed=total)
+
+
+def _highlighted(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> Text:
+    result = Text(text)
+    for start, end in spans:
+        result.stylize("bold black on yellow", start, end)
+    return result
+
+
+def search_results(hits: list[Any], *, total: int, offset: int) -> None:
+    if not hits:
+        err.print("没有找到匹配的记录")
+        return
+    for hit in hits:
+        head = Text(f"[{hit.id}] ", style="bold")
+        head.append_text(_highlighted(hit.title, hit.title_highlights))
+        out.print(head)
+        meta = (
+            f"    {hit.unit} · {_kind(hit.kind)} · {hit.date or '无日期'} · {_status(hit.status)}"
+        )
+        if hit.tags:
+            meta += " · " + "、".join(hit.tags)
+        if hit.score:
+            meta += f" · 相关度 {hit.score:.2f}"
+        out.print(Text(meta, style="dim"))
+        if hit.snippet:
+            out.print(Text("    ").append_text(_highlighted(hit.snippet, hit.highlights)))
+    shown = f"第 {offset + 1}–{offset + len(hits)} 条，" if offset or len(hits) < total else ""
+    err.print(f"{shown}共 {total} 条")

@@ -1,0 +1,222 @@
+"""Opening a library: engine, sessions, schema version and migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine
+
+from caselib import models, sqlite_backend
+from caselib.errors import CaselibError, LibraryError
+from caselib.location import resolve_url, sqlite_path
+from caselib import meta as library_meta
+
+# Upgrades from version N-1 to N, keyed by N. A fresh library is created at SCHEMA_VERSION
+# directly; an older library runs every step above its version, in order, in one transaction.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def _translate(error: Exception) -> CaselibError:
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        return LibraryError("库正被另一个程序写入，等待超时，请稍后再试")
+    if "readonly" in text or "read-only" in text:
+        return LibraryError("库文件是只读的，无法写入")
+    if "not a database" in text or "malformed" in text:
+        return LibraryError("该文件不是 caselib 库（无法作为数据库打开）")
+    if "unable to open" in text:
+        return LibraryError("无法打开库文件，请检查路径与权限")
+    return LibraryError(f"数据库错误：{error}")
+
+
+class Library:
+    """An open case library. Use ``Library.open()`` or ``Library.init()``."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self.path: Path | None = sqlite_path(url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    # -- opening -------------------------------------------------------------
+    @classmethod
+    def _engine(cls, url: str) -> Engine:
+        engine = create_engine(url)
+        if engine.dialect.name == "sqlite":
+
+            @event.listens_for(engine, "connect")
+            def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+                sqlite_backend.configure_connection(dbapi_connection)
+
+        return engine
+
+    @classmethod
+    def open(cls, db: str | None = None) -> Library:
+        """Open an existing library, upgrading its schema if it was written by an older caselib."""
+        url = resolve_url(db)
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            raise LibraryError(f"库不存在：{path}（请先运行 caselib init）")
+        lib = cls(url, cls._engine(url))
+        lib._check_and_upgrade()
+        return lib
+
+    @classmethod
+    def init(cls, db: str | None = None) -> tuple[Library, bool]:
+        """Create a library (with the default tag vocabulary); returns (library, created).
+
+        An existing caselib library is opened unchanged; any other existing file is refused.
+        """
+        url = resolve_url(db)
+        path = sqlite_path(url)
+        if path is not None and path.exists() and path.stat().st_size > 0:
+            return cls.open(db), False
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(f"无法创建库所在目录：{path.parent}（{exc.strerror}）") from exc
+        lib = cls(url, cls._engine(url))
+        if lib._read_meta() is not None:
+            lib._check_and_upgrade()
+            return lib, False
+        lib._create()
+        return lib, True
+
+    def _read_meta(self) -> dict[str, str] | None:
+        """The meta table, or None when the database is empty; LibraryError if it is not ours."""
+        try:
+            with self.engine.connect() as conn:
+                names = set(self.engine.dialect.get_table_names(conn))
+                if not names:
+                    return None
+                if "meta" not in names:
+                    raise LibraryError("该数据库不是 caselib 库（缺少 meta 表）")
+                rows = conn.exec_driver_sql("SELECT key, value FROM meta").fetchall()
+        except (OperationalError, DatabaseError) as exc:
+            raise _translate(exc) from exc
+        meta = {str(k): str(v) for k, v in rows}
+        library_meta.check_meta(list(meta.items()))
+        return meta
+
+    def _create(self) -> None:
+        from caselib.tags import load_default_vocabulary
+
+        try:
+            with self.engine.begin() as conn:
+                SQLModel.metadata.create_all(conn)
+                if self.is_sqlite:
+                    sqlite_backend.create_index(conn.connection.driver_connection)
+                conn.execute(
+                    models.Meta.__table__.insert(),  # type: ignore[attr-defined]
+                    [
+                        {"key": "application", "value": library_meta.APPLICATION},
+                        {"key": "schema_version", "value": str(library_meta.SCHEMA_VERSION)},
+                    ],
+                )
+            with self.session() as session:
+                load_default_vocabulary(session)
+        except (OperationalError, DatabaseError) as exc:
+            raise _translate(exc) from exc
+
+    def _check_and_upgrade(self) -> None:
+        meta = self._read_meta()
+        if meta is None:
+            raise LibraryError("该文件不是 caselib 库（空数据库，请用 caselib init 创建）")
+        version = int(meta["schema_version"])
+        if version < library_meta.SCHEMA_VERSION:
+            self.upgrade(version)
+
+    def upgrade(self, from_version: int) -> None:
+        """Run the migrations above ``from_version`` in one transaction."""
+        try:
+            with self.engine.begin() as conn:
+                for target in range(from_version + 1, library_meta.SCHEMA_VERSION + 1):
+                    MIGRATIONS[target](conn)
+                    conn.exec_driver_sql(
+                        "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),)
+                    )
+        except (OperationalError, DatabaseError) as exc:
+            raise _translate(exc) from exc
+
+    @property
+    def schema_version(self) -> int:
+        meta = self._read_meta() or {}
+        return int(meta.get("schema_version", "0"))
+
+    # -- sessions ------------------------------------------------------------
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on any error.
+
+        Records touched in the session are re-indexed inside the same transaction.
+        """
+        session = Session(self.engine, expire_on_commit=False)
+        if self.is_sqlite:
+            event.listen(session, "after_flush", _reindex_after_flush)
+        try:
+            yield session
+            session.commit()
+        except (OperationalError, DatabaseError) as exc:
+            session.rollback()
+            raise _translate(exc) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dbapi_connection(self) -> sqlite3.Connection:
+        """A plain sqlite3 connection (read path of search; no ORM)."""
+        if self.path is None:
+            raise LibraryError("全文检索目前只支持 SQLite 库")
+        conn = sqlite3.connect(self.path)
+        sqlite_backend.configure_connection(conn)
+        return conn
+
+    def counts(self) -> dict[str, int]:
+        """Live records, records in the trash, units, tags and bulletins."""
+        queries = {
+            "records": "SELECT COUNT(*) FROM record WHERE deleted_at IS NULL",
+            "trash": "SELECT COUNT(*) FROM record WHERE deleted_at IS NOT NULL",
+            "units": "SELECT COUNT(*) FROM unit",
+            "tags": "SELECT COUNT(*) FROM tag",
+            "bulletins": "SELECT COUNT(*) FROM bulletin",
+        }
+        with self.engine.connect() as conn:
+            return {k: int(conn.exec_driver_sql(q).scalar_one()) for k, q in queries.items()}
+
+
+def _reindex_after_flush(session: Session, _context: Any) -> None:
+    """Keep the full-text index in step with records, tags and units, in the same transaction."""
+    ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, models.Record) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, models.RecordTag):
+            ids.add(obj.record_id)
+        elif (
+            isinstance(obj, models.Tag | models.Unit)
+            and obj.id is not None
+            and obj in session.dirty
+        ):
+            column = "tag_id" if isinstance(obj, models.Tag) else "unit_id"
+            table = "record_tag" if isinstance(obj, models.Tag) else "record"
+            key = "record_id" if isinstance(obj, models.Tag) else "id"
+            rows = session.connection().exec_driver_sql(
+                f"SELECT {key} FROM {table} WHERE {column} = ?", (obj.id,)
+            )
+            ids.update(int(r[0]) for r in rows)
+    if ids:
+        raw = session.connection().connection.driver_connection
+        sqlite_backend.reindex_records(raw, sorted(ids))

@@ -1,0 +1,174 @@
+"""The Markdown form of a record: YAML front matter, then the body.
+
+Body blocks are separated by blank lines; ``## ``, ``### `` and ``#### `` mark headings of
+level 1, 2 and 3; every other block is a paragraph (a paragraph that would start with ``#``
+or ``\\`` is written with a leading backslash). This is the format of the sample library, of
+``export --format md`` and of ``edit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from typing import Any
+
+from caselib.blocks import Block
+from caselib.errors import InvalidInputError
+
+FIELD_ORDER = (
+    "kind",
+    "title",
+    "unit",
+    "date",
+    "end_date",
+    "submitted",
+    "author",
+    "contact",
+    "status",
+    "tags",
+    "summary",
+    "source",
+)
+_HEADING = re.compile(r"^(#{2,4}) +(.*)$")
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f"
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join wrapped lines of one paragraph: no space between Chinese characters."""
+    text = ""
+    for line in (ln.strip() for ln in lines):
+        if not line:
+            continue
+        if text and not (_is_cjk(text[-1]) or _is_cjk(line[0])):
+            text += " "
+        text += line
+    return text
+
+
+def parse_body(text: str) -> list[Block]:
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", text.strip("\n")):
+        lines = chunk.strip("\n").split("\n")
+        if not chunk.strip():
+            continue
+        match = _HEADING.match(lines[0].strip())
+        if match and len(lines) == 1:
+            blocks.append(Block.heading(match.group(2).strip(), len(match.group(1)) - 1))
+            continue
+        paragraph = join_lines(lines)
+        if paragraph.startswith("\\"):
+            paragraph = paragraph[1:]
+        blocks.append(Block.paragraph(paragraph))
+    return blocks
+
+
+def render_body(blocks: list[Block]) -> str:
+    parts = []
+    for block in blocks:
+        if block.type == "heading":
+            parts.append("#" * (block.level + 1) + " " + block.text)
+        elif block.text.startswith(("#", "\\")):
+            parts.append("\\" + block.text)
+        else:
+            parts.append(block.text)
+    return "\n\n".join(parts) + "\n"
+
+
+@functools.cache
+def _loader() -> type:
+    """A safe YAML loader that leaves dates as text, so ``parse_date`` reads every form we
+    accept (2022年10月20日 too) and reports a bad date in Chinese."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(front matter, body text); InvalidInputError when the front matter is malformed."""
+    import yaml
+
+    text = text.lstrip("\ufeff")
+    if not text.startswith("---"):
+        raise InvalidInputError("缺少 YAML 头（文件应以 --- 开头）")
+    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*(?:\n|$)", text, re.S)
+    if not match:
+        raise InvalidInputError("YAML 头没有以 --- 结束")
+    try:
+        meta = yaml.load(match.group(1), Loader=_loader()) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 2} 行" if mark is not None else ""
+        raise InvalidInputError(f"YAML 头格式错误{where}：{getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(meta, dict):
+        raise InvalidInputError("YAML 头应为“字段: 值”的形式")
+    return meta, text[match.end() :]
+
+
+def parse_record(text: str) -> dict[str, Any]:
+    """A dict ready for ``schemas.validate_record`` from a Markdown document."""
+    meta, body = split_front_matter(text)
+    data = dict(meta)
+    source = data.pop("source", None)
+    if isinstance(source, dict):
+        data["source_name"] = source.get("name")
+        data["source_hash"] = source.get("hash")
+    data["body"] = parse_body(body)
+    return data
+
+
+def _scalar(value: Any) -> str:
+    import yaml
+
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    dumped: str = yaml.safe_dump(value, allow_unicode=True, width=1_000_000)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+def render_record(data: dict[str, Any], comment: str | None = None) -> str:
+    """The Markdown document of a record given as ``RecordIn.model_dump()``."""
+    lines = ["---"]
+    if comment:
+        lines += [f"# {line}" for line in comment.splitlines()]
+    for key in FIELD_ORDER:
+        if key == "source":
+            if data.get("source_name") or data.get("source_hash"):
+                lines.append("source:")
+                lines.append(f"  name: {_scalar(data.get('source_name'))}")
+                lines.append(f"  hash: {_scalar(data.get('source_hash'))}")
+            continue
+        value = data.get(key)
+        if key == "tags":
+            lines.append("tags: [" + ", ".join(_scalar(t) for t in value or []) + "]")
+        elif value is not None and value != "":
+            lines.append(f"{key}: {_scalar(value)}")
+    lines.append("---")
+    blocks = [b if isinstance(b, Block) else Block.from_json(b) for b in data.get("body", [])]
+    return "\n".join(lines) + "\n\n" + render_body(blocks)
+
+
+def parse_plain_body(text: str) -> list[Block]:
+    """Body text as typed or sent in a file: each non-empty line is a paragraph, and a
+    line starting with ``## ``, ``### `` or ``#### `` is a heading."""
+    blocks: list[Block] = []
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        match = _HEADING.match(line)
+        if match:
+            blocks.append(Block.heading(match.group(2).strip(), len(match.group(1)) - 1))
+        else:
+            blocks.append(Block.paragraph(line))
+    return blocks

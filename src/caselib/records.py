@@ -1,0 +1,286 @@
+"""Records: add, read, edit, tag, trash, restore and purge."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from caselib.blocks import Block, blocks_from_json, blocks_to_json
+from caselib.errors import ConflictError, InvalidInputError, NotFoundError
+from caselib.models import Record, RecordTag, Tag, utcnow
+from caselib.schemas import RecordIn
+from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag
+from caselib.textproc import normalize
+from caselib.units import get_or_create_unit
+
+if TYPE_CHECKING:
+    from caselib.search import SearchFilters
+
+
+@dataclass
+class Change:
+    """The outcome of a write: the record, plus notes the user should see (new units/tags)."""
+
+    record: Record
+    notes: list[str] = field(default_factory=list)
+
+
+def content_hash(title: str, blocks: list[Block]) -> str:
+    """A hash of the normalised title and body: equal for texts that differ only in form."""
+    text = normalize(title + "\n" + "\n".join(b.text for b in blocks))
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _apply(session: Session, record: Record, data: RecordIn) -> list[str]:
+    notes: list[str] = []
+    unit, created = get_or_create_unit(session, data.unit)
+    if created:
+        notes.append(f"新建单位：{unit.name}")
+    tags, new_tags = get_or_create_tags(session, data.tags)
+    notes += [f"新建标签：{name}" for name in new_tags]
+    record.kind = data.kind
+    record.title = data.title
+    record.unit_id = unit.id  # type: ignore[assignment]
+    record.unit = unit
+    record.summary = data.summary
+    record.body = blocks_to_json(data.body)
+    record.date = data.date
+    record.end_date = data.end_date
+    record.submitted = data.submitted
+    record.author = data.author
+    record.contact = data.contact
+    record.status = data.status
+    if data.source_name is not None:
+        record.source_name = data.source_name
+    if data.source_hash is not None:
+        record.source_hash = data.source_hash
+    record.content_hash = content_hash(data.title, data.body)
+    record.updated_at = utcnow()
+    set_tags(session, record, tags)
+    return notes
+
+
+def set_tags(session: Session, record: Record, tags: list[Tag]) -> None:
+    """Give the record exactly these tags, remembering their order."""
+    record.tags = list(tags)
+    session.add(record)
+    session.flush()
+    for position, tag in enumerate(tags):
+        session.execute(
+            update(RecordTag)
+            .where(col(RecordTag.record_id) == record.id, col(RecordTag.tag_id) == tag.id)
+            .values(position=position)
+        )
+
+
+def add_record(session: Session, data: RecordIn) -> Change:
+    """Store a new record; unknown units and tags are created and named in the notes."""
+    record = Record(title=data.title, unit_id=0)
+    notes = _apply(session, record, data)
+    session.add(record)
+    session.flush()
+    return Change(record, notes)
+
+
+def get_record(session: Session, record_id: int, *, include_trash: bool = True) -> Record:
+    record = session.get(Record, record_id)
+    if record is None or (not include_trash and record.deleted_at is not None):
+        raise NotFoundError(f"记录不存在：{record_id}")
+    return record
+
+
+def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
+    """Replace a record's fields with ``data`` (the whole record, as ``edit`` gives it)."""
+    record = get_record(session, record_id)
+    notes = _apply(session, record, data)
+    session.add(record)
+    session.flush()
+    return Change(record, notes)
+
+
+def set_status(session: Session, record_id: int, status: str) -> Record:
+    from caselib.meta import STATUSES
+
+    if status not in STATUSES:
+        raise InvalidInputError(f"状态“{status}”无效，可选：{'、'.join(STATUSES)}")
+    record = get_record(session, record_id, include_trash=False)
+    record.status = status
+    record.updated_at = utcnow()
+    session.add(record)
+    session.flush()
+    return record
+
+
+def change_tags(session: Session, record_id: int, add: list[str], remove: list[str]) -> Change:
+    """Add and remove tags on a record. Adding a tag it already has, or removing one it
+    does not have, is an error and changes nothing."""
+    record = get_record(session, record_id, include_trash=False)
+    notes: list[str] = []
+    current = {t.id for t in record.tags}
+    to_remove: list[Tag] = []
+    for name in remove:
+        tag = resolve_tag(session, name)
+        if tag.id not in current:
+            raise InvalidInputError(f"记录 {record_id} 没有标签：{tag.name}")
+        to_remove.append(tag)
+    for name in add:
+        existing = find_tag(session, clean_tag_name(name))
+        if existing is not None and existing.id in current:
+            raise ConflictError(f"记录 {record_id} 已有标签：{existing.name}")
+    new_tags, created = get_or_create_tags(session, add)
+    notes += [f"新建标签：{n}" for n in created]
+    record.updated_at = utcnow()
+    kept = [t for t in record.tags if t not in to_remove]
+    set_tags(session, record, kept + [t for t in new_tags if t not in kept])
+    return Change(record, notes)
+
+
+def trash_record(session: Session, record_id: int) -> Record:
+    """Move a record to the trash (``restore`` brings it back)."""
+    record = get_record(session, record_id)
+    if record.deleted_at is not None:
+        raise InvalidInputError(f"记录 {record_id} 已在回收站中")
+    record.deleted_at = utcnow()
+    session.add(record)
+    session.flush()
+    return record
+
+
+def restore_record(session: Session, record_id: int) -> Record:
+    record = get_record(session, record_id)
+    if record.deleted_at is None:
+        raise InvalidInputError(f"记录 {record_id} 不在回收站中")
+    record.deleted_at = None
+    session.add(record)
+    session.flush()
+    return record
+
+
+def purge_record(session: Session, record_id: int) -> str:
+    """Delete a record for good (with its reviews, reports…); returns its title."""
+    record = get_record(session, record_id)
+    title = record.title
+    record.tags = []
+    session.flush()
+    session.delete(record)
+    session.flush()
+    return title
+
+
+def list_trash(session: Session) -> list[Record]:
+    query = select(Record).where(col(Record.deleted_at).is_not(None))
+    return list(session.exec(query.order_by(col(Record.deleted_at).desc())).all())
+
+
+def records_by_ids(session: Session, ids: list[int]) -> list[Record]:
+    """Records in the order of ``ids`` (missing ids are skipped)."""
+    if not ids:
+        return []
+    found = {r.id: r for r in session.exec(select(Record).where(col(Record.id).in_(ids))).all()}
+    return [found[i] for i in ids if i in found]
+
+
+def record_blocks(record: Record) -> list[Block]:
+    return blocks_from_json(record.body)
+
+
+def record_to_input(record: Record) -> RecordIn:
+    """The record as input data again (for export and edit)."""
+    return RecordIn(
+        kind=record.kind,
+        title=record.title,
+        unit=record.unit.name,
+        tags=[t.name for t in record.tags],
+        date=record.date,
+        end_date=record.end_date,
+        submitted=record.submitted,
+        author=record.author,
+        contact=record.contact,
+        status=record.status,
+        summary=record.summary,
+        body=record_blocks(record),
+        source_name=record.source_name,
+        source_hash=record.source_hash,
+    )
+
+
+def record_to_json(record: Record, *, body: bool = False) -> dict[str, Any]:
+    """The record object of the JSON output (field names documented in the README)."""
+
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    data: dict[str, Any] = {
+        "id": record.id,
+        "kind": record.kind,
+        "title": record.title,
+        "unit": record.unit.name,
+        "tags": [t.name for t in record.tags],
+        "date": iso(record.date),
+        "end_date": iso(record.end_date),
+        "submitted": iso(record.submitted),
+        "status": record.status,
+        "author": record.author,
+        "contact": record.contact,
+        "summary": record.summary,
+        "source": {"name": record.source_name, "hash": record.source_hash},
+        "created": iso(record.created_at),
+        "updated": iso(record.updated_at),
+        "deleted": iso(record.deleted_at),
+        "length": sum(len(b.get("text", "")) for b in record.body),
+    }
+    if body:
+        data["body"] = record.body
+    return data
+
+
+def list_live(session: Session) -> list[Record]:
+    """Every record not in the trash, by id."""
+    query = select(Record).where(col(Record.deleted_at).is_(None)).order_by(col(Record.id))
+    return list(session.exec(query).all())
+
+
+def raw_sqlite(session: Session) -> sqlite3.Connection:
+    """The session's own sqlite3 connection (same transaction), for the shared SQL filters."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
+SORT_ORDERS = {
+    "date": "r.date IS NULL, r.date DESC, r.id DESC",
+    "id": "r.id",
+    "title": "r.title, r.id",
+    "unit": "(SELECT name FROM unit WHERE unit.id = r.unit_id), r.date DESC, r.id",
+    "updated": "r.updated_at DESC, r.id DESC",
+}
+
+
+def list_records(
+    session: Session,
+    filters: SearchFilters | None = None,
+    *,
+    sort: str = "date",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Record]:
+    """Records passing ``filters`` (the same filters as search), in ``sort`` order:
+    date (newest first, undated last), id, title, unit or updated (latest first)."""
+    from caselib.search import filter_clause
+
+    if sort not in SORT_ORDERS:
+        raise InvalidInputError(f"排序方式无效：{sort}（可选：{'、'.join(SORT_ORDERS)}）")
+    if limit is not None and limit < 0 or offset < 0:
+        raise InvalidInputError("--limit 与 --offset 不能为负数")
+    raw = raw_sqlite(session)
+    where, params = filter_clause(raw, filters)
+    sql = f"SELECT r.id FROM record AS r WHERE {where} ORDER BY {SORT_ORDERS[sort]}"
+    sql += " LIMIT ? OFFSET ?"
+    params += [-1 if limit is None else limit, offset]
+    ids = [int(row[0]) for row in raw.execute(sql, params).fetchall()]
+    return records_by_ids(session, ids)

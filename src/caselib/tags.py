@@ -1,0 +1,285 @@
+"""Tags: a tree of theme names with aliases.
+
+Tag names are NFKC-normalised and trimmed; a name with whitespace inside, a leading + or -, or
+a comma is rejected (the command line uses those characters as syntax).
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
+from caselib.models import Record, RecordTag, Tag, TagAlias
+
+MAX_TAG_LENGTH = 30
+
+
+def clean_tag_name(name: str) -> str:
+    """The normalised form of a tag name, or InvalidInputError."""
+    cleaned = unicodedata.normalize("NFKC", name).strip()
+    if not cleaned:
+        raise InvalidInputError("标签名不能为空")
+    if any(ch.isspace() for ch in cleaned):
+        raise InvalidInputError(f"标签名不能包含空格：“{cleaned}”")
+    if cleaned[0] in "+-" or "," in cleaned:
+        raise InvalidInputError(f"标签名不能以 + 或 - 开头，也不能包含逗号：“{cleaned}”")
+    if len(cleaned) > MAX_TAG_LENGTH:
+        raise InvalidInputError(f"标签名过长（最多 {MAX_TAG_LENGTH} 字）：“{cleaned}”")
+    return cleaned
+
+
+def find_tag(session: Session, name: str) -> Tag | None:
+    """The tag with this name or alias, or None."""
+    cleaned = unicodedata.normalize("NFKC", name).strip()
+    tag = session.exec(select(Tag).where(Tag.name == cleaned)).first()
+    if tag is None:
+        alias = session.get(TagAlias, cleaned)
+        tag = alias.tag if alias else None
+    return tag
+
+
+def all_tag_names(session: Session) -> list[str]:
+    names = list(session.exec(select(Tag.name)).all())
+    names += list(session.exec(select(TagAlias.alias)).all())
+    return names
+
+
+def resolve_tag(session: Session, name: str) -> Tag:
+    """The tag with this name or alias; NotFoundError naming the closest tags otherwise."""
+    tag = find_tag(session, name)
+    if tag is None:
+        hint = suggest(name, all_tag_names(session))
+        raise NotFoundError(f"标签不存在：{name}{hint}")
+    return tag
+
+
+def get_or_create_tags(session: Session, names: list[str]) -> tuple[list[Tag], list[str]]:
+    """Tags for these names (aliases resolved); unknown names are created. Returns (tags, created)."""
+    tags: list[Tag] = []
+    created: list[str] = []
+    for raw in names:
+        name = clean_tag_name(raw)
+        tag = find_tag(session, name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            session.flush()
+            created.append(name)
+        if tag not in tags:
+            tags.append(tag)
+    return tags, created
+
+
+def descendant_ids(session: Session, tag: Tag) -> set[int]:
+    """The tag's id and those of all its descendants."""
+    children: dict[int | None, list[int]] = {}
+    for tid, parent in session.exec(select(Tag.id, Tag.parent_id)).all():
+        children.setdefault(parent, []).append(int(tid))  # type: ignore[arg-type]
+    assert tag.id is not None
+    result = {tag.id}
+    stack = [tag.id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in result:
+                result.add(child)
+                stack.append(child)
+    return result
+
+
+@dataclass
+class TagNode:
+    """A tag in the tree with its record counts (own and including descendants)."""
+
+    id: int
+    name: str
+    aliases: list[str]
+    count: int
+    total: int
+    children: list[TagNode] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": self.aliases,
+            "count": self.count,
+            "total": self.total,
+            "children": [c.to_json() for c in self.children],
+        }
+
+
+def tag_tree(session: Session) -> list[TagNode]:
+    """Every tag as a forest, ordered by name within each level; trash is not counted."""
+    live = (
+        select(RecordTag.tag_id, RecordTag.record_id)
+        .join(Record)
+        .where(col(Record.deleted_at).is_(None))
+    )
+    records_by_tag: dict[int, set[int]] = {}
+    for tag_id, record_id in session.exec(live).all():
+        records_by_tag.setdefault(tag_id, set()).add(record_id)
+    aliases: dict[int, list[str]] = {}
+    for alias in session.exec(select(TagAlias).order_by(col(TagAlias.alias))).all():
+        aliases.setdefault(alias.tag_id, []).append(alias.alias)
+    tags = session.exec(select(Tag)).all()
+    nodes = {
+        t.id: TagNode(int(t.id), t.name, aliases.get(int(t.id), []), 0, 0)  # type: ignore[arg-type]
+        for t in tags
+    }
+    roots: list[TagNode] = []
+    for t in tags:
+        node = nodes[t.id]
+        node.count = len(records_by_tag.get(node.id, set()))
+        parent = nodes.get(t.parent_id) if t.parent_id is not None else None
+        (parent.children if parent else roots).append(node)
+
+    def finish(node: TagNode) -> set[int]:
+        ids = set(records_by_tag.get(node.id, set()))
+        node.children.sort(key=lambda n: n.name)
+        for child in node.children:
+            ids |= finish(child)
+        node.total = len(ids)
+        return ids
+
+    roots.sort(key=lambda n: n.name)
+    for root in roots:
+        finish(root)
+    return roots
+
+
+def _ensure_free(session: Session, name: str) -> None:
+    if find_tag(session, name) is not None:
+        raise ConflictError(f"标签已存在：{name}")
+
+
+def add_tag(session: Session, name: str, parent: str | None = None) -> Tag:
+    """Create a tag, optionally under a parent."""
+    cleaned = clean_tag_name(name)
+    _ensure_free(session, cleaned)
+    parent_tag = resolve_tag(session, parent) if parent else None
+    tag = Tag(name=cleaned, parent_id=parent_tag.id if parent_tag else None)
+    session.add(tag)
+    session.flush()
+    return tag
+
+
+def rename_tag(session: Session, old: str, new: str) -> Tag:
+    """Rename a tag; its records follow."""
+    tag = resolve_tag(session, old)
+    cleaned = clean_tag_name(new)
+    if cleaned != tag.name:
+        _ensure_free(session, cleaned)
+    tag.name = cleaned
+    session.add(tag)
+    session.flush()
+    return tag
+
+
+def move_tag(session: Session, name: str, parent: str | None) -> Tag:
+    """Put a tag under another (or at the top with ``parent=None``); cycles are refused."""
+    tag = resolve_tag(session, name)
+    if parent is None:
+        tag.parent_id = None
+    else:
+        parent_tag = resolve_tag(session, parent)
+        if parent_tag.id in descendant_ids(session, tag):
+            raise InvalidInputError(
+                f"不能把标签“{tag.name}”移到它自己的下级“{parent_tag.name}”之下"
+            )
+        tag.parent_id = parent_tag.id
+    session.add(tag)
+    session.flush()
+    return tag
+
+
+def merge_tags(session: Session, source: str, target: str) -> Tag:
+    """Fold ``source`` into ``target``: its records, children and aliases move; its name
+    becomes an alias of ``target``."""
+    src = resolve_tag(session, source)
+    dst = resolve_tag(session, target)
+    if src.id == dst.id:
+        raise InvalidInputError(f"不能把标签“{src.name}”合并到它自己")
+    if dst.id in descendant_ids(session, src):
+        raise InvalidInputError(f"不能把标签“{src.name}”合并到它的下级“{dst.name}”")
+    for record in list(src.records):
+        if dst not in record.tags:
+            record.tags.append(dst)
+        record.tags.remove(src)
+        session.add(record)
+    for child in session.exec(select(Tag).where(Tag.parent_id == src.id)).all():
+        child.parent_id = dst.id
+        session.add(child)
+    for alias in list(src.aliases):
+        alias.tag = dst
+    session.flush()
+    name = src.name
+    session.delete(src)
+    session.flush()
+    session.add(TagAlias(alias=name, tag_id=dst.id))  # type: ignore[arg-type]
+    session.flush()
+    session.refresh(dst)
+    return dst
+
+
+def add_alias(session: Session, name: str, alias: str) -> Tag:
+    """Make ``alias`` another name of the tag ``name``."""
+    tag = resolve_tag(session, name)
+    cleaned = clean_tag_name(alias)
+    _ensure_free(session, cleaned)
+    session.add(TagAlias(alias=cleaned, tag_id=tag.id))  # type: ignore[arg-type]
+    session.flush()
+    session.refresh(tag)
+    return tag
+
+
+def remove_alias(session: Session, alias: str) -> Tag:
+    row = session.get(TagAlias, unicodedata.normalize("NFKC", alias).strip())
+    if row is None:
+        raise NotFoundError(f"别名不存在：{alias}")
+    tag = row.tag
+    session.delete(row)
+    session.flush()
+    return tag
+
+
+def tag_usage(session: Session) -> dict[str, int]:
+    """Number of live records carrying each tag directly."""
+    rows = session.exec(
+        select(Tag.name, func.count(col(RecordTag.record_id)))
+        .join(RecordTag, col(RecordTag.tag_id) == col(Tag.id))
+        .join(Record, col(Record.id) == col(RecordTag.record_id))
+        .where(col(Record.deleted_at).is_(None))
+        .group_by(col(Tag.name))
+    ).all()
+    return {name: int(n) for name, n in rows}
+
+
+def load_vocabulary(session: Session, text: str) -> int:
+    """Load tags from vocabulary TOML (``[[tag]] name / parent / aliases``); returns tags added."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInputError(f"标签词表格式错误：{exc}") from exc
+    added = 0
+    for entry in data.get("tag", []):
+        name = clean_tag_name(str(entry["name"]))
+        if find_tag(session, name) is not None:
+            continue
+        parent = entry.get("parent")
+        add_tag(session, name, parent)
+        for alias in entry.get("aliases", []):
+            if find_tag(session, alias) is None:
+                add_alias(session, name, alias)
+        added += 1
+    return added
+
+
+def load_default_vocabulary(session: Session) -> int:
+    text = resources.files("caselib").joinpath("data/vocabulary.toml").read_text("utf-8")
+    return load_vocabulary(session, text)

@@ -1,0 +1,90 @@
+"""Chinese text normalisation shared by search, import, dedupe and ranking."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Curly quotes fold to straight ones so that “共同缔造” and "共同缔造" match each other.
+_QUOTE_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits become half-width), quotes folded, case folded."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD).casefold()
+
+
+# --- Tokenising helpers (added for full-text search) -------------------------------------------
+
+_CHAR_NORM: dict[str, str] = {}
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping pairs of characters: ``"党建引领"`` → ``["党建", "建引", "引领"]``.
+
+    A text of one character gives ``[text]``; an empty text gives ``[]``.
+    """
+    if len(text) < 2:
+        return [text] if text else []
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+#: Characters that ``normalize`` maps to exactly one character each, and that never compose
+#: with their neighbours: ASCII, CJK ideographs, common CJK and full-width punctuation.
+_ONE_TO_ONE = re.compile(
+    "[\u0020-\u007e\u00b7\u2014\u2018-\u201d\u3001\u3002\u3008-\u3011\u4e00-\u9fff\uff01-\uff5e]+"
+)
+
+
+#: ``normalize`` restricted to the characters of ``_ONE_TO_ONE`` (much faster than NFKC).
+_ONE_TO_ONE_TABLE = {
+    **{c: c + 32 for c in range(ord("A"), ord("Z") + 1)},
+    **{0xFF01 + i: ord(chr(0x21 + i).lower()) for i in range(0x5E)},
+    0x2018: ord("'"),
+    0x2019: ord("'"),
+    0x201C: ord('"'),
+    0x201D: ord('"'),
+}
+
+
+def _normalize_char(ch: str) -> str:
+    piece = _CHAR_NORM.get(ch)
+    if piece is None:
+        piece = normalize(ch)
+        if len(_CHAR_NORM) < 100_000:
+            _CHAR_NORM[ch] = piece
+    return piece
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``normalize(text)`` piece by piece, with where each output character came from.
+
+    Returns ``(normed, origin)`` where ``origin[k]`` is the index in ``text`` of the character
+    that produced ``normed[k]``, plus a final entry ``len(text)``. NFKC can expand a character
+    (``…`` → ``...``) or compose across characters; in the rare texts where normalising piece
+    by piece differs from normalising the whole, the piecewise result is returned (good enough
+    for highlighting, not for matching).
+    """
+    parts: list[str] = []
+    origin: list[int] = []
+    pos = 0
+
+    def single(end: int) -> None:
+        for i in range(pos, end):
+            piece = _normalize_char(text[i])
+            parts.append(piece)
+            origin.extend([i] * len(piece))
+
+    for m in _ONE_TO_ONE.finditer(text):
+        single(m.start())
+        parts.append(m.group().translate(_ONE_TO_ONE_TABLE))
+        origin.extend(range(m.start(), m.end()))
+        pos = m.end()
+    single(len(text))
+    origin.append(len(text))
+    return "".join(parts), origin
+
+
+def normalize_keep_case(text: str) -> str:
+    """Like ``normalize`` but without case folding (used to spot the ``OR`` operator)."""
+    return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD)

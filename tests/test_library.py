@@ -1,0 +1,150 @@
+"""The library file: location, init, info, schema versions, foreign and locked files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from caselib import db as dbmod
+from caselib import meta
+from caselib.db import Library
+from caselib.meta import SCHEMA_VERSION
+from caselib.errors import LibraryError
+from caselib.location import default_path, resolve_url
+
+from .conftest import Cli
+
+
+def test_default_location_is_the_user_data_dir(tmp_path: Path) -> None:
+    assert str(default_path()).startswith(os.environ["XDG_DATA_HOME"])
+    assert resolve_url(None) == "sqlite:///" + str(default_path())
+
+
+def test_env_var_and_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CASELIB_DB", str(tmp_path / "x.db"))
+    assert resolve_url(None) == "sqlite:///" + str(tmp_path / "x.db")
+    assert resolve_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_init_at_default_location_then_info(tmp_path: Path) -> None:
+    cli = Cli(Path("unused"))
+    from typer.testing import CliRunner
+
+    from caselib.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["init"])
+    assert result.exit_code == 0, result.stderr
+    assert default_path().exists()
+    info = runner.invoke(app, ["info", "--json"])
+    data = __import__("json").loads(info.stdout)
+    assert data["location"] == str(default_path())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["records"] == 0 and data["tags"] >= 30
+    assert cli.db == Path("unused")
+
+
+def test_init_path_argument_and_idempotence(tmp_path: Path) -> None:
+    target = tmp_path / "新建库" / "案例库.db"
+    run = Cli(tmp_path / "ignored.db")("init", str(target))
+    assert run.exit_code == 0 and "已创建库" in run.stderr
+    again = Cli(tmp_path / "ignored.db")("init", str(target))
+    assert again.exit_code == 0 and "未做改动" in again.stderr
+
+
+def test_info_counts(sample: Cli) -> None:
+    data = sample.ok("info", "--json").json()
+    assert data["records"] >= 12 and data["units"] >= 5
+    assert data["index_size"] > 0 and data["file_size"] > data["index_size"]
+    assert "记录" in sample.ok("info").stdout
+
+
+def test_missing_library(tmp_path: Path) -> None:
+    run = Cli(tmp_path / "none.db")("list")
+    assert run.exit_code == 1 and "库不存在" in run.stderr and "caselib init" in run.stderr
+
+
+def test_file_that_is_not_a_library(tmp_path: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("这不是数据库", encoding="utf-8")
+    run = Cli(text)("list")
+    assert run.exit_code == 1 and "不是 caselib 库" in run.stderr
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    for args in (["list"], ["init"]):
+        run = Cli(other)(*args)
+        assert run.exit_code == 1 and "不是 caselib 库" in run.stderr, args
+    assert text.read_text(encoding="utf-8") == "这不是数据库"
+
+
+def test_newer_library_is_refused(db_path: Path, library: Library) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),)
+        )
+    with pytest.raises(LibraryError, match="更新版本"):
+        Library.open(str(db_path))
+    run = Cli(db_path)("list")
+    assert run.exit_code == 1 and "请升级 caselib" in run.stderr
+
+
+def test_older_library_is_upgraded(
+    db_path: Path, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library of version N opens in version N+1: the migration runs once, in order."""
+    applied: list[int] = []
+
+    def add_column(conn: object) -> None:
+        applied.append(SCHEMA_VERSION + 1)
+        conn.exec_driver_sql("ALTER TABLE record ADD COLUMN remark TEXT")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(meta, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(dbmod.MIGRATIONS, SCHEMA_VERSION + 1, add_column)
+    lib = Library.open(str(db_path))
+    assert lib.schema_version == SCHEMA_VERSION + 1 and applied == [SCHEMA_VERSION + 1]
+    Library.open(str(db_path))
+    assert applied == [SCHEMA_VERSION + 1]
+    with sqlite3.connect(db_path) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(record)")]
+    assert "remark" in columns
+
+
+def test_locked_library_waits_then_says_so(
+    cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caselib import sqlite_backend
+
+    rid = int(cli.ok("add", "--title", "题", "--unit", "机关党委", input="正文。").stdout)
+    monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        run = cli("tag", str(rid), "+暖心")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert run.exit_code == 1 and "另一个程序" in run.stderr
+    assert cli.ok("show", str(rid), "--json").json()["tags"] == []
+
+
+def test_read_only_library(cli: Cli, db_path: Path) -> None:
+    """A library the user may read but not write: reads work, writes fail with one line and
+    change nothing. Root ignores file modes, so as root the file is opened read-only."""
+    rid = int(cli.ok("add", "--title", "题", "--unit", "机关党委", input="正文。").stdout)
+    db_path.chmod(0o444)
+    reader = cli
+    if os.geteuid() == 0:
+        reader = Cli(Path(f"file:{db_path}?mode=ro&uri=true"))
+        reader.db = f"sqlite:///file:{db_path}?mode=ro&uri=true"  # type: ignore[assignment]
+    try:
+        assert reader.ok("list", "--json").json()[0]["id"] == rid
+        run = reader("tag", str(rid), "+暖心")
+        assert run.exit_code == 1
+        assert run.stderr.strip().splitlines() == ["错误：库文件是只读的，无法写入"]
+    finally:
+        db_path.chmod(0o644)
+    assert cli.ok("show", str(rid), "--json").json()["tags"] == []
