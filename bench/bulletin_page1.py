@@ -1,0 +1,72 @@
+"""Render page 1 of the seed bulletin to PNG, to look at the 报头, the red rule and the fonts.
+
+    python bench/bulletin_page1.py [docs/bulletin-page1.png] [--pages N]
+
+Writes the seed bulletin (/work/shared/seeds, or CASELIB_SEED) as DOCX, converts it with
+LibreOffice (caselib.pdf_render, render-only font aliases) and runs
+``pdftoppm -png -r 80 -f 1 -l 1``. Prints the timings and the page count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from export_docx import SEED, seed_bulletin
+
+from caselib.docx_writer import write_bulletin
+from caselib.pdf_render import docx_to_pdf
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("png", nargs="?", type=Path, default=Path("docs/bulletin-page1.png"))
+    parser.add_argument("--pages", type=int, default=1, help="render pages 1..N (default 1)")
+    parser.add_argument("--keep", type=Path, default=None, help="also copy the DOCX/PDF here")
+    args = parser.parse_args()
+    if not SEED.is_file():
+        print(f"seed not found: {SEED}", file=sys.stderr)
+        return 2
+    if shutil.which("pdftoppm") is None:
+        print("pdftoppm not found (apt install poppler-utils)", file=sys.stderr)
+        return 2
+    spec, case = seed_bulletin()
+    with tempfile.TemporaryDirectory(prefix="caselib-page1-") as tmp:
+        work = Path(tmp)
+        docx = work / "bulletin.docx"
+        start = time.perf_counter()
+        write_bulletin(docx, spec, [case])
+        written = time.perf_counter()
+        pdf = docx_to_pdf(docx, work)
+        converted = time.perf_counter()
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+        pages = next(
+            (line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")),
+            "?",
+        )
+        args.png.parent.mkdir(parents=True, exist_ok=True)
+        stem = args.png.with_suffix("")
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", str(args.pages), str(pdf), str(stem)],
+            check=True,
+        )
+        # pdftoppm names its output <stem>-1.png (or -01 …): give page 1 the requested name.
+        produced = sorted(stem.parent.glob(f"{stem.name}-*.png"))
+        if produced:
+            produced[0].replace(args.png)
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(docx, args.keep / docx.name)
+            shutil.copy(pdf, args.keep / pdf.name)
+    print(f"DOCX written in {written - start:.3f} s, PDF in {converted - written:.1f} s")
+    print(f"pages: {pages}; page 1: {args.png}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

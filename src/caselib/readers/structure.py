@@ -1,0 +1,750 @@
+"""From lines to bulletins, articles, headings and paragraphs.
+
+Text files and Word files both arrive here as a list of ``Line`` (text plus layout hints), so
+one set of rules recognises the 简报 frame, splits articles, rejoins paragraphs broken in
+mid-sentence and tells headings from paragraphs.
+
+Rejoining (a line continues on the next non-empty line):
+* never across a "hard" line: a styled heading/title, a centred line, a bold short line, a
+  table row, the 报头 lines, a numbered heading, a 报/送/发 line, an 编者按, a byline;
+* always when the line ends in a soft mark (，、 an opening bracket or quote, a dash);
+* never when it ends in closing punctuation (。！？；：… or a closing quote/bracket);
+* when it ends with no punctuation: yes if it is as wide as the file's wrap width
+  (hard-wrapped text, e.g. from a PDF); no if its last physical line is heading-like (≤ 30
+  characters, or ≤ 50 in the "单位：主题" shape); yes otherwise (a long line cut
+  mid-sentence).
+
+A heading-like line that is not the last of its article, was not rejoined and does not open
+with a quotation mark is a section heading, level 1 unless it is numbered: 一、→ 1, （一）→ 2,
+1. / （1） / ① → 3. Word headings come from Heading/标题 N styles, outline levels, and bold or
+centred short lines.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from caselib.blocks import Block
+from caselib.dates import parse_date
+from caselib.errors import InvalidInputError
+from caselib.readers.model import Line, ParsedArticle, ParsedBulletin
+
+STORY_MAX_CHARS = 1000
+
+# --- characters --------------------------------------------------------------------------
+
+_TERMINAL = frozenset("。！？；：…!?;:")
+_CLOSERS = frozenset("”’」』）)】》〉〕]")
+_SOFT = frozenset("，,、“‘「『（(【《〈〔[—-－/")
+_SENTENCE_MARKS = re.compile(r"[。；！？，,;!?]")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u3000\u00a0\u1680\u2000-\u200a\u202f\u205f]+")
+
+# --- noise -------------------------------------------------------------------------------
+
+_NOISE = [
+    re.compile(r"^[—–\-－─一]+\s*\d{1,4}\s*[—–\-－─一]+$"),  # — 1 —
+    re.compile(r"^第\s*\d{1,4}\s*页\s*(?:[，,/／]?\s*共\s*\d{1,4}\s*页)?$"),  # 第1页 共3页
+    re.compile(r"^\d{1,4}\s*[/／]\s*\d{1,4}$"),  # 1/3
+    re.compile(r"^\d{1,4}$"),  # a bare page number
+    re.compile(r"^[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?$"),
+    re.compile(r"^[\-—–_=━─·•*＊~～.…]{3,}$"),  # rules drawn with characters
+    re.compile(r"^[（(]?\s*(?:全文)?完\s*[）)]?$"),  # （完）
+]
+_ATTACHMENT = re.compile(r"^附件\s*\d*\s*[：:]?$")
+_CONTACT = re.compile(
+    r"^(?:联系人|联系电话|电话|手机|邮箱|电子邮箱|E-?mail|地址|邮编)\s*[：:]", re.I
+)
+
+# --- bulletin frame ----------------------------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9})
+_ISSUE = re.compile(
+    r"^(?P<pre>.*?)[\s（(]*(?:(?P<year>\d{4})\s*年\s*)?"
+    r"第\s*(?P<num>\d{1,4}|[零〇一二两三四五六七八九十百]{1,6})\s*期"
+    r"\s*[）)]?\s*(?:[（(]?\s*总第\s*\d+\s*期\s*[）)]?)?(?P<rest>.*)$"
+)
+_MASTHEAD_NOISE = re.compile(r"内部|注意保存|秘密|机密|绝密|★|^[（(]?总第")
+_DATE_TAIL = re.compile(
+    r"^(?P<office>.*?)[\s|｜]*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$"
+)
+_DATE_ONLY = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+_OFFICE_LABEL = re.compile(r"^(?:编印单位|编印|主办单位|主办|编发单位)\s*[：:]\s*")
+_EDITOR_NOTE = re.compile(r"^[【\[]?\s*(?:编者按|编者的话)\s*[】\]]?\s*[：:]?\s*")
+_DIST = re.compile(r"^(?P<key>报送|抄报|抄送|分送|印发|分发|下发|报|送|发)\s*[：:]\s*(?P<rest>.*)$")
+_DIST_KEYS = {"报": "报", "报送": "报", "抄报": "报", "送": "送", "抄送": "送", "分送": "送"}
+_DIST_KEYS.update({"发": "发", "印发": "发", "分发": "发", "下发": "发"})
+_TAIL_NOISE = re.compile(
+    r"^[（(]?\s*共印\s*\d+\s*份\s*[）)]?$|印发$|^(?:责任编辑|编辑|审核|审稿|签发|校对|主编)\s*[：:]"
+)
+_RECIPIENT_SPLIT = re.compile(r"[，、,;；]")
+
+# --- articles ----------------------------------------------------------------------------
+
+_UNIT_SUFFIX = re.compile(
+    r"(?:党委|党工委|党总支|总支|党支部|支部|党组|工委|委员会|学院|书院|研究院|研究所|中心|办公室"
+    r"|部|处|办|机关|馆|医院|中学|小学|学校|大学|公司|集团|街道|社区|村|镇|乡|区|县|市|局|厅|委"
+    r"|站|队|团|会|所|院|系|室|科|组|班)$"
+)
+_TRAILING_PAREN = re.compile(r"[（(][^（）()]{1,10}[）)]$")
+_TITLE_SHAPE = re.compile(
+    r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)：\s*(?P<topic>\S.*)$"
+)
+_TITLE_LABEL = re.compile(
+    r"^(?:案例名称|案例标题|案例题目|故事标题|故事名称|标题|题目)\s*[：:]\s*(?P<v>.+)$"
+)
+_UNIT_LABEL = re.compile(
+    r"^(?:供稿单位|供稿|来源|作者单位|报送单位|申报单位|推荐单位|单位名称|所在单位|单位)\s*[：:]\s*(?P<v>.+)$"
+)
+_PERSON_LABEL = re.compile(
+    r"^(?:(?:撰稿人|撰稿|通讯员|作者|记者)\s*[：:\s]|文\s*[/／：:])\s*(?P<v>.+)$"
+)
+_PAREN_LINE = re.compile(r"^[（(](?P<inner>[^（）()]+)[）)]$")
+_SUPPLIED_BY = re.compile(r"^(?P<u>.+?)\s*(?:供稿|撰稿|投稿|报送)$")
+_SUBTITLE = re.compile(r"^(?:——|—|--)\s*\S")
+_COLUMN_DECOR = re.compile(r"[【】〖〗\[\]◆◇■□●○★☆▲△▼▽·•*※|｜—\-\s]")
+_COLUMN_KINDS: dict[str, str | None] = {
+    "暖心故事": "story",
+    "暖心小故事": "story",
+    "温暖故事": "story",
+    "身边故事": "story",
+    "经验案例": "case",
+    "典型案例": "case",
+    "经验交流": "case",
+    "经验做法": "case",
+    "工作动态": None,
+    "基层动态": None,
+    "工作简讯": None,
+    "简讯": None,
+    "他山之石": None,
+}
+
+_NUMBERING: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(r"^第[一二三四五六七八九十百]+(?:部分|章|节|篇)"), 1),
+    (re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、．.]"), 1),
+    (re.compile(r"^[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]"), 2),
+    (re.compile(r"^\d{1,2}\s*[、．.](?!\d)"), 3),
+    (re.compile(r"^[（(]\s*\d{1,2}\s*[）)]"), 3),
+    (re.compile(r"^[①-⑳]"), 3),
+]
+
+
+# --- line-level predicates ---------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """Strip, drop zero-width characters, collapse runs of spaces (full-width ones too)."""
+    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+
+
+def is_noise(text: str) -> bool:
+    """Page numbers, drawn rules and end marks that are layout, not content."""
+    return any(p.match(text) for p in _NOISE)
+
+
+def _ending(text: str) -> str:
+    """'soft' (must go on), 'close' (sentence or bracket closed) or 'open' (no punctuation)."""
+    last = text[-1]
+    if last in _SOFT:
+        return "soft"
+    if last in _TERMINAL or last in _CLOSERS:
+        return "close"
+    return "open"
+
+
+def _ends_in_word_quote(text: str) -> bool:
+    """A closing quote or bracket that closes a phrase inside the line (titles end so)."""
+    if len(text) < 2 or text[-1] not in _CLOSERS or text[-2] in _TERMINAL:
+        return False
+    openers = {"”": "“", "’": "‘", "」": "「", "』": "『", "）": "（", ")": "(", "》": "《"}
+    opener = openers.get(text[-1])
+    return opener is not None and text.find(opener) > 0
+
+
+def heading_like(text: str) -> bool:
+    """Short and without final punctuation: a title, heading or 报头 line."""
+    if not text:
+        return False
+    if _ending(text) != "open" and not _ends_in_word_quote(text):
+        return False
+    n = len(text)
+    if n <= 30:
+        return True
+    return n <= 50 and _TITLE_SHAPE.match(text) is not None
+
+
+def numbering_level(text: str) -> int:
+    """1 for 一、, 2 for （一）, 3 for 1. / （1） / ①, 0 when not numbered."""
+    for pattern, level in _NUMBERING:
+        if pattern.match(text):
+            return level
+    return 0
+
+
+def is_numbered_heading(text: str) -> bool:
+    """A numbered line short enough to be a heading, with no full stop before its end."""
+    if not numbering_level(text) or len(text) > 40:
+        return False
+    return not re.search(r"[。！？!?]", text[:-1])
+
+
+def unit_like(name: str) -> bool:
+    """Whether a short string reads as a unit's name (机关党委, 文学院党委, 学生工作部（处）)."""
+    core = _TRAILING_PAREN.sub("", name.strip())
+    if not 2 <= len(core) <= 25 or re.search(r"[\s，,。；！？、：:“”\"]", core):
+        return False
+    return _UNIT_SUFFIX.search(core) is not None
+
+
+def _first_token(text: str) -> str:
+    return re.split(r"[\s，,、；;]+", text.strip())[0].strip("：:")
+
+
+def byline(text: str, after_title: bool) -> tuple[bool, str | None]:
+    """Whether a line is a byline (（机关党委供稿）, 供稿：机关党委, 机关党委 张三) and its unit."""
+    m = _PAREN_LINE.match(text)
+    if m:
+        inner = m["inner"].strip()
+        supplied = _SUPPLIED_BY.match(inner)
+        if supplied:
+            token = _first_token(supplied["u"])
+            return True, token if token and not _PERSON_LABEL.match(supplied["u"]) else None
+        labelled = _labelled_byline(inner)
+        return labelled if labelled[0] else _bare_unit(inner, 30)
+    if len(text) <= 40:
+        labelled = _labelled_byline(text)
+        if labelled[0]:
+            return labelled
+    if after_title:
+        return _bare_unit(text, 30)
+    return False, None
+
+
+def _labelled_byline(text: str) -> tuple[bool, str | None]:
+    m = _UNIT_LABEL.match(text)
+    if m:
+        return True, _first_token(m["v"]) or None
+    m = _PERSON_LABEL.match(text)
+    if m and len(text) <= 40:
+        token = _first_token(m["v"])
+        return True, token if unit_like(token) else None
+    return False, None
+
+
+def _bare_unit(text: str, limit: int) -> tuple[bool, str | None]:
+    tokens = text.split()
+    if 1 <= len(tokens) <= 3 and len(text) <= limit and unit_like(tokens[0]):
+        if all(len(t) <= 4 for t in tokens[1:]):  # person names after the unit
+            return True, tokens[0]
+    return False, None
+
+
+def column_kind(text: str) -> tuple[bool, str | None]:
+    """Whether a line is a column heading (【暖心故事】, 经验案例) and the kind it implies."""
+    core = _COLUMN_DECOR.sub("", text)
+    if core in _COLUMN_KINDS:
+        return True, _COLUMN_KINDS[core]
+    if re.match(r"^[【〖\[].{1,12}[】〗\]]$", text) and core and len(core) <= 12:
+        if "故事" in core:
+            return True, "story"
+        if "案例" in core or "经验" in core:
+            return True, "case"
+        return True, None
+    return False, None
+
+
+def _date_only(text: str) -> datetime.date | None:
+    if not _DATE_ONLY.match(text):
+        return None
+    try:
+        return parse_date(text)
+    except InvalidInputError:
+        return None
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# --- rejoining ---------------------------------------------------------------------------
+
+
+def _hard(line: Line) -> bool:
+    """Lines the layout marks as standing alone."""
+    if line.table or line.styled or line.centered:
+        return True
+    return line.bold and heading_like(line.text)
+
+
+def _starts_structure(line: Line) -> bool:
+    """Lines that begin something of their own, so the previous line cannot run into them."""
+    text = line.text
+    if _hard(line) or is_numbered_heading(text) or _DIST.match(text):
+        return True
+    if _EDITOR_NOTE.match(text):
+        return True
+    if byline(text, after_title=False)[0] or column_kind(text)[0] or _date_only(text):
+        return True
+    m = _TITLE_SHAPE.match(text)
+    return m is not None and heading_like(text) and unit_like(m["unit"])
+
+
+def wrap_width(lines: Iterable[Line]) -> int | None:
+    """The display width hard-wrapped text was cut at, or None when lines are not wrapped.
+
+    Wrapped text (PDF extraction, e-mail) has many lines of nearly one width; real paragraphs
+    vary. Only lines at least 20 CJK characters wide count.
+    """
+    wide = Counter(w for w in (_display_width(ln.text) for ln in lines if not ln.table) if w >= 40)
+    total = sum(wide.values())
+    if total < 4:
+        return None
+    best_width, best_count = 0, 0
+    for w in sorted(wide):
+        count = sum(wide.get(x, 0) for x in range(w - 4, w + 1))
+        if count >= best_count:
+            best_width, best_count = w, count
+    if best_count >= 4 and best_count * 2 >= total:
+        return best_width
+    return None
+
+
+def _glue(left: str, right: str) -> str:
+    if left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum():
+        return f"{left} {right}"
+    return left + right
+
+
+def rejoin(lines: list[Line]) -> list[Line]:
+    """Join lines broken in mid-sentence; see the module docstring for the rules."""
+    wrap = wrap_width(lines)
+    out: list[Line] = []
+    last_piece = ""
+    for line in lines:
+        if out and _continues(out[-1], last_piece, line, wrap):
+            prev = out[-1]
+            out[-1] = replace(
+                prev, text=_glue(prev.text, line.text), bold=prev.bold and line.bold, joined=True
+            )
+        else:
+            out.append(line)
+        last_piece = line.text
+    return out
+
+
+def _continues(prev: Line, last_piece: str, nxt: Line, wrap: int | None) -> bool:
+    if _hard(prev) or _starts_structure(nxt):
+        return False
+    if _DIST.match(prev.text) or byline(prev.text, after_title=False)[0]:
+        return False
+    ending = _ending(prev.text)
+    if ending == "soft":
+        return True
+    if ending == "close":
+        return False
+    if wrap is not None and _display_width(last_piece) >= wrap - 6:
+        return True
+    # Judge the last physical line: a short unpunctuated line ends a paragraph or is a heading.
+    return not heading_like(last_piece)
+
+
+# --- the bulletin frame ------------------------------------------------------------------
+
+
+@dataclass
+class _Head:
+    series: str
+    number: int
+    year: int
+    date: datetime.date
+    office: str
+    end: int  # index of the first line after the frame
+
+
+def _chinese_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGITS[ch]
+    return total + current
+
+
+def _issue_rest_ok(rest: str) -> bool:
+    """After 第 N 期 a line may hold only the office and date."""
+    return not rest.strip() or _parse_date_tail(rest.strip()) is not None
+
+
+def _parse_date_tail(text: str) -> tuple[str, datetime.date] | None:
+    m = _DATE_TAIL.match(text)
+    if not m:
+        return None
+    try:
+        value = parse_date(m["date"])
+    except InvalidInputError:
+        return None
+    office = _OFFICE_LABEL.sub("", m["office"].strip(" |｜：:")).strip()
+    return office, value
+
+
+def detect_head(lines: list[Line], warnings: list[str]) -> _Head | None:
+    """The 报头 / 第 N 期 / office / date frame at the top of a 简报, if there is one."""
+    issue: tuple[int, re.Match[str]] | None = None
+    for i, line in enumerate(lines[:5]):
+        m = _ISSUE.match(line.text)
+        if m and len(m["pre"]) <= 40 and _issue_rest_ok(m["rest"]):
+            issue = (i, m)
+            break
+    if issue is None:
+        return None
+    i, m = issue
+    masthead = [ln.text for ln in lines[:i] if not _MASTHEAD_NOISE.search(ln.text)]
+    if m["pre"].strip():
+        masthead.append(m["pre"].strip())
+    series = re.sub(r"\s+", "", "".join(masthead))
+    if not series or len(series) > 80 or _SENTENCE_MARKS.search(series):
+        return None
+    number = _chinese_number(m["num"])
+    office_parts: list[str] = []
+    found: tuple[str, datetime.date] | None = None
+    end = i + 1
+    rest = m["rest"].strip()
+    if rest:
+        found = _parse_date_tail(rest)
+    if found is None:
+        for j in range(i + 1, min(i + 4, len(lines))):
+            found = _parse_date_tail(lines[j].text)
+            if found is not None:
+                end = j + 1
+                break
+            office_parts.append(lines[j].text)
+    if found is None:
+        warnings.append(f"识别到期号“第 {number} 期”但没有找到日期行，未按简报处理")
+        return None
+    office = found[0]
+    if not office and office_parts and len(office_parts) <= 2:
+        office = _OFFICE_LABEL.sub("", "".join(office_parts)).strip()
+    if not office:
+        warnings.append("简报中没有找到编印单位")
+    year = int(m["year"]) if m["year"] else found[1].year
+    return _Head(series, number, year, found[1], office, end)
+
+
+def detect_tail(lines: list[Line], start: int) -> tuple[dict[str, list[str]], int]:
+    """The 报/送/发 block (版记) at the end: recipients by key and where the block starts."""
+    n = len(lines)
+    dist_at = [i for i in range(start, n) if _DIST.match(lines[i].text)]
+    if not dist_at:
+        return {}, n
+    first = dist_at[-1]
+    for idx in reversed(dist_at[:-1]):
+        between = lines[idx + 1 : first]
+        if first - idx <= 3 and all(_tail_filler(ln.text) for ln in between):
+            first = idx
+        else:
+            break
+    if not all(_tail_filler(ln.text) for ln in lines[dist_at[-1] + 1 :]):
+        return {}, n
+    distribution: dict[str, list[str]] = {}
+    key: str | None = None
+    for line in lines[first:]:
+        m = _DIST.match(line.text)
+        if m:
+            key = _DIST_KEYS[m["key"]]
+            rest = m["rest"]
+        elif key is not None and not _TAIL_NOISE.search(line.text):
+            rest = line.text  # a recipient list wrapped onto another line
+        else:
+            continue
+        bucket = distribution.setdefault(key, [])
+        bucket.extend(
+            item for item in (p.strip().rstrip("。.") for p in _RECIPIENT_SPLIT.split(rest)) if item
+        )
+    return distribution, first
+
+
+def _tail_filler(text: str) -> bool:
+    """Lines allowed around the 报/送/发 lines: 共印 N 份, 责任编辑, continued recipients."""
+    if _DIST.match(text) or _TAIL_NOISE.search(text):
+        return True
+    return len(text) <= 40 or (len(text) <= 80 and not text.endswith("。"))
+
+
+# --- articles ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    title: str
+    unit: str | None = None
+    kind: str | None = None
+    entries: list[Line] = field(default_factory=list)
+    date: datetime.date | None = None
+    ended: bool = False  # closed by a byline
+
+
+def _title_capable(line: Line) -> bool:
+    text = line.text
+    if _date_only(text) or _DIST.match(text) or is_numbered_heading(text):
+        return False
+    return line.styled or heading_like(text) or (line.centered and len(text) <= 60)
+
+
+def _new_title(line: Line, cur: _Draft | None) -> bool:
+    """Whether a line opens a new article while one is in progress."""
+    if cur is None or not cur.entries or line.table or is_numbered_heading(line.text):
+        return False
+    if line.title:
+        return True
+    text = line.text
+    if line.centered and (line.size or 0) >= 18 and len(text) <= 60 and text[-1] not in "。！？":
+        return True  # 二号 (22 pt) titles; section headings are 三号 (16 pt)
+    if not heading_like(text):
+        return False
+    m = _TITLE_SHAPE.match(text)
+    return m is not None and unit_like(m["unit"])
+
+
+def _unit_from_title(title: str) -> str | None:
+    m = _TITLE_SHAPE.match(title)
+    if m and unit_like(m["unit"]):
+        return m["unit"]
+    return None
+
+
+def split_articles(
+    lines: list[Line], warnings: list[str], column: str | None = None
+) -> list[ParsedArticle]:
+    """Group paragraphs into articles: each starts with a title, may end with a byline."""
+    drafts: list[_Draft] = []
+    cur: _Draft | None = None
+    for line in lines:
+        text = line.text
+        is_column, kind = column_kind(text)
+        if is_column and not line.table:
+            cur = None  # whatever follows a column heading opens a new article
+            column = kind
+            continue
+        if _CONTACT.match(text):
+            continue
+        date = _date_only(text)
+        if cur is None or cur.ended:
+            previous = cur  # None at the start and after a column heading
+            if date is not None and previous is not None:
+                previous.date = previous.date or date
+                continue
+            if byline(text, after_title=False)[0] and previous is not None:
+                previous.unit = previous.unit or byline(text, after_title=False)[1]
+                continue
+            if _title_capable(line) or previous is None:
+                cur = _open(line, column, warnings)
+                drafts.append(cur)
+                continue
+            cur = previous  # not a title: the previous article goes on after all
+            cur.ended = False
+        if _new_title(line, cur):
+            cur = _open(line, column, warnings)
+            drafts.append(cur)
+            continue
+        if not cur.entries:  # between the title and the body
+            if _SUBTITLE.match(text) and heading_like(text.lstrip("—- ")):
+                cur.title = f"{cur.title}{text}"
+                continue
+            label = _TITLE_LABEL.match(text)
+            if label:
+                cur.title = label["v"].strip()
+                cur.unit = cur.unit or _unit_from_title(cur.title)
+                continue
+            is_byline, unit = byline(text, after_title=True)
+            if is_byline:
+                cur.unit = cur.unit or unit
+                continue
+        if date is not None and cur.date is None:
+            cur.date = date
+            continue
+        is_byline, unit = byline(text, after_title=False)
+        if is_byline:
+            cur.unit = cur.unit or unit
+            cur.ended = True
+            continue
+        cur.entries.append(line)
+    for draft in drafts:
+        _trailing_signature(draft)
+        if not draft.entries:
+            warnings.append(f"“{draft.title}”下没有正文")
+    # Word heading levels are relative: a template may put titles on outline level 2 and
+    # section headings on 3–5. The highest level used by section headings becomes 1.
+    used = sorted({e.heading_level for d in drafts for e in d.entries if e.heading_level})
+    ranks = {raw: min(i + 1, 3) for i, raw in enumerate(used)}
+    return [_finish(d, ranks) for d in drafts]
+
+
+def _trailing_signature(draft: _Draft) -> None:
+    """A bare unit name (and person) closing an article signs it: 机关党委 / 机关党委 张三."""
+    if len(draft.entries) < 2 or draft.entries[-1].table:
+        return
+    is_signature, unit = _bare_unit(draft.entries[-1].text, 30)
+    if is_signature:
+        draft.entries.pop()
+        draft.unit = draft.unit or unit
+
+
+def _open(line: Line, column: str | None, warnings: list[str]) -> _Draft:
+    if _title_capable(line):
+        label = _TITLE_LABEL.match(line.text)
+        title = label["v"].strip() if label else line.text
+        return _Draft(title=title, unit=_unit_from_title(title), kind=column)
+    first = re.split(r"[。！？!?]", line.text, maxsplit=1)[0]
+    title = first if len(first) <= 30 else first[:30] + "…"
+    warnings.append(f"未找到标题，已用正文开头“{title}”代替")
+    return _Draft(title=title, kind=column, entries=[line])
+
+
+def _finish(draft: _Draft, ranks: dict[int, int]) -> ParsedArticle:
+    entries = [
+        replace(e, heading_level=ranks.get(e.heading_level, e.heading_level)) for e in draft.entries
+    ]
+    blocks = classify(entries)
+    kind = draft.kind
+    if kind is None:
+        if "暖心故事" in draft.title:
+            kind = "story"
+        else:
+            size = sum(len(b.text) for b in blocks)
+            has_headings = any(b.type == "heading" for b in blocks)
+            kind = "story" if size < STORY_MAX_CHARS and not has_headings else "case"
+    return ParsedArticle(draft.title, draft.unit, kind, blocks, draft.date)
+
+
+def classify(entries: list[Line]) -> list[Block]:
+    """Headings and paragraphs of one article's body."""
+    blocks: list[Block] = []
+    for i, line in enumerate(entries):
+        level = _heading_level(line, is_last=i == len(entries) - 1)
+        blocks.append(Block.heading(line.text, level) if level else Block.paragraph(line.text))
+    return blocks
+
+
+def _heading_level(line: Line, is_last: bool) -> int:
+    text = line.text
+    if line.table:
+        return 0
+    numbered = numbering_level(text)
+    if numbered and is_numbered_heading(text):
+        return numbered
+    if line.heading_level and len(text) <= 80:
+        return numbered or min(line.heading_level, 3)
+    if not heading_like(text):
+        return 0
+    if line.list_level and line.bold:
+        return min(line.list_level, 3)
+    if line.bold or line.centered:
+        return numbered or 1
+    if is_last or line.joined or text.startswith(("“", "‘", "「", "『")):
+        return 0
+    return numbered or 1
+
+
+# --- the whole document ------------------------------------------------------------------
+
+
+def clean_lines(lines: Iterable[Line]) -> list[Line]:
+    """Cleaned, non-empty lines without page numbers and other layout noise."""
+    out: list[Line] = []
+    for line in lines:
+        text = clean_text(line.text)
+        if not text or is_noise(text):
+            continue
+        out.append(replace(line, text=text))
+    return out
+
+
+def _title_index(lines: list[Line]) -> int:
+    """Where a document's title is when the layout marks it (Title style, largest centred)."""
+    window = lines[:6]
+    for i, line in enumerate(window):
+        if line.title:
+            return i
+    sizes = [ln.size for ln in lines if ln.size]
+    if not sizes:
+        return 0
+    common = max(set(sizes), key=sizes.count)
+    best = max(range(len(window)), key=lambda k: window[k].size or 0)
+    chosen = window[best]
+    titled = heading_like(chosen.text) or (
+        len(chosen.text) <= 60 and chosen.text[-1] not in "。！？"
+    )
+    if (chosen.size or 0) > common and (chosen.centered or chosen.bold) and titled:
+        return best
+    return 0
+
+
+def build(
+    lines: list[Line], warnings: list[str]
+) -> tuple[list[ParsedArticle], ParsedBulletin | None]:
+    """Articles and, for a 简报, its frame, from the cleaned lines of one file."""
+    lines = clean_lines(lines)
+    head = detect_head(lines, warnings)
+    if head is None:
+        return _plain(lines, warnings), None
+    distribution, tail = detect_tail(lines, head.end)
+    body = rejoin(lines[head.end : tail])
+    editor_note: str | None = None
+    if body and _EDITOR_NOTE.match(body[0].text):
+        # The note runs until the first line that can be an article's title.
+        parts = [_EDITOR_NOTE.sub("", body[0].text, count=1).strip()]
+        k = 1
+        while k < len(body) and not (_title_capable(body[k]) or column_kind(body[k].text)[0]):
+            parts.append(body[k].text)
+            k += 1
+        editor_note = "\n".join(p for p in parts if p) or None
+        body = body[k:]
+    articles = split_articles(body, warnings)
+    if not articles:
+        warnings.append("简报中没有找到文章")
+    bulletin = ParsedBulletin(
+        series=head.series,
+        number=head.number,
+        year=head.year,
+        date=head.date,
+        office=head.office,
+        editor_note=editor_note,
+        distribution=distribution,
+    )
+    return articles, bulletin
+
+
+def _plain(lines: list[Line], warnings: list[str]) -> list[ParsedArticle]:
+    lines = [ln for ln in lines if not _ATTACHMENT.match(ln.text)]
+    start = _title_index(lines)
+    column: str | None = None
+    unit: str | None = None
+    dropped: list[str] = []
+    for line in lines[:start]:
+        is_column, kind = column_kind(line.text)
+        is_byline, found = byline(line.text, after_title=True)
+        if is_column:
+            column = kind
+        elif is_byline:
+            unit = unit or found
+        else:
+            dropped.append(line.text)
+    if dropped:
+        warnings.append(f"标题之前的内容已忽略：{'；'.join(dropped)}")
+    articles = split_articles(rejoin(lines[start:]), warnings, column)
+    if articles and unit and articles[0].unit is None:
+        articles[0].unit = unit
+    return articles
