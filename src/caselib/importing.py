@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from caselib.db import Library
 from caselib.errors import CaselibError
-from caselib.models import Bulletin, BulletinRecord, Record
+from caselib.models import Record
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 OUTCOMES = ("imported", "updated", "unchanged", "duplicate", "failed")
@@ -278,33 +278,18 @@ def _flag_duplicates(session: Session, record: Record, report: FileReport) -> No
 def _store_bulletin(
     session: Session, parsed: Any, name: str, file_hash: str, record_ids: list[int]
 ) -> int:
-    from caselib.errors import ConflictError
+    from caselib.bulletins import record_bulletin
 
-    clash = session.exec(
-        select(Bulletin).where(
-            Bulletin.series == parsed.series,
-            Bulletin.year == parsed.year,
-            Bulletin.number == parsed.number,
-        )
-    ).first()
-    if clash is not None:
-        raise ConflictError(f"简报已存在：{parsed.series} {parsed.year} 年第 {parsed.number} 期")
-    bulletin = Bulletin(
+    bulletin = record_bulletin(
+        session,
         series=parsed.series,
         number=parsed.number,
-        year=parsed.year,
         date=parsed.date,
         office=parsed.office,
         editor_note=parsed.editor_note,
         distribution=parsed.distribution,
+        record_ids=record_ids,
         source_name=name,
         source_hash=file_hash,
     )
-    session.add(bulletin)
-    session.flush()
-    for position, record_id in enumerate(record_ids):
-        session.add(
-            BulletinRecord(bulletin_id=bulletin.id, record_id=record_id, position=position)  # type: ignore[arg-type]
-        )
-    session.flush()
     return int(bulletin.id)  # type: ignore[arg-type]

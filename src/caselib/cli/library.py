@@ -1,8 +1,7 @@
-"""The library as a whole: init, info, import, export, reindex, check."""
+"""The library as a whole: init, info, reindex, check."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -55,89 +54,6 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         render.library_info(data)
 
 
-def import_(
-    ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（递归）：.docx .txt .md 等。")],
-    unit: Annotated[
-        str | None, typer.Option("--unit", "-u", help="单位（文件中识别不出时使用）。")
-    ] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="给导入的记录加上标签，可重复。")
-    ] = None,
-    auto_tag: Annotated[bool, typer.Option("--auto-tag", help="按标签词表自动加标签。")] = False,
-    update: Annotated[bool, typer.Option("--update", help="文件有改动时更新对应记录。")] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="只显示将会发生什么，不写入。")
-    ] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """导入文件或整个文件夹；每个文件单独成事务，坏文件不影响其他文件。"""
-    from caselib.importing import ImportOptions, discover, import_paths
-
-    for path in paths:
-        if not path.exists():
-            fail(f"路径不存在：{path}")
-    lib = state(ctx).library()
-    options = ImportOptions(
-        unit=unit, tags=tag or [], auto_tag=auto_tag, update=update, dry_run=dry_run
-    )
-    from caselib.cli import render
-
-    total = sum(1 for _ in discover(paths))
-    with render.progress(total, "导入") as advance:
-        reports = import_paths(lib, paths, options, progress=advance)
-    if as_json:
-        emit_json([r.to_json() for r in reports])
-    else:
-        render.import_summary(reports, dry_run=dry_run)
-    if not reports:
-        fail("没有找到可导入的文件")
-    if all(r.outcome == "failed" for r in reports):
-        raise typer.Exit(1)
-
-
-def export(
-    ctx: typer.Context,
-    record_ids: Annotated[list[int] | None, typer.Argument(help="要导出的记录编号。")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-F", help="格式：md 或 json。")] = "md",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="输出位置（md 为文件夹）。")
-    ] = None,
-    all_records: Annotated[bool, typer.Option("--all", help="导出全部记录。")] = False,
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件。")] = False,
-) -> None:
-    """导出记录：md（每条一个文件，可再次导入）或 json。"""
-    from caselib.exporting import export_markdown, records_json
-    from caselib.fileio import atomic_write_text
-    from caselib.records import get_record, list_live
-
-    lib = state(ctx).library()
-    with lib.session() as session:
-        if record_ids:
-            records = [get_record(session, rid) for rid in record_ids]
-        elif all_records:
-            records = list_live(session)
-        else:
-            fail("请给出记录编号，或用 --all 导出全部")
-        if fmt == "md":
-            if output is None:
-                fail("导出 Markdown 需要用 -o 指定输出文件夹")
-            written = export_markdown(records, output, force=force)
-            note(f"已导出 {len(written)} 个文件到 {output}")
-        elif fmt == "json":
-            import json
-
-            data = records_json(session, records)
-            if output is None:
-                emit_json(data)
-            else:
-                text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-                atomic_write_text(output, text, force=force)
-                note(f"已导出 {len(data)} 条记录到 {output}")
-        else:
-            fail(f"不支持的导出格式：{fmt}（可用：md、json）")
-
-
 def reindex(ctx: typer.Context) -> None:
     """重建全文索引。"""
     lib = state(ctx).library()
@@ -186,7 +102,5 @@ def check(
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(info)
-    app.command("import")(import_)
-    app.command()(export)
     app.command()(reindex)
     app.command()(check)

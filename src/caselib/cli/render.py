@@ -263,3 +263,62 @@ def search_results(hits: list[Any], *, total: int, offset: int) -> None:
             out.print(Text("    ").append_text(_highlighted(hit.snippet, hit.highlights)))
     shown = f"第 {offset + 1}–{offset + len(hits)} 条，" if offset or len(hits) < total else ""
     err.print(f"{shown}共 {total} 条")
+
+
+def duplicate_pairs(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        err.print("没有发现相似的记录")
+        return
+    table = Table(title="疑似重复的记录")
+    table.add_column("相似度", justify="right")
+    table.add_column("记录")
+    table.add_column("相似记录")
+    for row in rows:
+        table.add_row(
+            f"{row['similarity']:.0%}",
+            f"[{row['id']}] {row['title']}（{row['unit']}）",
+            f"[{row['other_id']}] {row['other_title']}（{row['other_unit']}）",
+        )
+    out.print(table)
+
+
+def bulletin_table(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        err.print("（没有简报）")
+        return
+    table = Table()
+    table.add_column("编号", justify="right")
+    table.add_column("系列", overflow="fold")
+    table.add_column("期号")
+    table.add_column("日期")
+    table.add_column("编印单位", overflow="fold")
+    table.add_column("篇数", justify="right")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            row["series"],
+            f"{row['year']} 年第 {row['number']} 期",
+            row["date"],
+            row["office"],
+            str(row["record_count"]),
+        )
+    out.print(table)
+
+
+def bulletin_detail(data: dict[str, Any]) -> None:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("期号", f"{data['year']} 年第 {data['number']} 期")
+    head.add_row("日期", data["date"])
+    head.add_row("编印单位", data["office"])
+    for key in ("报", "送", "发"):
+        if data["distribution"].get(key):
+            head.add_row(key, "，".join(data["distribution"][key]))
+    out.print(Panel(head, title=Text(data["series"], style="bold red"), expand=False))
+    if data.get("editor_note"):
+        out.print(Text("编者按：", style="bold").append(data["editor_note"], style=""))
+    for index, record in enumerate(data.get("records", []), start=1):
+        out.print(
+            f"{index}. [{record['id']}] {record['title']}（{record['unit']}，{_kind(record['kind'])}）"
+        )

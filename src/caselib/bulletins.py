@@ -1,0 +1,160 @@
+"""Bulletins (简报): issues of a series, the records they carried, and series settings."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from caselib.errors import InvalidInputError, NotFoundError
+from caselib.models import Bulletin, BulletinRecord, Record
+
+DISTRIBUTION_KEYS = ("报", "送", "发")
+_REF = re.compile(r"^(\d{4})\s*[-/年第]\s*(\d+)\s*期?$")
+
+
+def get_bulletin(session: Session, ref: str | int, series: str | None = None) -> Bulletin:
+    """A bulletin by id, or by "YEAR-NUMBER" (2022-13, 2022年第13期) within ``series``."""
+    text = str(ref).strip()
+    if text.isdigit():
+        bulletin = session.get(Bulletin, int(text))
+        if bulletin is None:
+            raise NotFoundError(f"简报不存在：{text}")
+        return bulletin
+    match = _REF.match(text)
+    if not match:
+        raise InvalidInputError(f"简报编号应为数字编号或“年份-期号”（如 2022-13），而不是“{text}”")
+    year, number = int(match.group(1)), int(match.group(2))
+    query = select(Bulletin).where(Bulletin.year == year, Bulletin.number == number)
+    if series:
+        query = query.where(Bulletin.series == series)
+    found = list(session.exec(query).all())
+    if not found:
+        raise NotFoundError(f"简报不存在：{year} 年第 {number} 期")
+    if len(found) > 1:
+        names = "、".join(b.series for b in found)
+        raise InvalidInputError(f"{year} 年第 {number} 期有多个系列（{names}），请用 --series 指定")
+    return found[0]
+
+
+def bulletin_records(session: Session, bulletin: Bulletin) -> list[Record]:
+    query = (
+        select(Record)
+        .join(BulletinRecord, col(BulletinRecord.record_id) == col(Record.id))
+        .where(BulletinRecord.bulletin_id == bulletin.id)
+        .order_by(col(BulletinRecord.position))
+    )
+    return list(session.exec(query).all())
+
+
+def bulletin_to_json(
+    session: Session, bulletin: Bulletin, *, records: bool = True
+) -> dict[str, Any]:
+    """The ``bulletin show --json`` object (field names documented in the README)."""
+    from caselib.records import record_to_json
+
+    data: dict[str, Any] = {
+        "id": bulletin.id,
+        "series": bulletin.series,
+        "number": bulletin.number,
+        "year": bulletin.year,
+        "date": bulletin.date.isoformat(),
+        "office": bulletin.office,
+        "editor_note": bulletin.editor_note,
+        "distribution": {k: list(bulletin.distribution.get(k, [])) for k in DISTRIBUTION_KEYS},
+        "copies": bulletin.copies,
+        "source": bulletin.source_name,
+    }
+    items = bulletin_records(session, bulletin)
+    if records:
+        data["records"] = [record_to_json(r, body=True) for r in items]
+    else:
+        data["record_count"] = len(items)
+    return data
+
+
+def list_bulletins(session: Session, series: str | None = None) -> list[Bulletin]:
+    query = select(Bulletin)
+    if series:
+        query = query.where(Bulletin.series == series)
+    order = (col(Bulletin.date).desc(), col(Bulletin.number).desc())
+    return list(session.exec(query.order_by(*order)).all())
+
+
+def next_number(session: Session, series: str, year: int) -> int:
+    """The next issue number of ``series`` in ``year`` (numbers restart every year)."""
+    top = session.exec(
+        select(func.max(Bulletin.number)).where(Bulletin.series == series, Bulletin.year == year)
+    ).one()
+    return int(top or 0) + 1
+
+
+@dataclass
+class SeriesSettings:
+    """What an office keeps the same from one issue of a series to the next."""
+
+    series: str
+    office: str | None = None
+    distribution: dict[str, list[str]] | None = None
+
+
+def series_settings(session: Session, series: str) -> SeriesSettings:
+    """The settings of the latest issue of ``series`` (empty for a new series)."""
+    latest = session.exec(
+        select(Bulletin)
+        .where(Bulletin.series == series)
+        .order_by(col(Bulletin.date).desc(), col(Bulletin.id).desc())
+    ).first()
+    if latest is None:
+        return SeriesSettings(series)
+    return SeriesSettings(series, latest.office, dict(latest.distribution))
+
+
+def record_bulletin(
+    session: Session,
+    *,
+    series: str,
+    number: int,
+    date: Any,
+    office: str,
+    editor_note: str | None,
+    distribution: dict[str, list[str]],
+    record_ids: list[int],
+    copies: int | None = None,
+    source_name: str | None = None,
+    source_hash: str | None = None,
+) -> Bulletin:
+    """Store an issue and the records it carries, in order; an existing issue of the same
+    series, year and number is refused."""
+    from caselib.errors import ConflictError
+
+    year = date.year
+    clash = session.exec(
+        select(Bulletin).where(
+            Bulletin.series == series, Bulletin.year == year, Bulletin.number == number
+        )
+    ).first()
+    if clash is not None:
+        raise ConflictError(f"简报已存在：{series} {year} 年第 {number} 期")
+    bulletin = Bulletin(
+        series=series,
+        number=number,
+        year=year,
+        date=date,
+        office=office,
+        editor_note=editor_note,
+        distribution={k: list(v) for k, v in distribution.items() if v},
+        copies=copies,
+        source_name=source_name,
+        source_hash=source_hash,
+    )
+    session.add(bulletin)
+    session.flush()
+    for position, record_id in enumerate(record_ids):
+        session.add(
+            BulletinRecord(bulletin_id=bulletin.id, record_id=record_id, position=position)  # type: ignore[arg-type]
+        )
+    session.flush()
+    return bulletin
