@@ -480,7 +480,8 @@ def _break_candidates(text: str) -> list[tuple[int, int, int]]:
             while j < n and text[j].isspace():
                 j += 1
             if j < n:
-                out.append((i, j, 2))
+                # the space stays at the end of the line, so the title reads back whole
+                out.append((j, j, 2))
             i = j + 1
             continue
         prev, nxt = text[i - 1], text[i]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Curly quotes fold to straight ones so that “共同缔造” and "共同缔造" match each other.
 _QUOTE_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -88,3 +89,49 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
 def normalize_keep_case(text: str) -> str:
     """Like ``normalize`` but without case folding (used to spot the ``OR`` operator)."""
     return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD)
+
+
+#: Characters that are their own and only pre-image within ``_ONE_TO_ONE``.
+_SELF_ONLY = re.compile("[\u00b7\u2014\u3001\u3002\u3008-\u3011\u4e00-\u9fff]+")
+
+
+def find_normalized(text: str, terms: Sequence[str], cap: int = 200) -> list[tuple[int, int, int]]:
+    """Where the (already normalised) ``terms`` occur in ``normalize(text)``, as offsets into
+    ``text``: sorted ``(start, end, term index)``, at most ``cap`` per term, not overlapping
+    within a term. Fast for ordinary Chinese text (no normalisation when a term is made of
+    ideographs and the text has only characters that normalise one to one).
+    """
+    hits: list[tuple[int, int, int]] = []
+    if not text or not terms:
+        return hits
+    if _ONE_TO_ONE.fullmatch(text):
+        folded: str | None = None
+        for ti, term in enumerate(terms):
+            if not term:
+                continue
+            if _SELF_ONLY.fullmatch(term):
+                hay = text
+            else:
+                if folded is None:
+                    folded = text.translate(_ONE_TO_ONE_TABLE)
+                hay = folded
+            k = hay.find(term)
+            count = 0
+            while k >= 0 and count < cap:
+                hits.append((k, k + len(term), ti))
+                count += 1
+                k = hay.find(term, k + len(term))
+    else:
+        normed, origin = normalize_with_offsets(text)
+        for ti, term in enumerate(terms):
+            if not term:
+                continue
+            k = normed.find(term)
+            count = 0
+            while k >= 0 and count < cap:
+                end = k + len(term)
+                hits.append((origin[k], origin[end - 1] + 1, ti))
+                count += 1
+                k = normed.find(term, end)
+    hits.sort()
+    return hits
