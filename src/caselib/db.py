@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,10 @@ def _translate(error: Exception) -> CaselibError:
     return LibraryError(f"数据库错误：{error}")
 
 
+def _dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 class Library:
     """An open case library. Use ``Library.open()`` or ``Library.init()``."""
 
@@ -51,7 +56,8 @@ class Library:
     # -- opening -------------------------------------------------------------
     @classmethod
     def _engine(cls, url: str) -> Engine:
-        engine = create_engine(url)
+        # JSON columns hold Chinese text: store it as UTF-8, not \u escapes (half the size).
+        engine = create_engine(url, json_serializer=_dump_json)
         if engine.dialect.name == "sqlite":
 
             @event.listens_for(engine, "connect")

@@ -68,12 +68,13 @@ def _main(
     ctx.obj = State(db=db)
 
 
-from caselib.cli import browse, export, intake, library, records, taxonomy  # noqa: E402
+from caselib.cli import browse, export, intake, library, records, review, taxonomy  # noqa: E402
 
 records.register(app)
 browse.register(app)
 intake.register(app)
 export.register(app)
+review.register(app)
 taxonomy.register(app)
 library.register(app)
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from caselib.db import Library
+    from caselib.rubric import Config
 
 
 @dataclass
@@ -28,6 +29,13 @@ class State:
 
             self._library = Library.open(self.db)
         return self._library
+
+    def config(self) -> Config:
+        """The library's rubric and ranking settings (``<library>.toml``, else the defaults)."""
+        from caselib.rubric import config_path, load_config
+
+        path = self.library().path
+        return load_config(config_path(path) if path else None)
 
 
 def state(ctx: typer.Context) -> State:

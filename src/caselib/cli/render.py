@@ -322,3 +322,188 @@ def bulletin_detail(data: dict[str, Any]) -> None:
         out.print(
             f"{index}. [{record['id']}] {record['title']}（{record['unit']}，{_kind(record['kind'])}）"
         )
+
+
+def rubric(config: Any, path: Path | None) -> None:
+    from caselib.ranking import TERM_LABELS
+
+    table = Table(title=f"评分细则（{config.rubric.scale_label}）")
+    table.add_column("评分项")
+    table.add_column("权重", justify="right")
+    table.add_column("说明")
+    for c in config.rubric.criteria:
+        table.add_row(c.name, f"{c.weight:g}", c.description)
+    out.print(table)
+    terms = Table(title="排序各项的权重（每项取值 0–1，权重即最多可得的分数）")
+    terms.add_column("项")
+    terms.add_column("权重", justify="right")
+    for name, weight in config.weights.model_dump().items():
+        terms.add_row(TERM_LABELS.get(name, name), f"{weight:g}")
+    out.print(terms)
+    low, high = config.length.case
+    s_low, s_high = config.length.story
+    out.print(
+        f"篇幅指导范围：案例 {low}–{high} 字，故事 {s_low}–{s_high} 字；时效半衰期 {config.freshness.half_life_days:g} 天"
+    )
+    out.print("采用积分：" + "，".join(f"{k} {v:g}" for k, v in config.adoption_points.items()))
+    err.print(
+        f"配置文件：{path}"
+        if path
+        else "使用默认配置（caselib rubric --init 可写出配置文件以便修改）"
+    )
+
+
+def review_table(rows: list[dict[str, Any]], criteria: list[str]) -> None:
+    if not rows:
+        err.print("（尚无评分）")
+        return
+    table = Table(title="评分")
+    table.add_column("评审人")
+    for name in criteria:
+        table.add_column(name, justify="right")
+    table.add_column("加权平均", justify="right")
+    table.add_column("评语", overflow="fold")
+    table.add_column("时间")
+    for row in rows:
+        style = "" if row["current"] else "dim strike"
+        cells = [f"{row['scores'][c]:g}" if c in row["scores"] else "—" for c in criteria]
+        mean = row["weighted_mean"]
+        table.add_row(
+            row["reviewer"],
+            *cells,
+            f"{mean:.2f}" if mean is not None else "—",
+            row["comment"] or "",
+            str(row["created"])[:16].replace("T", " "),
+            style=style,
+        )
+    out.print(table)
+
+
+def ranking(result: Any, *, explain: bool, limited: bool) -> None:
+    if not len(result):
+        err.print("没有符合条件的记录")
+        return
+    if explain:
+        _ranking_explained(result, limited)
+        return
+    table = Table(title="排序结果")
+    table.add_column("名次", justify="right")
+    table.add_column("编号", justify="right")
+    table.add_column("得分", justify="right")
+    table.add_column("标题", overflow="fold", ratio=3)
+    table.add_column("单位", overflow="fold", ratio=1)
+    if limited:
+        table.add_column("选择", overflow="fold", ratio=1)
+    for record in result:
+        title = record.title + ("（未评审）" if record.unreviewed else "")
+        cells: list[Any] = [
+            str(record.rank),
+            str(record.id),
+            f"{record.score:.2f}",
+            title,
+            record.unit,
+        ]
+        if limited:
+            cells.append(Text(record.reason, style="green" if record.selected else "dim"))
+        table.add_row(*cells, style="" if record.selected or not limited else "dim")
+    out.print(table)
+
+
+def _ranking_explained(result: Any, limited: bool) -> None:
+    """Each record with its score as a sum of terms: ``term  value × weight = contribution``."""
+    for record in result:
+        head = Text(f"{record.rank}. ", style="bold")
+        head.append(
+            f"[{record.id}] {record.title}",
+            style="bold" if record.selected or not limited else "dim",
+        )
+        head.append(f"（{record.unit}）")
+        if record.unreviewed:
+            head.append(" 未评审", style="yellow")
+        out.print(head)
+        if limited:
+            out.print(Text("   " + record.reason, style="green" if record.selected else "dim"))
+        grid = Table.grid(padding=(0, 1))
+        for _ in range(6):
+            grid.add_column(justify="right")
+        for term in record.terms:
+            grid.add_row(
+                "   " + term.label,
+                f"{term.value:.3f}",
+                "×",
+                f"{term.weight:g}",
+                "=",
+                f"{term.contribution:+.3f}",
+            )
+        grid.add_row("   得分", "", "", "", "", Text(f"{record.score:.3f}", style="bold"))
+        out.print(grid)
+
+
+def shortlist_table(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        err.print("（没有入围名单）")
+        return
+    table = Table()
+    table.add_column("名称")
+    table.add_column("记录数", justify="right")
+    table.add_column("创建时间")
+    for row in rows:
+        table.add_row(row["name"], str(row["count"]), row["created_at"].replace("T", " "))
+    out.print(table)
+
+
+def shortlist_detail(data: dict[str, Any]) -> None:
+    table = Table(title=f"入围名单：{data['name']}")
+    table.add_column("序号", justify="right")
+    table.add_column("编号", justify="right")
+    table.add_column("标题", overflow="fold")
+    table.add_column("单位")
+    table.add_column("类型")
+    table.add_column("状态")
+    for item in data["items"]:
+        table.add_row(
+            str(item["position"]),
+            str(item["id"]),
+            item["title"],
+            item["unit"],
+            _kind(item["kind"]),
+            _status(item["status"]) + ("（回收站）" if item["trashed"] else ""),
+        )
+    out.print(table)
+
+
+def stats_table(rows: list[Any], by: str) -> None:
+    from caselib.stats import GROUPINGS
+
+    table = Table(title=f"按{GROUPINGS.get(by, by)}统计")
+    table.add_column(GROUPINGS.get(by, by))
+    for label in ("记录", "报送", "采用", "采用率", "平均评分", "积分"):
+        table.add_column(label, justify="right")
+    for row in rows:
+        rate = f"{row.adoption_rate:.0%}" if row.adoption_rate is not None else "—"
+        mean = f"{row.mean_score:.2f}" if row.mean_score is not None else "—"
+        table.add_row(
+            row.label,
+            str(row.records),
+            str(row.reports),
+            str(row.adoptions),
+            rate,
+            mean,
+            f"{row.points:g}",
+            style="bold" if row.key == "" else "",
+        )
+    out.print(table)
+
+
+def bar_chart(bars: list[Any], metric: str) -> None:
+    from caselib.stats import METRICS
+
+    out.print(Text(METRICS.get(metric, metric), style="bold"))
+    width = max((len(b.label) for b in bars), default=0)
+    for bar in bars:
+        value = f"{bar.value:.0%}" if metric == "adoption_rate" else f"{bar.value:g}"
+        pad = "　" * (width - len(bar.label))
+        line = Text(f"{bar.label}{pad} ")
+        line.append("█" * bar.length, style="cyan")
+        line.append(f" {value}")
+        out.print(line)

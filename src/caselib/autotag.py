@@ -1,0 +1,125 @@
+"""Tag suggestions: the tags of the vocabulary whose names or aliases a text mentions.
+
+Matching
+--------
+* The text (title + summary + body) and every tag name and alias go through
+  ``textproc.normalize`` (NFKC: full-width letters and digits become half-width; quotes folded;
+  case folded) and lose all whitespace, so a term broken across lines (PDF extraction) or
+  spaced out still matches. Punctuation is kept: it separates terms (“共同缔造” still matches).
+* Names and aliases of fewer than two characters are ignored (one character matches anywhere).
+* The text is scanned left to right; at each position the longest name or alias starting there
+  is taken, counted for its tag, and the scan continues after it. Occurrences therefore never
+  overlap, and a longer term hides the shorter terms inside it: "党建引领力" counts once for
+  党建引领力 and not also for its alias "引领力", nor for a tag "引领" if there were one.
+* A tag's count is the sum over its name and aliases; ``matched`` lists the forms that occurred
+  (as written in the vocabulary), in order of first occurrence.
+
+Parent tags are not credited with their children's mentions: a text naming 决策共谋 suggests
+决策共谋 (searching for 共同缔造 finds it anyway through the tree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from caselib.models import Record, Tag, TagAlias
+from caselib.textproc import normalize
+
+MIN_TERM_LENGTH = 2
+
+
+@dataclass
+class TagSuggestion:
+    """A tag the text mentions ``count`` times, through the forms in ``matched``."""
+
+    name: str
+    count: int
+    matched: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "count": self.count, "matched": self.matched}
+
+
+def prepare(text: str) -> str:
+    """``normalize(text)`` without whitespace: the form both texts and terms are matched in."""
+    return "".join(normalize(text).split())
+
+
+def record_parts(record: Record) -> list[str]:
+    """Title, summary and body blocks of a record: matched separately, so that no term is
+    counted across the end of one and the start of the next."""
+    parts = [record.title, record.summary or ""]
+    return parts + [str(block.get("text", "")) for block in record.body]
+
+
+class _Vocabulary:
+    """Every usable term (prepared name or alias) → (tag name, term as written)."""
+
+    def __init__(self, session: Session) -> None:
+        self.terms: dict[str, tuple[str, str]] = {}
+        names: dict[int, str] = {}
+        for tag_id, name in session.exec(select(Tag.id, Tag.name).order_by(Tag.name)).all():
+            assert tag_id is not None
+            names[tag_id] = name
+            self._add(prepare(name), name, name)
+        aliases = session.exec(select(TagAlias.alias, TagAlias.tag_id).order_by(TagAlias.alias))
+        for alias, tag_id in aliases.all():
+            if tag_id in names:
+                self._add(prepare(alias), names[tag_id], alias)
+        # first character → the lengths of the terms starting with it, longest first
+        self.lengths: dict[str, list[int]] = {}
+        for term in self.terms:
+            self.lengths.setdefault(term[0], []).append(len(term))
+        for lengths in self.lengths.values():
+            lengths[:] = sorted(set(lengths), reverse=True)
+
+    def _add(self, term: str, tag: str, written: str) -> None:
+        # Names are added before aliases, so a name wins a collision after normalisation.
+        if len(term) >= MIN_TERM_LENGTH and term not in self.terms:
+            self.terms[term] = (tag, written)
+
+    def scan(self, text: str) -> list[tuple[str, str]]:
+        """(tag name, term as written) for every leftmost-longest, non-overlapping match."""
+        hits: list[tuple[str, str]] = []
+        i, end = 0, len(text)
+        while i < end:
+            step = 1
+            for length in self.lengths.get(text[i], ()):
+                if i + length <= end:
+                    hit = self.terms.get(text[i : i + length])
+                    if hit is not None:
+                        hits.append(hit)
+                        step = length
+                        break
+            i += step
+        return hits
+
+
+def _suggest(session: Session, texts: list[str], min_count: int) -> list[TagSuggestion]:
+    vocabulary = _Vocabulary(session)
+    found: dict[str, TagSuggestion] = {}
+    for text in texts:
+        for tag, written in vocabulary.scan(prepare(text)):
+            suggestion = found.setdefault(tag, TagSuggestion(tag, 0))
+            suggestion.count += 1
+            if written not in suggestion.matched:
+                suggestion.matched.append(written)
+    result = [s for s in found.values() if s.count >= min_count]
+    result.sort(key=lambda s: (-s.count, s.name))
+    return result
+
+
+def suggest_tags(session: Session, text: str, min_count: int = 1) -> list[TagSuggestion]:
+    """Tags whose names or aliases occur in ``text`` (e.g. title + summary + body) at least
+    ``min_count`` times, most mentioned first, then by name."""
+    return _suggest(session, [text], min_count)
+
+
+def suggest_tags_for_record(
+    session: Session, record: Record, min_count: int = 1
+) -> list[TagSuggestion]:
+    """``suggest_tags`` over the record's title, summary and body blocks."""
+    return _suggest(session, record_parts(record), min_count)

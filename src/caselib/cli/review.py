@@ -1,0 +1,361 @@
+"""Choosing the best: rubric, reviews, ranking, shortlists, reports, adoptions, statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Annotated
+
+import typer
+
+from caselib.cli.browse import KindOpt, SinceOpt, UnitOpt, UntilOpt
+from caselib.cli.common import emit_json, fail, note, parse_date_option, state
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
+shortlist_app = typer.Typer(help="入围名单：show / list / add / rm / order / delete。")
+
+
+def rubric(
+    ctx: typer.Context,
+    init: Annotated[bool, typer.Option("--init", help="在库旁写出一份可编辑的配置文件。")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """显示正在使用的评分细则、各项权重与排序参数（配置文件为库旁的 .toml 文件）。"""
+    from caselib.rubric import config_path, write_default_config
+
+    st = state(ctx)
+    path = st.library().path
+    if init:
+        if path is None:
+            fail("只有 SQLite 库才有配置文件")
+        note(f"已写出配置文件：{write_default_config(config_path(path))}，修改后即生效")
+        return
+    config = st.config()
+    where = config_path(path) if path else None
+    if as_json:
+        data = config.model_dump(mode="json")
+        data["file"] = str(where) if where and where.exists() else None
+        emit_json(data)
+    else:
+        from caselib.cli import render
+
+        render.rubric(config, where if where and where.exists() else None)
+
+
+def review(
+    ctx: typer.Context,
+    record_id: Annotated[int, typer.Argument(help="记录编号。")],
+    reviewer: Annotated[str, typer.Option("--reviewer", "-r", help="评审人。")],
+    score: Annotated[
+        list[str], typer.Option("--score", "-s", help="评分，形如 典型性=4；可重复。")
+    ],
+    comment: Annotated[str | None, typer.Option("--comment", "-c", help="评语。")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """给记录评分（同一评审人再次评分会替换上次评分，历史保留）。"""
+    from caselib.reviews import add_review
+
+    scores: dict[str, str] = {}
+    for item in score:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"评分格式应为 评分项=分数，如 典型性=4，而不是“{item}”")
+        scores[name.strip()] = value.strip()
+    st = state(ctx)
+    config = st.config()
+    with st.library().session() as session:
+        saved = add_review(session, record_id, reviewer, scores, comment, config.rubric)  # type: ignore[arg-type]
+        data = _review_json(saved, config)
+    if as_json:
+        emit_json(data)
+    else:
+        note(f"已记录 {reviewer} 对记录 {record_id} 的评分（加权平均 {data['weighted_mean']:.2f}）")
+
+
+def _review_json(saved: object, config: object) -> dict[str, object]:
+    from caselib.models import Review
+    from caselib.rubric import Config
+
+    assert isinstance(saved, Review) and isinstance(config, Config)
+    return {
+        "id": saved.id,
+        "record_id": saved.record_id,
+        "reviewer": saved.reviewer,
+        "scores": saved.scores,
+        "weighted_mean": config.rubric.weighted_mean(saved.scores),
+        "comment": saved.comment,
+        "created": saved.created_at.isoformat(),
+        "current": saved.superseded_at is None,
+    }
+
+
+def reviews(
+    ctx: typer.Context,
+    record_id: Annotated[int, typer.Argument(help="记录编号。")],
+    history: Annotated[bool, typer.Option("--history", help="包括被替换的旧评分。")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出一条记录的全部评分。"""
+    from caselib.records import get_record
+    from caselib.reviews import list_reviews
+
+    st = state(ctx)
+    config = st.config()
+    with st.library().session() as session:
+        get_record(session, record_id)
+        rows = [_review_json(r, config) for r in list_reviews(session, record_id, history)]
+    if as_json:
+        emit_json(rows)
+    else:
+        from caselib.cli import render
+
+        render.review_table(rows, config.rubric.names)
+
+
+def rank(
+    ctx: typer.Context,
+    kind: KindOpt = None,
+    unit: UnitOpt = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="只排该标签（含下级）的记录。")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    top: Annotated[int | None, typer.Option("--top", help="选出前 N 项。")] = None,
+    per_unit: Annotated[
+        int | None, typer.Option("--per-unit", help="每个单位最多入选几项。")
+    ] = None,
+    per_tag: Annotated[int | None, typer.Option("--per-tag", help="每个标签最多入选几项。")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="逐项列出得分构成。")] = False,
+    shortlist: Annotated[
+        str | None, typer.Option("--shortlist", help="把入选的记录放入这个入围名单。")
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="评分基准日（默认今天，影响时效分）。")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """按评审意见与文本证据综合排序，并在名额限制下择优（--explain 说明每一分的来历）。"""
+    from caselib.ranking import rank as rank_records
+
+    st = state(ctx)
+    config = st.config()
+    reference = parse_date_option(on) or dt.date.today()
+    with st.library().session() as session:
+        ranking = rank_records(
+            session,
+            reference_date=reference,
+            config=config,
+            kind=kind,
+            since=parse_date_option(since),
+            until=parse_date_option(until),
+            unit=unit,
+            tag=tag,
+            top=top,
+            per_unit=per_unit,
+            per_tag=per_tag,
+        )
+        if shortlist is not None:
+            from caselib.shortlists import fill_from_ranking
+
+            chosen = [r.id for r in ranking.selected]
+            if not chosen:
+                fail("没有入选的记录，入围名单未改动")
+            view = fill_from_ranking(session, shortlist, chosen)
+    for warning in ranking.warnings:
+        note(warning)
+    if as_json:
+        emit_json([r.to_json() for r in ranking])
+    else:
+        from caselib.cli import render
+
+        render.ranking(
+            ranking, explain=explain, limited=any(v is not None for v in (top, per_unit, per_tag))
+        )
+    if shortlist is not None:
+        note(f"入围名单“{view.name}”现有 {len(view.items)} 项")
+
+
+@shortlist_app.command("list")
+def shortlist_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """列出全部入围名单。"""
+    from caselib.shortlists import list_shortlists
+
+    with state(ctx).library().session() as session:
+        rows = [s.to_json() for s in list_shortlists(session)]
+    if as_json:
+        emit_json(rows)
+    else:
+        from caselib.cli import render
+
+        render.shortlist_table(rows)
+
+
+def _show_view(view: object, as_json: bool) -> None:
+    from caselib.shortlists import ShortlistView
+
+    assert isinstance(view, ShortlistView)
+    if as_json:
+        emit_json(view.to_json())
+    else:
+        from caselib.cli import render
+
+        render.shortlist_detail(view.to_json())
+
+
+NameArg = Annotated[str, typer.Argument(help="入围名单名称，如 2022年第四季度报送。")]
+IdsArg = Annotated[list[int], typer.Argument(help="记录编号，可多个。")]
+
+
+@shortlist_app.command("show")
+def shortlist_show(ctx: typer.Context, name: NameArg, as_json: JsonOpt = False) -> None:
+    """按顺序显示入围名单中的记录。"""
+    from caselib.shortlists import show_shortlist
+
+    with state(ctx).library().session() as session:
+        view = show_shortlist(session, name)
+    _show_view(view, as_json)
+
+
+@shortlist_app.command("add")
+def shortlist_add(
+    ctx: typer.Context,
+    name: NameArg,
+    record_ids: IdsArg,
+    position: Annotated[
+        int | None, typer.Option("--at", help="插入到第几位（默认末尾）。", min=1)
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """把记录加入入围名单（名单不存在时新建）。"""
+    from caselib.shortlists import add_to_shortlist
+
+    with state(ctx).library().session() as session:
+        view = add_to_shortlist(session, name, record_ids, position=position, create=True)
+    _show_view(view, as_json)
+
+
+@shortlist_app.command("rm")
+def shortlist_rm(
+    ctx: typer.Context, name: NameArg, record_ids: IdsArg, as_json: JsonOpt = False
+) -> None:
+    """从入围名单中移除记录。"""
+    from caselib.shortlists import remove_from_shortlist
+
+    with state(ctx).library().session() as session:
+        view = remove_from_shortlist(session, name, record_ids)
+    _show_view(view, as_json)
+
+
+@shortlist_app.command("order")
+def shortlist_order(
+    ctx: typer.Context, name: NameArg, record_ids: IdsArg, as_json: JsonOpt = False
+) -> None:
+    """调整顺序：给出的记录按给出的顺序排在最前，其余保持原顺序。"""
+    from caselib.shortlists import reorder_shortlist
+
+    with state(ctx).library().session() as session:
+        view = reorder_shortlist(session, name, record_ids)
+    _show_view(view, as_json)
+
+
+@shortlist_app.command("delete")
+def shortlist_delete(ctx: typer.Context, name: NameArg) -> None:
+    """删除入围名单（记录本身不受影响）。"""
+    from caselib.shortlists import delete_shortlist
+
+    with state(ctx).library().session() as session:
+        delete_shortlist(session, name)
+    note(f"已删除入围名单：{name}")
+
+
+def report(
+    ctx: typer.Context,
+    record_ids: IdsArg,
+    to: Annotated[str, typer.Option("--to", help="报送对象，如 省委教育工委。")],
+    on: Annotated[str | None, typer.Option("--date", help="报送日期（默认今天）。")] = None,
+    bulletin: Annotated[
+        str | None, typer.Option("--bulletin", help="随哪期简报报送，如 2022-13。")
+    ] = None,
+) -> None:
+    """登记向上级报送（每次报送一行记录），记录状态随之变为“已报送”。"""
+    from caselib.bulletins import get_bulletin
+    from caselib.tracking import add_report
+
+    when = parse_date_option(on) or dt.date.today()
+    with state(ctx).library().session() as session:
+        bulletin_id = get_bulletin(session, bulletin).id if bulletin else None
+        for rid in record_ids:
+            add_report(session, rid, to, when, bulletin_id)
+    note(f"已登记报送：{'、'.join(map(str, record_ids))} → {to}（{when.isoformat()}）")
+
+
+def adopt(
+    ctx: typer.Context,
+    record_id: Annotated[int, typer.Argument(help="记录编号。")],
+    by: Annotated[str, typer.Option("--by", help="采用的载体，如 省委教育工委工作简报第8期。")],
+    level: Annotated[str, typer.Option("--level", help="采用级别：校级、市级、省级、国家级。")],
+    on: Annotated[str | None, typer.Option("--date", help="采用日期（默认今天）。")] = None,
+    force: Annotated[bool, typer.Option("--force", help="未登记报送也允许登记采用。")] = False,
+) -> None:
+    """登记上级采用，记录状态随之变为“已采用”（未报送过的记录需加 --force）。"""
+    from caselib.tracking import add_adoption
+
+    st = state(ctx)
+    config = st.config()
+    when = parse_date_option(on) or dt.date.today()
+    with st.library().session() as session:
+        add_adoption(session, record_id, by, level, when, force=force, config=config)
+    note(f"已登记采用：记录 {record_id}，{by}（{level}，{when.isoformat()}）")
+
+
+def stats(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="分组：unit、tag、month、status。")] = "unit",
+    kind: KindOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    chart: Annotated[bool, typer.Option("--chart", help="画出终端条形图。")] = False,
+    metric: Annotated[
+        str,
+        typer.Option(
+            "--metric", help="条形图的指标：records、reports、adoptions、adoption_rate、points…"
+        ),
+    ] = "records",
+    as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出。")] = False,
+) -> None:
+    """按单位、标签、月份或状态统计：记录数、报送、采用、采用率、平均分、积分。"""
+    from caselib.stats import bars, group_stats, write_csv
+
+    st = state(ctx)
+    config = st.config()
+    with st.library().session() as session:
+        rows = group_stats(
+            session,
+            by,
+            config=config,
+            kind=kind,
+            since=parse_date_option(since),
+            until=parse_date_option(until),
+            total=not (as_json or as_csv),
+        )
+    if as_json:
+        emit_json([r.to_json() for r in rows])
+    elif as_csv:
+        write_csv(rows, sys.stdout, by)
+    else:
+        from caselib.cli import render
+
+        render.stats_table(rows, by)
+        if chart:
+            render.bar_chart(bars(rows, metric), metric)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(rubric)
+    app.command()(review)
+    app.command()(reviews)
+    app.command()(rank)
+    app.add_typer(shortlist_app, name="shortlist")
+    app.command()(report)
+    app.command()(adopt)
+    app.command()(stats)

@@ -1,0 +1,102 @@
+"""Reviews: reviewers score records against the rubric; a re-review supersedes, history is kept.
+
+Any number of reviewers per record, one current review per reviewer. These functions flush but
+never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from sqlmodel import Session, col, select
+
+from caselib.errors import InvalidInputError, NotFoundError
+from caselib.models import Record, Review, utcnow
+from caselib.rubric import Rubric
+
+# A first review moves a record from these statuses to "reviewing"; later statuses
+# (shortlisted, reported, adopted, declined) are further along and are left alone.
+_BEFORE_REVIEW = ("draft", "submitted")
+
+
+def get_record(session: Session, record_id: int) -> Record:
+    """The record, or ``NotFoundError``."""
+    record = session.get(Record, record_id)
+    if record is None:
+        raise NotFoundError(f"记录 #{record_id} 不存在")
+    return record
+
+
+def live_record(session: Session, record_id: int, action: str) -> Record:
+    """The record if it exists and is not in the trash; ``action`` names what was refused."""
+    record = get_record(session, record_id)
+    if record.deleted_at is not None:
+        raise InvalidInputError(f"记录 #{record_id} 在回收站中，不能{action}（请先恢复）")
+    return record
+
+
+def add_review(
+    session: Session,
+    record_id: int,
+    reviewer: str,
+    scores: Mapping[str, float],
+    comment: str | None,
+    rubric: Rubric,
+    *,
+    now: dt.datetime | None = None,
+) -> Review:
+    """Record ``reviewer``'s scores for a record; his previous current review of it, if any,
+    is superseded (``superseded_at`` set) and kept as history.
+
+    Refused (``InvalidInputError``): an empty reviewer name, an unknown criterion, a missing
+    criterion, a score outside the scale, a record in the trash. ``NotFoundError``: no such
+    record. A first review moves a draft/submitted record to "reviewing".
+    """
+    name = reviewer.strip()
+    if not name:
+        raise InvalidInputError("评审人不能为空")
+    record = live_record(session, record_id, "评审")
+    checked = rubric.check_scores(scores)
+    when = now or utcnow()
+    previous = session.exec(
+        select(Review).where(
+            Review.record_id == record_id,
+            Review.reviewer == name,
+            col(Review.superseded_at).is_(None),
+        )
+    ).all()
+    for old in previous:
+        old.superseded_at = when
+        session.add(old)
+    text = comment.strip() if comment else None
+    review = Review(
+        record_id=record_id,
+        reviewer=name,
+        scores=checked,
+        comment=text or None,
+        created_at=when,
+    )
+    session.add(review)
+    if record.status in _BEFORE_REVIEW:
+        record.status = "reviewing"
+        record.updated_at = when
+        session.add(record)
+    session.flush()
+    return review
+
+
+def list_reviews(session: Session, record_id: int, include_history: bool = False) -> list[Review]:
+    """The record's current reviews (one per reviewer), oldest first; with
+    ``include_history`` also the superseded ones. ``NotFoundError`` for an unknown record
+    (trashed records still show their reviews)."""
+    get_record(session, record_id)
+    query = select(Review).where(Review.record_id == record_id)
+    if not include_history:
+        query = query.where(col(Review.superseded_at).is_(None))
+    return list(session.exec(query.order_by(col(Review.created_at), col(Review.id))).all())
+
+
+def weighted_mean(review: Review, rubric: Rubric) -> float | None:
+    """The review's weighted rubric mean (raw, on the rubric scale)."""
+    return rubric.weighted_mean(review.scores)

@@ -1,0 +1,335 @@
+"""Statistics by unit, tag, month or status: what offices are assessed on.
+
+Per group: records, submitted records (status other than draft), reports (rows), adoptions
+(rows), reported and adopted records, adoption rate (adopted records / reported records), mean
+review score (the mean over reviewed records of their current reviews' raw weighted rubric
+mean, on the rubric scale), and adoption points per level (points from the configuration ×
+adoptions). Trashed records are left out.
+
+A record with several tags counts in each of its tags' rows (its own tags only, not their
+ancestors); untagged records, undated records make rows of their own. The optional total row
+counts every record once. Data only: rendering (rich tables and bars) belongs to the CLI;
+``bars`` gives it the lengths.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from sqlmodel import Session, col, func, select
+
+from caselib.errors import InvalidInputError
+from caselib.models import (
+    KINDS,
+    STATUS_LABELS,
+    STATUSES,
+    Adoption,
+    Record,
+    RecordTag,
+    Report,
+    Review,
+    Tag,
+    Unit,
+)
+from caselib.rubric import Config, default_config
+
+GROUPINGS = {"unit": "单位", "tag": "标签", "month": "月份", "status": "状态"}
+NO_TAG = "（无标签）"
+NO_DATE = "（无日期）"
+TOTAL = "合计"
+
+METRICS = {
+    "records": "记录数",
+    "submitted": "已提交",
+    "reports": "报送次数",
+    "adoptions": "采用次数",
+    "reported_records": "报送记录数",
+    "adopted_records": "采用记录数",
+    "adoption_rate": "采用率",
+    "mean_score": "平均评分",
+    "points": "积分",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StatRow:
+    """One group's figures. ``key`` is stable (unit name, tag name, 2022-10, status code; ""
+    for the total row); ``label`` is what to show (状态 in Chinese, 2022年10月)."""
+
+    key: str
+    label: str
+    records: int = 0
+    submitted: int = 0
+    reports: int = 0
+    adoptions: int = 0
+    reported_records: int = 0
+    adopted_records: int = 0
+    adoption_rate: float | None = None
+    mean_score: float | None = None
+    reviewed_records: int = 0
+    points: float = 0.0
+    points_by_level: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "records": self.records,
+            "submitted": self.submitted,
+            "reports": self.reports,
+            "adoptions": self.adoptions,
+            "reported_records": self.reported_records,
+            "adopted_records": self.adopted_records,
+            "adoption_rate": self.adoption_rate,
+            "mean_score": self.mean_score,
+            "reviewed_records": self.reviewed_records,
+            "points": self.points,
+            "points_by_level": dict(self.points_by_level),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What statistics need of one record."""
+
+    id: int
+    unit: str
+    status: str
+    date: dt.date | None
+    tags: tuple[str, ...]
+    reports: int
+    adoption_levels: tuple[str, ...]
+    score: float | None
+
+
+def group_stats(
+    session: Session,
+    by: str,
+    *,
+    config: Config | None = None,
+    kind: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    total: bool = False,
+) -> list[StatRow]:
+    """Rows of figures grouped ``by`` unit, tag, month (of the record date) or status.
+
+    Order: months chronologically (undated last), statuses in workflow order, units and tags by
+    number of records (most first) then name. ``total`` appends a 合计 row.
+    """
+    if by not in GROUPINGS:
+        raise InvalidInputError(f"未知的分组方式“{by}”（可用：{'、'.join(GROUPINGS)}）")
+    cfg = config or default_config()
+    facts = _load(session, cfg, kind, since, until)
+    groups: dict[str, list[_Facts]] = defaultdict(list)
+    for f in facts:
+        for key in _keys(f, by):
+            groups[key].append(f)
+    if by == "status":
+        for status in STATUSES:
+            groups.setdefault(status, [])
+    rows = [_row(key, _label(key, by), members, cfg) for key, members in groups.items()]
+    rows.sort(key=lambda r: _sort_key(r, by))
+    if total:
+        rows.append(_row("", TOTAL, facts, cfg))
+    return rows
+
+
+def _keys(f: _Facts, by: str) -> Iterable[str]:
+    if by == "unit":
+        return (f.unit,)
+    if by == "tag":
+        return f.tags or (NO_TAG,)
+    if by == "month":
+        return (f"{f.date.year:04d}-{f.date.month:02d}" if f.date else NO_DATE,)
+    return (f.status,)
+
+
+def _label(key: str, by: str) -> str:
+    if by == "status":
+        return STATUS_LABELS.get(key, key)
+    if by == "month" and key != NO_DATE:
+        year, month = key.split("-")
+        return f"{int(year)}年{int(month)}月"
+    return key
+
+
+def _sort_key(row: StatRow, by: str) -> tuple[Any, ...]:
+    if by == "month":
+        return (row.key == NO_DATE, row.key)
+    if by == "status":
+        order = STATUSES.index(row.key) if row.key in STATUSES else len(STATUSES)
+        return (order, row.key)
+    return (row.key in (NO_TAG,), -row.records, row.key)
+
+
+def _row(key: str, label: str, members: Sequence[_Facts], cfg: Config) -> StatRow:
+    levels = cfg.adoption_points
+    points_by_level: dict[str, float] = dict.fromkeys(cfg.adoption_levels, 0.0)
+    adoptions = 0
+    for f in members:
+        for level in f.adoption_levels:
+            adoptions += 1
+            points_by_level[level] = points_by_level.get(level, 0.0) + levels.get(level, 0.0)
+    reported = sum(1 for f in members if f.reports or f.adoption_levels)
+    adopted = sum(1 for f in members if f.adoption_levels)
+    scores = sorted(f.score for f in members if f.score is not None)
+    return StatRow(
+        key=key,
+        label=label,
+        records=len(members),
+        submitted=sum(1 for f in members if f.status != "draft"),
+        reports=sum(f.reports for f in members),
+        adoptions=adoptions,
+        reported_records=reported,
+        adopted_records=adopted,
+        adoption_rate=adopted / reported if reported else None,
+        mean_score=math.fsum(scores) / len(scores) if scores else None,
+        reviewed_records=len(scores),
+        points=math.fsum(points_by_level.values()),
+        points_by_level=points_by_level,
+    )
+
+
+def _load(
+    session: Session,
+    cfg: Config,
+    kind: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> list[_Facts]:
+    conds: list[Any] = [col(Record.deleted_at).is_(None)]
+    if kind is not None:
+        if kind not in KINDS:
+            raise InvalidInputError(f"未知的类型“{kind}”（可用：{'、'.join(KINDS)}）")
+        conds.append(col(Record.kind) == kind)
+    if since is not None:
+        conds.append(col(Record.date) >= since)
+    if until is not None:
+        conds.append(col(Record.date) <= until)
+    pool = select(Record.id).where(*conds)
+    rows = session.exec(
+        select(col(Record.id), col(Unit.name), col(Record.status), col(Record.date))
+        .join(Unit, col(Unit.id) == col(Record.unit_id))
+        .where(*conds)
+        .order_by(col(Record.id))
+    ).all()
+    tags: dict[int, list[str]] = defaultdict(list)
+    for rid, name in session.exec(
+        select(RecordTag.record_id, Tag.name)
+        .join(Tag, col(Tag.id) == col(RecordTag.tag_id))
+        .where(col(RecordTag.record_id).in_(pool))
+    ).all():
+        tags[rid].append(name)
+    reports = dict(
+        session.exec(
+            select(Report.record_id, func.count())
+            .where(col(Report.record_id).in_(pool))
+            .group_by(col(Report.record_id))
+        ).all()
+    )
+    adoptions: dict[int, list[str]] = defaultdict(list)
+    for rid, level in session.exec(
+        select(Adoption.record_id, Adoption.level)
+        .where(col(Adoption.record_id).in_(pool))
+        .order_by(col(Adoption.id))
+    ).all():
+        adoptions[rid].append(level)
+    means: dict[int, list[float]] = defaultdict(list)
+    for rid, scores in session.exec(
+        select(Review.record_id, Review.scores).where(
+            col(Review.superseded_at).is_(None), col(Review.record_id).in_(pool)
+        )
+    ).all():
+        mean = cfg.rubric.weighted_mean(scores)
+        if mean is not None:
+            means[rid].append(mean)
+    out: list[_Facts] = []
+    for row_id, unit, status, date in rows:
+        assert row_id is not None
+        rid = row_id
+        m = means.get(rid)
+        out.append(
+            _Facts(
+                id=rid,
+                unit=unit,
+                status=status,
+                date=date,
+                tags=tuple(sorted(tags.get(rid, ()))),
+                reports=int(reports.get(rid, 0)),
+                adoption_levels=tuple(adoptions.get(rid, ())),
+                score=math.fsum(sorted(m)) / len(m) if m else None,
+            )
+        )
+    return out
+
+
+def write_csv(rows: Sequence[StatRow], out: TextIO, by: str = "") -> None:
+    """Rows as CSV with Chinese headers; one points column per adoption level. Rates and
+    means are written with 4 decimals, empty when undefined."""
+    levels: list[str] = []
+    for row in rows:
+        for level in row.points_by_level:
+            if level not in levels:
+                levels.append(level)
+    writer = csv.writer(out)
+    writer.writerow(
+        [GROUPINGS.get(by, "分组"), *METRICS.values(), *(f"积分（{lv}）" for lv in levels)]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.label,
+                row.records,
+                row.submitted,
+                row.reports,
+                row.adoptions,
+                row.reported_records,
+                row.adopted_records,
+                _fmt(row.adoption_rate),
+                _fmt(row.mean_score),
+                f"{row.points:g}",
+                *(f"{row.points_by_level.get(lv, 0.0):g}" for lv in levels),
+            ]
+        )
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of a chart: ``length`` cells out of the chart width."""
+
+    label: str
+    value: float
+    length: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "value": self.value, "length": self.length}
+
+
+def bars(rows: Sequence[StatRow], metric: str = "adoptions", width: int = 40) -> list[Bar]:
+    """Bar lengths for ``metric`` (a ``StatRow`` field: records, adoptions, points,
+    adoption_rate…), scaled so the largest value fills ``width``; a nonzero value gets at least
+    one cell, undefined values (no rate) count as 0. The total row, if present, is left out."""
+    if metric not in METRICS:
+        raise InvalidInputError(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
+    if width < 1:
+        raise InvalidInputError(f"图表宽度必须是正整数（收到 {width}）")
+    values = [(r.label, float(getattr(r, metric) or 0.0)) for r in rows if r.key != ""]
+    top = max((v for _, v in values), default=0.0)
+    out: list[Bar] = []
+    for label, value in values:
+        length = 0
+        if top > 0 and value > 0:
+            length = max(1, round(value / top * width))
+        out.append(Bar(label, value, length))
+    return out

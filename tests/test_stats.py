@@ -1,0 +1,170 @@
+"""Statistics by unit, tag, month and status; CSV; bar data."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from caselib.errors import InvalidInputError
+from caselib.reviews import add_review
+from caselib.stats import NO_TAG, StatRow, bars, group_stats, write_csv
+from caselib.tracking import add_adoption, add_report
+from tests.test_reviews import RUBRIC, Lib, scores
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Iterator[Lib]:
+    library = Lib(tmp_path / "caselib.db")
+    a = library.record(
+        "机关党委：党建引领聚合力",
+        "机关党委",
+        tags=["共同缔造", "党建服务力"],
+        date=dt.date(2022, 10, 20),
+    )
+    b = library.record(
+        "机关党委：办事少跑腿", "机关党委", tags=["建设共管"], date=dt.date(2022, 3, 22)
+    )
+    c = library.record("机关党委：草稿", "机关党委", status="draft", date=dt.date(2022, 10, 2))
+    d = library.record(
+        "计算机与信息工程学院党委：访企拓岗",
+        "计算机与信息工程学院党委",
+        tags=["发展共建", "党建服务力"],
+        date=dt.date(2022, 5, 18),
+    )
+    e = library.record("文学院党委：经典诵读进社区", "文学院党委", date=None)
+    library.record("文学院党委：已删除", "文学院党委", trashed=True, tags=["发展共建"])
+    s = library.session
+    add_review(s, a, "张明", scores(5, 5, 5, 5, 5), None, RUBRIC)
+    add_review(s, a, "李华", scores(4, 4, 4, 4, 4), None, RUBRIC)
+    add_review(s, b, "张明", scores(3, 3, 3, 3, 3), None, RUBRIC)
+    add_review(s, d, "张明", scores(4, 4, 4, 4, 4), None, RUBRIC)
+    add_report(s, a, "省委教育工委", dt.date(2022, 10, 25))
+    add_report(s, a, "教育部思政司", dt.date(2022, 11, 2))
+    add_report(s, b, "省委教育工委", dt.date(2022, 7, 8))
+    add_report(s, d, "省委教育工委", dt.date(2022, 9, 14))
+    add_adoption(s, a, "省委教育工委工作简报第8期", "省级", dt.date(2022, 11, 8))
+    add_adoption(s, a, "中国教育报", "国家级", dt.date(2022, 12, 1))
+    add_adoption(s, d, "武汉市委教育工委简报", "市级", dt.date(2022, 9, 30))
+    _ = (c, e)
+    yield library
+    library.close()
+
+
+def by_key(rows: list[StatRow]) -> dict[str, StatRow]:
+    return {r.key: r for r in rows}
+
+
+def test_by_unit(lib: Lib) -> None:
+    rows = group_stats(lib.session, "unit", total=True)
+    assert [r.key for r in rows] == ["机关党委", "文学院党委", "计算机与信息工程学院党委", ""]
+    office = by_key(rows)["机关党委"]
+    assert (office.records, office.submitted, office.reports, office.adoptions) == (3, 2, 3, 2)
+    assert (office.reported_records, office.adopted_records) == (2, 1)
+    assert office.adoption_rate == pytest.approx(0.5)
+    assert office.mean_score == pytest.approx((4.5 + 3.0) / 2)  # record means, then their mean
+    assert office.points_by_level == {"校级": 0.0, "市级": 0.0, "省级": 20.0, "国家级": 50.0}
+    assert office.points == 70.0
+    cs = by_key(rows)["计算机与信息工程学院党委"]
+    assert (cs.adoption_rate, cs.points) == (1.0, 10.0)
+    literature = by_key(rows)["文学院党委"]
+    assert (literature.records, literature.adoption_rate, literature.mean_score) == (1, None, None)
+    total = rows[-1]
+    assert total.label == "合计"
+    assert (total.records, total.reports, total.adoptions, total.points) == (5, 4, 3, 80.0)
+    assert total.adoption_rate == pytest.approx(2 / 3)
+
+
+def test_by_tag_counts_a_record_under_each_of_its_tags(lib: Lib) -> None:
+    rows = by_key(group_stats(lib.session, "tag"))
+    assert rows["党建服务力"].records == 2
+    assert rows["党建服务力"].adoptions == 3
+    assert rows["共同缔造"].records == 1
+    assert rows[NO_TAG].records == 2
+    assert "决策共谋" not in rows  # no record, no row
+    assert list(rows)[-1] == NO_TAG
+
+
+def test_by_month_is_chronological(lib: Lib) -> None:
+    rows = group_stats(lib.session, "month")
+    assert [(r.key, r.label) for r in rows] == [
+        ("2022-03", "2022年3月"),
+        ("2022-05", "2022年5月"),
+        ("2022-10", "2022年10月"),
+        ("（无日期）", "（无日期）"),
+    ]
+    assert by_key(rows)["2022-10"].records == 2
+
+
+def test_by_status_lists_every_status_in_workflow_order(lib: Lib) -> None:
+    rows = group_stats(lib.session, "status")
+    assert [r.key for r in rows] == [
+        "draft",
+        "submitted",
+        "reviewing",
+        "shortlisted",
+        "reported",
+        "adopted",
+        "declined",
+    ]
+    counts = {r.label: r.records for r in rows}
+    assert counts == {
+        "草稿": 1,
+        "已提交": 1,
+        "评审中": 0,
+        "入围": 0,
+        "已报送": 1,
+        "已采用": 2,
+        "未采用": 0,
+    }
+
+
+def test_filters_and_bad_input(lib: Lib) -> None:
+    rows = group_stats(lib.session, "unit", since=dt.date(2022, 6, 1))
+    assert sum(r.records for r in rows) == 2
+    with pytest.raises(InvalidInputError, match="未知的分组方式“year”"):
+        group_stats(lib.session, "year")
+    with pytest.raises(InvalidInputError, match="未知的类型"):
+        group_stats(lib.session, "unit", kind="news")
+
+
+def test_csv(lib: Lib) -> None:
+    out = io.StringIO()
+    write_csv(group_stats(lib.session, "unit", total=True), out, "unit")
+    table = list(csv.reader(io.StringIO(out.getvalue())))
+    assert table[0][:4] == ["单位", "记录数", "已提交", "报送次数"]
+    assert table[0][-4:] == ["积分（校级）", "积分（市级）", "积分（省级）", "积分（国家级）"]
+    assert table[1][0] == "机关党委"
+    assert table[1][7] == "0.5000"
+    assert table[2][7] == ""  # 文学院党委 reported nothing: no rate
+    assert table[-1][0] == "合计"
+    assert table[-1][9] == "80"
+
+
+def test_bars(lib: Lib) -> None:
+    rows = group_stats(lib.session, "unit", total=True)
+    data = bars(rows, "points", width=20)
+    assert [(b.label, b.value, b.length) for b in data] == [
+        ("机关党委", 70.0, 20),
+        ("文学院党委", 0.0, 0),
+        ("计算机与信息工程学院党委", 10.0, 3),
+    ]
+    assert bars(rows, "adoption_rate", width=10)[2].length == 10
+    tiny = [StatRow("甲", "甲", records=1000), StatRow("乙", "乙", records=1)]
+    assert [b.length for b in bars(tiny, "records", width=10)] == [10, 1]
+    assert bars([], "records") == []
+    with pytest.raises(InvalidInputError, match="未知的统计指标"):
+        bars(rows, "likes")
+    with pytest.raises(InvalidInputError, match="宽度"):
+        bars(rows, "records", width=0)
+
+
+def test_to_json(lib: Lib) -> None:
+    row = group_stats(lib.session, "unit")[0]
+    data = row.to_json()
+    assert data["key"] == "机关党委"
+    assert data["points_by_level"]["国家级"] == 50.0
