@@ -98,7 +98,11 @@ class _Vocabulary:
         return hits
 
 
-def _suggest(session: Session, texts: list[str], min_count: int) -> list[TagSuggestion]:
+def suggest_tags_for_parts(
+    session: Session, texts: list[str], min_count: int = 1
+) -> list[TagSuggestion]:
+    """``suggest_tags`` over several separate texts (title, summary, each block): no match
+    runs across two of them."""
     vocabulary = _Vocabulary(session)
     found: dict[str, TagSuggestion] = {}
     for text in texts:
@@ -115,11 +119,11 @@ def _suggest(session: Session, texts: list[str], min_count: int) -> list[TagSugg
 def suggest_tags(session: Session, text: str, min_count: int = 1) -> list[TagSuggestion]:
     """Tags whose names or aliases occur in ``text`` (e.g. title + summary + body) at least
     ``min_count`` times, most mentioned first, then by name."""
-    return _suggest(session, [text], min_count)
+    return suggest_tags_for_parts(session, [text], min_count)
 
 
 def suggest_tags_for_record(
     session: Session, record: Record, min_count: int = 1
 ) -> list[TagSuggestion]:
     """``suggest_tags`` over the record's title, summary and body blocks."""
-    return _suggest(session, record_parts(record), min_count)
+    return suggest_tags_for_parts(session, record_parts(record), min_count)

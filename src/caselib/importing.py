@@ -243,7 +243,9 @@ def _store(
             outcomes.append("imported")
         report.notes += change.notes
         report.record_ids.append(int(change.record.id))  # type: ignore[arg-type]
-        _flag_duplicates(session, change.record, report)
+        report.duplicates += [
+            {"id": other_id, "similarity": similarity} for other_id, similarity in change.duplicates
+        ]
     if bulletin is not None and "imported" in outcomes:
         report.bulletin_id = _store_bulletin(session, bulletin, name, file_hash, report.record_ids)
     report.outcome = _overall(outcomes)
@@ -257,22 +259,11 @@ def _overall(outcomes: list[str]) -> str:
 
 
 def _with_suggested_tags(session: Session, data: Any) -> Any:
-    from caselib.autotag import suggest_tags
+    from caselib.autotag import suggest_tags_for_parts
 
-    text = "\n".join([data.title, data.summary or ""] + [b.text for b in data.body])
-    names = [s.name for s in suggest_tags(session, text)]
+    parts = [data.title, data.summary or "", *(b.text for b in data.body)]
+    names = [s.name for s in suggest_tags_for_parts(session, parts)]
     return data.model_copy(update={"tags": list(dict.fromkeys(data.tags + names))})
-
-
-def _flag_duplicates(session: Session, record: Record, report: FileReport) -> None:
-    from caselib.dedupe import flag_record
-
-    for other_id, similarity in flag_record(session, record):
-        other = session.get(Record, other_id)
-        report.duplicates.append(
-            {"id": other_id, "title": other.title if other else "", "similarity": similarity}
-        )
-        report.notes.append(f"疑似与记录 {other_id} 重复（相似度 {similarity:.0%}）")
 
 
 def _store_bulletin(

@@ -24,10 +24,24 @@ if TYPE_CHECKING:
 
 @dataclass
 class Change:
-    """The outcome of a write: the record, plus notes the user should see (new units/tags)."""
+    """The outcome of a write: the record, notes the user should see (new units and tags,
+    near-duplicates) and the near-duplicates found, as (other record id, similarity)."""
 
     record: Record
     notes: list[str] = field(default_factory=list)
+    duplicates: list[tuple[int, float]] = field(default_factory=list)
+
+
+def _flag_duplicates(session: Session, change: Change) -> Change:
+    """Record the near-duplicates of a new or edited text (see ``dedupe``)."""
+    from caselib.dedupe import flag_record
+
+    change.duplicates = flag_record(session, change.record)
+    for other_id, similarity in change.duplicates:
+        other = session.get(Record, other_id)
+        title = f"（{other.title}）" if other else ""
+        change.notes.append(f"疑似与记录 {other_id}{title}重复，相似度 {similarity:.0%}")
+    return change
 
 
 def content_hash(title: str, blocks: list[Block]) -> str:
@@ -79,12 +93,13 @@ def set_tags(session: Session, record: Record, tags: list[Tag]) -> None:
 
 
 def add_record(session: Session, data: RecordIn) -> Change:
-    """Store a new record; unknown units and tags are created and named in the notes."""
+    """Store a new record; unknown units and tags are created and named in the notes, and
+    near-duplicates of its text are flagged."""
     record = Record(title=data.title, unit_id=0)
     notes = _apply(session, record, data)
     session.add(record)
     session.flush()
-    return Change(record, notes)
+    return _flag_duplicates(session, Change(record, notes))
 
 
 def get_record(session: Session, record_id: int, *, include_trash: bool = True) -> Record:
@@ -100,7 +115,7 @@ def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     notes = _apply(session, record, data)
     session.add(record)
     session.flush()
-    return Change(record, notes)
+    return _flag_duplicates(session, Change(record, notes))
 
 
 def set_status(session: Session, record_id: int, status: str) -> Record:

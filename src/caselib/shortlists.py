@@ -117,6 +117,7 @@ def delete_shortlist(session: Session, name: str) -> None:
     ids = _item_ids(session, _id(shortlist))
     for item in _items(session, _id(shortlist)):
         session.delete(item)
+    session.flush()  # items first: the database would otherwise cascade them away under us
     session.delete(shortlist)
     session.flush()
     _release(session, ids)

@@ -67,7 +67,9 @@ def dupes(
     from caselib.dedupe import THRESHOLD, scan_library
 
     with state(ctx).library().session() as session:
-        pairs = scan_library(session, threshold=THRESHOLD if threshold is None else threshold)
+        pairs = scan_library(
+            session, threshold=THRESHOLD if threshold is None else threshold, rebuild=False
+        )
         rows = [p.to_json() for p in pairs]
     if as_json:
         emit_json(rows)

@@ -125,12 +125,16 @@ def show(
     record_id: Annotated[int, typer.Argument(help="记录编号。")],
     as_json: JsonOpt = False,
 ) -> None:
-    """显示一条记录的全部信息与正文。"""
+    """显示一条记录的全部信息与正文，以及评审、入围、报送、采用的经过。"""
     from caselib.records import get_record, record_to_json
+    from caselib.tracking import history
 
-    with state(ctx).library().session() as session:
+    st = state(ctx)
+    rubric = st.config().rubric
+    with st.library().session() as session:
         record = get_record(session, record_id)
         data = record_to_json(record, body=True)
+        data["history"] = [event.to_json() for event in history(session, record_id, rubric)]
     if as_json:
         emit_json(data)
     else:
@@ -296,16 +300,15 @@ def tag(
 def _suggest(ctx: typer.Context, args: list[str], as_json: bool) -> None:
     if len(args) != 1 or not args[0].isdigit():
         fail("用法：caselib tag suggest 记录编号")
-    from caselib.autotag import suggest_tags
+    from caselib.autotag import suggest_tags_for_record
     from caselib.records import get_record
 
     with state(ctx).library().session() as session:
         record = get_record(session, int(args[0]))
-        text = "\n".join([record.title, record.summary or ""] + [b["text"] for b in record.body])
         current = {t.name for t in record.tags}
         rows = [
             {"tag": s.name, "count": s.count, "matched": s.matched, "applied": s.name in current}
-            for s in suggest_tags(session, text)
+            for s in suggest_tags_for_record(session, record)
         ]
     if as_json:
         emit_json(rows)

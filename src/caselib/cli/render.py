@@ -89,11 +89,10 @@ def record_detail(data: dict[str, Any]) -> None:
             out.print(Text("\n" + block["text"], style="bold cyan"))
         else:
             out.print("　　" + block["text"])
-    for title, rows in (data.get("history") or {}).items():
-        if rows:
-            out.print(Text("\n" + title, style="bold"))
-            for row in rows:
-                out.print("  " + row)
+    if data.get("history"):
+        out.print(Text("\n经过", style="bold"))
+        for event in data["history"]:
+            out.print(f"  {event['date']}  {event['text']}")
 
 
 def tag_tree(nodes: list[TagNode]) -> None:
