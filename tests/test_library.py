@@ -11,9 +11,9 @@ import pytest
 from caselib import db as dbmod
 from caselib import meta
 from caselib.db import Library
-from caselib.meta import SCHEMA_VERSION
 from caselib.errors import LibraryError
 from caselib.location import default_path, resolve_url
+from caselib.meta import SCHEMA_VERSION
 
 from .conftest import Cli
 

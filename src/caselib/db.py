@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
+from caselib import meta as library_meta
 from caselib import models, sqlite_backend
 from caselib.errors import CaselibError, LibraryError
 from caselib.location import resolve_url, sqlite_path
-from caselib import meta as library_meta
 
 # Upgrades from version N-1 to N, keyed by N. A fresh library is created at SCHEMA_VERSION
 # directly; an older library runs every step above its version, in order, in one transaction.
