@@ -361,9 +361,9 @@ def test_filters(lib: Lib) -> None:
 
 def test_bad_filters(lib: Lib) -> None:
     _seed_library(lib)
-    with pytest.raises(NotFoundError, match="单位“机关党”不存在（您是否要找：机关党委"):
+    with pytest.raises(NotFoundError, match="单位不存在：机关党（您是否要找：机关党委"):
         rank(lib.session, reference_date=REF, config=CONFIG, unit="机关党")
-    with pytest.raises(NotFoundError, match="标签“决策共某”不存在"):
+    with pytest.raises(NotFoundError, match="标签不存在：决策共某"):
         rank(lib.session, reference_date=REF, config=CONFIG, tag="决策共某")
     with pytest.raises(InvalidInputError, match="未知的类型“news”"):
         rank(lib.session, reference_date=REF, config=CONFIG, kind="news")

@@ -224,9 +224,9 @@ def test_reviewer_name_is_trimmed_so_re_review_matches(lib: Lib) -> None:
 
 
 def test_review_of_unknown_record_is_refused(lib: Lib) -> None:
-    with pytest.raises(NotFoundError, match="记录 #999 不存在"):
+    with pytest.raises(NotFoundError, match="记录不存在：999"):
         add_review(lib.session, 999, "张明", scores(4, 4, 4, 4, 4), None, RUBRIC)
-    with pytest.raises(NotFoundError, match="记录 #999 不存在"):
+    with pytest.raises(NotFoundError, match="记录不存在：999"):
         list_reviews(lib.session, 999)
 
 

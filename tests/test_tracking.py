@@ -105,7 +105,7 @@ def test_adding_twice_unknown_or_trashed_is_refused(lib: Lib, ids: dict[str, int
     add_to_shortlist(lib.session, NAME, [ids["seed"]])
     with pytest.raises(ConflictError, match="已在入围名单"):
         add_to_shortlist(lib.session, NAME, [ids["seed"]])
-    with pytest.raises(NotFoundError, match="记录 #404 不存在"):
+    with pytest.raises(NotFoundError, match="记录不存在：404"):
         add_to_shortlist(lib.session, NAME, [404])
     gone = lib.record("机关党委：已删除", "机关党委", trashed=True)
     with pytest.raises(InvalidInputError, match="回收站"):
@@ -205,7 +205,7 @@ def test_adopting_a_record_never_reported_is_refused_unless_forced(
     rid = ids["story"]
     with pytest.raises(InvalidInputError) as err:
         add_adoption(lib.session, rid, "武汉市委教育工委简报", "市级", dt.date(2022, 9, 10))
-    assert str(err.value) == f"记录 #{rid} 尚未报送，不能登记采用（确属采用请使用 --force）"
+    assert str(err.value) == f"记录 {rid} 尚未报送，不能登记采用（确属采用请使用 --force）"
     assert list_adoptions(lib.session, rid) == []
     add_adoption(lib.session, rid, "武汉市委教育工委简报", "市级", dt.date(2022, 9, 10), force=True)
     assert lib.status(rid) == "adopted"
@@ -224,7 +224,7 @@ def test_adoption_before_the_first_report_is_refused_unless_forced(
 def test_bad_reports_and_adoptions(lib: Lib, ids: dict[str, int]) -> None:
     with pytest.raises(InvalidInputError, match="报送对象不能为空"):
         add_report(lib.session, ids["seed"], " ", dt.date(2022, 10, 1))
-    with pytest.raises(NotFoundError, match="记录 #404 不存在"):
+    with pytest.raises(NotFoundError, match="记录不存在：404"):
         add_report(lib.session, 404, "省委教育工委", dt.date(2022, 10, 1))
     with pytest.raises(NotFoundError, match="简报 #77 不存在"):
         add_report(lib.session, ids["seed"], "省委教育工委", dt.date(2022, 10, 1), 77)

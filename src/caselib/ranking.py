@@ -70,7 +70,7 @@ from sqlmodel import Session, col, select
 
 from caselib import evidence
 from caselib.blocks import Block
-from caselib.errors import InvalidInputError, NotFoundError, suggest
+from caselib.errors import InvalidInputError
 from caselib.models import (
     KINDS,
     STATUSES,
@@ -80,11 +80,11 @@ from caselib.models import (
     Report,
     Review,
     Tag,
-    TagAlias,
     Unit,
-    UnitAlias,
 )
 from caselib.rubric import Config
+from caselib.tags import descendant_ids, resolve_tag
+from caselib.units import resolve_unit
 
 TERM_NAMES = (
     "reviews",
@@ -586,45 +586,9 @@ class RankFilter:
     ids: tuple[int, ...] = ()
 
 
-def _resolve_unit(session: Session, name: str) -> int:
-    unit_id = session.exec(select(Unit.id).where(Unit.name == name)).first()
-    if unit_id is None:
-        unit_id = session.exec(select(UnitAlias.unit_id).where(UnitAlias.alias == name)).first()
-    if unit_id is None:
-        names = list(session.exec(select(Unit.name)).all())
-        raise NotFoundError(f"单位“{name}”不存在{suggest(name, names)}")
-    return int(unit_id)
-
-
 def _tag_tree(session: Session) -> dict[int, tuple[str, int | None]]:
     rows = session.exec(select(Tag.id, Tag.name, Tag.parent_id)).all()
     return {int(tid): (name, parent) for tid, name, parent in rows if tid is not None}
-
-
-def _resolve_tag(session: Session, name: str, tree: Mapping[int, tuple[str, int | None]]) -> int:
-    for tid, (tname, _parent) in tree.items():
-        if tname == name:
-            return tid
-    alias = session.exec(select(TagAlias.tag_id).where(TagAlias.alias == name)).first()
-    if alias is None:
-        names = sorted(n for n, _ in tree.values())
-        raise NotFoundError(f"标签“{name}”不存在{suggest(name, names)}")
-    return int(alias)
-
-
-def _descendants(root: int, tree: Mapping[int, tuple[str, int | None]]) -> set[int]:
-    children: dict[int, list[int]] = defaultdict(list)
-    for tid, (_name, parent) in tree.items():
-        if parent is not None:
-            children[parent].append(tid)
-    found = {root}
-    stack = [root]
-    while stack:
-        for child in children[stack.pop()]:
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
 
 
 def _ancestors(tid: int, tree: Mapping[int, tuple[str, int | None]]) -> list[str]:
@@ -657,9 +621,9 @@ def load_inputs(
     if flt.since and flt.until and flt.since > flt.until:
         raise InvalidInputError(f"起始日期 {flt.since} 晚于截止日期 {flt.until}")
     if flt.unit is not None:
-        conds.append(col(Record.unit_id) == _resolve_unit(session, flt.unit))
+        conds.append(col(Record.unit_id) == resolve_unit(session, flt.unit).id)
     if flt.tag is not None:
-        tag_ids = _descendants(_resolve_tag(session, flt.tag, tree), tree)
+        tag_ids = descendant_ids(session, resolve_tag(session, flt.tag))
         conds.append(
             col(Record.id).in_(
                 select(RecordTag.record_id).where(col(RecordTag.tag_id).in_(tag_ids))

@@ -109,6 +109,14 @@ def get_record(session: Session, record_id: int, *, include_trash: bool = True) 
     return record
 
 
+def live_record(session: Session, record_id: int, action: str) -> Record:
+    """The record if it exists and is not in the trash; ``action`` names what was refused."""
+    record = get_record(session, record_id)
+    if record.deleted_at is not None:
+        raise InvalidInputError(f"记录 {record_id} 在回收站中，不能{action}（请先恢复）")
+    return record
+
+
 def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     """Replace a record's fields with ``data`` (the whole record, as ``edit`` gives it)."""
     record = get_record(session, record_id)

@@ -11,29 +11,14 @@ from collections.abc import Mapping
 
 from sqlmodel import Session, col, select
 
-from caselib.errors import InvalidInputError, NotFoundError
-from caselib.models import Record, Review, utcnow
+from caselib.errors import InvalidInputError
+from caselib.models import Review, utcnow
+from caselib.records import get_record, live_record
 from caselib.rubric import Rubric
 
 # A first review moves a record from these statuses to "reviewing"; later statuses
 # (shortlisted, reported, adopted, declined) are further along and are left alone.
 _BEFORE_REVIEW = ("draft", "submitted")
-
-
-def get_record(session: Session, record_id: int) -> Record:
-    """The record, or ``NotFoundError``."""
-    record = session.get(Record, record_id)
-    if record is None:
-        raise NotFoundError(f"记录 #{record_id} 不存在")
-    return record
-
-
-def live_record(session: Session, record_id: int, action: str) -> Record:
-    """The record if it exists and is not in the trash; ``action`` names what was refused."""
-    record = get_record(session, record_id)
-    if record.deleted_at is not None:
-        raise InvalidInputError(f"记录 #{record_id} 在回收站中，不能{action}（请先恢复）")
-    return record
 
 
 def add_review(

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.models import Record, Review, Shortlist, ShortlistItem, Unit, utcnow
-from caselib.reviews import get_record
+from caselib.records import get_record
 
 # Statuses a shortlist must not overwrite: the record has already gone further.
 _PAST_SHORTLIST = ("reported", "adopted", "declined")
@@ -163,9 +163,9 @@ def add_to_shortlist(
     for rid in record_ids:
         record = get_record(session, rid)
         if record.deleted_at is not None:
-            raise InvalidInputError(f"记录 #{rid} 在回收站中，不能加入入围名单（请先恢复）")
+            raise InvalidInputError(f"记录 {rid} 在回收站中，不能加入入围名单（请先恢复）")
         if rid in order or rid in new:
-            raise ConflictError(f"记录 #{rid} 已在入围名单“{shortlist.name}”中")
+            raise ConflictError(f"记录 {rid} 已在入围名单“{shortlist.name}”中")
         new.append(rid)
     if position is None:
         at = len(order)
@@ -185,7 +185,7 @@ def remove_from_shortlist(session: Session, name: str, record_ids: Sequence[int]
     order = _item_ids(session, sid)
     for rid in record_ids:
         if rid not in order:
-            raise NotFoundError(f"记录 #{rid} 不在入围名单“{shortlist.name}”中")
+            raise NotFoundError(f"记录 {rid} 不在入围名单“{shortlist.name}”中")
     gone = set(record_ids)
     _write_order(session, sid, [rid for rid in order if rid not in gone])
     _release(session, sorted(gone))
@@ -202,7 +202,7 @@ def reorder_shortlist(session: Session, name: str, record_ids: Sequence[int]) ->
         raise InvalidInputError("重新排序时记录编号不能重复")
     for rid in record_ids:
         if rid not in order:
-            raise NotFoundError(f"记录 #{rid} 不在入围名单“{shortlist.name}”中")
+            raise NotFoundError(f"记录 {rid} 不在入围名单“{shortlist.name}”中")
     first = list(record_ids)
     _write_order(session, sid, first + [rid for rid in order if rid not in set(first)])
     return _view(session, shortlist)
@@ -214,7 +214,7 @@ def move_in_shortlist(session: Session, name: str, record_id: int, position: int
     sid = _id(shortlist)
     order = _item_ids(session, sid)
     if record_id not in order:
-        raise NotFoundError(f"记录 #{record_id} 不在入围名单“{shortlist.name}”中")
+        raise NotFoundError(f"记录 {record_id} 不在入围名单“{shortlist.name}”中")
     if not 1 <= position <= len(order):
         raise InvalidInputError(f"位置 {position} 超出范围（1–{len(order)}）")
     order.remove(record_id)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from caselib.errors import InvalidInputError, NotFoundError
 from caselib.models import Adoption, Bulletin, Record, Report, Review, utcnow
-from caselib.reviews import get_record, live_record
+from caselib.records import get_record, live_record
 from caselib.rubric import Config, Rubric, default_config
 from caselib.shortlists import shortlists_of
 
@@ -73,7 +73,7 @@ def add_adoption(
     if not force:
         if first is None:
             raise InvalidInputError(
-                f"记录 #{record_id} 尚未报送，不能登记采用（确属采用请使用 --force）"
+                f"记录 {record_id} 尚未报送，不能登记采用（确属采用请使用 --force）"
             )
         if date < first:
             raise InvalidInputError(
@@ -90,7 +90,7 @@ def mark_declined(session: Session, record_id: int) -> Record:
     """Mark a reported record as not adopted (未采用); only a "reported" record can be."""
     record = live_record(session, record_id, "标记为未采用")
     if record.status != "reported":
-        raise InvalidInputError(f"记录 #{record_id} 当前状态不是“已报送”，不能标记为未采用")
+        raise InvalidInputError(f"记录 {record_id} 当前状态不是“已报送”，不能标记为未采用")
     _set_status(session, record, "declined")
     session.flush()
     return record
