@@ -20,16 +20,6 @@ def normalize(text: str) -> str:
 _CHAR_NORM: dict[str, str] = {}
 
 
-def char_bigrams(text: str) -> list[str]:
-    """Overlapping pairs of characters: ``"党建引领"`` → ``["党建", "建引", "引领"]``.
-
-    A text of one character gives ``[text]``; an empty text gives ``[]``.
-    """
-    if len(text) < 2:
-        return [text] if text else []
-    return [text[i : i + 2] for i in range(len(text) - 1)]
-
-
 #: Characters that ``normalize`` maps to exactly one character each, and that never compose
 #: with their neighbours: ASCII, CJK ideographs, common CJK and full-width punctuation.
 _ONE_TO_ONE = re.compile(
