@@ -148,3 +148,15 @@ def test_read_only_library(cli: Cli, db_path: Path) -> None:
     finally:
         db_path.chmod(0o644)
     assert cli.ok("show", str(rid), "--json").json()["tags"] == []
+
+
+def test_path_with_chinese_spaces_and_url_characters(tmp_path: Path) -> None:
+    """A library path is a path, never parsed as a URL ("?" and "#" are ordinary characters)."""
+    folder = tmp_path / "党委办公室 2022#?"
+    folder.mkdir()
+    cli = Cli(folder / "案例库.db")
+    cli.ok("init")
+    cli.ok("add", "--title", "机关党委：迎新", "--unit", "机关党委", input="迎新路上的行李箱。")
+    assert sorted(p.name for p in folder.iterdir()) == ["案例库.db"]
+    assert [r["title"] for r in cli.ok("list", "--json").json()] == ["机关党委：迎新"]
+    assert [r["id"] for r in cli.ok("search", "行李", "--json").json()] == [1]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -56,8 +56,13 @@ class Library:
     # -- opening -------------------------------------------------------------
     @classmethod
     def _engine(cls, url: str) -> Engine:
+        target: str | URL = url
+        path = sqlite_path(url)
+        if path is not None and not url.startswith("sqlite:///file:"):
+            # a plain file path may hold "?" or "#": pass it whole, never parsed as a URL
+            target = URL.create("sqlite", database=str(path))
         # JSON columns hold Chinese text: store it as UTF-8, not \u escapes (half the size).
-        engine = create_engine(url, json_serializer=_dump_json)
+        engine = create_engine(target, json_serializer=_dump_json)
         if engine.dialect.name == "sqlite":
 
             @event.listens_for(engine, "connect")

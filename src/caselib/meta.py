@@ -54,7 +54,7 @@ def connect_sqlite(db: str | None) -> sqlite3.Connection:
     if not path.exists():
         raise LibraryError(f"库不存在：{path}（请先运行 caselib init）")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         sqlite_backend.configure_connection(conn)
         rows = conn.execute("SELECT key, value FROM meta").fetchall()
     except sqlite3.DatabaseError as exc:

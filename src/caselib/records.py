@@ -233,33 +233,30 @@ def record_to_input(record: Record) -> RecordIn:
 
 
 def record_to_json(record: Record, *, body: bool = False) -> dict[str, Any]:
-    """The record object of the JSON output (field names documented in the README)."""
+    """The record object of the JSON output (see ``recordjson``)."""
+    from caselib.recordjson import record_object
 
-    def iso(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    data: dict[str, Any] = {
-        "id": record.id,
-        "kind": record.kind,
-        "title": record.title,
-        "unit": record.unit.name,
-        "tags": [t.name for t in record.tags],
-        "date": iso(record.date),
-        "end_date": iso(record.end_date),
-        "submitted": iso(record.submitted),
-        "status": record.status,
-        "author": record.author,
-        "contact": record.contact,
-        "summary": record.summary,
-        "source": {"name": record.source_name, "hash": record.source_hash},
-        "created": iso(record.created_at),
-        "updated": iso(record.updated_at),
-        "deleted": iso(record.deleted_at),
-        "length": sum(len(b.get("text", "")) for b in record.body),
-    }
-    if body:
-        data["body"] = record.body
-    return data
+    return record_object(
+        id=int(record.id),  # type: ignore[arg-type]
+        kind=record.kind,
+        title=record.title,
+        unit=record.unit.name,
+        tags=[t.name for t in record.tags],
+        date=record.date,
+        end_date=record.end_date,
+        submitted=record.submitted,
+        status=record.status,
+        author=record.author,
+        contact=record.contact,
+        summary=record.summary,
+        source_name=record.source_name,
+        source_hash=record.source_hash,
+        created=record.created_at,
+        updated=record.updated_at,
+        deleted=record.deleted_at,
+        body=record.body,
+        include_body=body,
+    )
 
 
 def list_live(session: Session) -> list[Record]:
@@ -275,15 +272,6 @@ def raw_sqlite(session: Session) -> sqlite3.Connection:
     return raw
 
 
-SORT_ORDERS = {
-    "date": "r.date IS NULL, r.date DESC, r.id DESC",
-    "id": "r.id",
-    "title": "r.title, r.id",
-    "unit": "(SELECT name FROM unit WHERE unit.id = r.unit_id), r.date DESC, r.id",
-    "updated": "r.updated_at DESC, r.id DESC",
-}
-
-
 def list_records(
     session: Session,
     filters: SearchFilters | None = None,
@@ -292,18 +280,9 @@ def list_records(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Record]:
-    """Records passing ``filters`` (the same filters as search), in ``sort`` order:
-    date (newest first, undated last), id, title, unit or updated (latest first)."""
-    from caselib.search import filter_clause
+    """Records passing ``filters`` (the same filters as search) in ``sort`` order (see
+    ``search.SORT_ORDERS``)."""
+    from caselib.search import filtered_ids
 
-    if sort not in SORT_ORDERS:
-        raise InvalidInputError(f"排序方式无效：{sort}（可选：{'、'.join(SORT_ORDERS)}）")
-    if limit is not None and limit < 0 or offset < 0:
-        raise InvalidInputError("--limit 与 --offset 不能为负数")
-    raw = raw_sqlite(session)
-    where, params = filter_clause(raw, filters)
-    sql = f"SELECT r.id FROM record AS r WHERE {where} ORDER BY {SORT_ORDERS[sort]}"
-    sql += " LIMIT ? OFFSET ?"
-    params += [-1 if limit is None else limit, offset]
-    ids = [int(row[0]) for row in raw.execute(sql, params).fetchall()]
+    ids = filtered_ids(raw_sqlite(session), filters, sort=sort, limit=limit, offset=offset)
     return records_by_ids(session, ids)

@@ -573,6 +573,37 @@ def _matching(
     return found[offset:] if limit is None else found[offset : offset + limit]
 
 
+#: ``caselib list --sort``: date (newest first, undated last), id, title, unit, updated.
+SORT_ORDERS = {
+    "date": DATE_ORDER,
+    "id": "r.id",
+    "title": "r.title, r.id",
+    "unit": "(SELECT name FROM unit WHERE unit.id = r.unit_id), r.date DESC, r.id",
+    "updated": "r.updated_at DESC, r.id DESC",
+}
+
+
+def filtered_ids(
+    conn: sqlite3.Connection,
+    filters: SearchFilters | None = None,
+    *,
+    sort: str = "date",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[int]:
+    """Ids of the records passing ``filters`` in ``sort`` order (``caselib list``)."""
+    if sort not in SORT_ORDERS:
+        raise InvalidInputError(f"排序方式无效：{sort}（可选：{'、'.join(SORT_ORDERS)}）")
+    if (limit is not None and limit < 0) or offset < 0:
+        raise InvalidInputError("--limit 与 --offset 不能为负数")
+    where, params = filter_clause(conn, filters)
+    sql = (
+        f"SELECT r.id FROM record AS r WHERE {where} ORDER BY {SORT_ORDERS[sort]} LIMIT ? OFFSET ?"
+    )
+    rows = _run(conn, sql, [*params, -1 if limit is None else limit, offset])
+    return [int(row[0]) for row in rows]
+
+
 def search(
     conn: sqlite3.Connection,
     query: str | ParsedQuery,
@@ -658,6 +689,7 @@ __all__ = [
     "Term",
     "count_hits",
     "filter_clause",
+    "filtered_ids",
     "parse_query",
     "quote_term",
     "resolve_tag",

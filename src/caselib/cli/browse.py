@@ -69,14 +69,17 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """按单位、标签、类型、状态、日期筛选并列出记录。"""
-    from caselib.records import list_records, record_to_json
+    from caselib.meta import connect_sqlite
+    from caselib.recordjson import load_record_objects
+    from caselib.search import filtered_ids
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
-    with state(ctx).library().session() as session:
-        rows = [
-            record_to_json(r)
-            for r in list_records(session, filters, sort=sort, limit=limit, offset=offset)
-        ]
+    conn = connect_sqlite(state(ctx).db)  # the read path: plain sqlite3, no SQLAlchemy
+    try:
+        ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)
+        rows = load_record_objects(conn, ids)
+    finally:
+        conn.close()
     if as_json:
         emit_json(rows)
     else:

@@ -1,0 +1,137 @@
+"""The record object of the JSON output, in one place.
+
+Built from plain column values, so that the ORM (``records.record_to_json``) and the fast read
+path of ``caselib list``, which reads SQLite with the standard ``sqlite3`` module and never
+loads SQLAlchemy, give the same objects. Field names are documented in the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+_CHUNK = 10_000  # ids per query, well under SQLite's limit on bound parameters
+
+
+def _iso_date(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
+
+
+def _iso_datetime(value: Any) -> str | None:
+    """Timestamps are stored in UTC; SQLite gives them back as naive text."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return str(value.isoformat())
+
+
+def record_object(
+    *,
+    id: int,
+    kind: str,
+    title: str,
+    unit: str,
+    tags: Sequence[str],
+    date: Any,
+    end_date: Any,
+    submitted: Any,
+    status: str,
+    author: str | None,
+    contact: str | None,
+    summary: str | None,
+    source_name: str | None,
+    source_hash: str | None,
+    created: Any,
+    updated: Any,
+    deleted: Any,
+    body: list[dict[str, Any]],
+    include_body: bool = False,
+) -> dict[str, Any]:
+    """One record object; ``body`` (the blocks) is included with ``include_body``."""
+    data: dict[str, Any] = {
+        "id": id,
+        "kind": kind,
+        "title": title,
+        "unit": unit,
+        "tags": list(tags),
+        "date": _iso_date(date),
+        "end_date": _iso_date(end_date),
+        "submitted": _iso_date(submitted),
+        "status": status,
+        "author": author,
+        "contact": contact,
+        "summary": summary,
+        "source": {"name": source_name, "hash": source_hash},
+        "created": _iso_datetime(created),
+        "updated": _iso_datetime(updated),
+        "deleted": _iso_datetime(deleted),
+        "length": sum(len(b.get("text", "")) for b in body),
+    }
+    if include_body:
+        data["body"] = body
+    return data
+
+
+_SELECT = (
+    "SELECT r.id, r.kind, r.title, u.name, r.date, r.end_date, r.submitted, r.status, r.author, "
+    "r.contact, r.summary, r.source_name, r.source_hash, r.created_at, r.updated_at, "
+    "r.deleted_at, r.body FROM record AS r JOIN unit AS u ON u.id = r.unit_id WHERE r.id IN ({})"
+)
+_TAGS = (
+    "SELECT rt.record_id, t.name FROM record_tag AS rt JOIN tag AS t ON t.id = rt.tag_id "
+    "WHERE rt.record_id IN ({}) ORDER BY rt.record_id, rt.position, rt.tag_id"
+)
+
+
+def load_record_objects(
+    conn: sqlite3.Connection, ids: Sequence[int], *, include_body: bool = False
+) -> list[dict[str, Any]]:
+    """The record objects of ``ids``, in that order, read with plain SQL."""
+    rows: dict[int, tuple[Any, ...]] = {}
+    tags: dict[int, list[str]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(_SELECT.format(marks), chunk):
+            rows[int(row[0])] = row
+        for record_id, name in conn.execute(_TAGS.format(marks), chunk):
+            tags.setdefault(int(record_id), []).append(name)
+    result = []
+    for record_id in ids:
+        row = rows.get(record_id)
+        if row is None:
+            continue
+        (rid, kind, title, unit, date, end_date, submitted, status, author, contact, summary,
+         source_name, source_hash, created, updated, deleted, body) = row  # fmt: skip
+        result.append(
+            record_object(
+                id=rid,
+                kind=kind,
+                title=title,
+                unit=unit,
+                tags=tags.get(rid, []),
+                date=date,
+                end_date=end_date,
+                submitted=submitted,
+                status=status,
+                author=author,
+                contact=contact,
+                summary=summary,
+                source_name=source_name,
+                source_hash=source_hash,
+                created=created,
+                updated=updated,
+                deleted=deleted,
+                body=json.loads(body) if isinstance(body, str) else body,
+                include_body=include_body,
+            )  # fmt: skip
+        )
+    return result
