@@ -152,7 +152,8 @@ def test_check_scores() -> None:
         rubric.check_scores({**good, "实效性": "优"})  # type: ignore[dict-item]
     assert rubric.check_scores({"典型性": 4, "创新性": 5}) == {"典型性": 4.0, "创新性": 5.0}
     with pytest.raises(
-        InvalidInputError, match="请至少给出一个评分项（评分项：真实性、典型性、创新性、实效性、可推广性）"
+        InvalidInputError,
+        match="请至少给出一个评分项（评分项：真实性、典型性、创新性、实效性、可推广性）",
     ):
         rubric.check_scores({})
 
