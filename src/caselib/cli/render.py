@@ -275,7 +275,7 @@ def duplicate_pairs(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         table.add_row(
             f"{row['similarity']:.0%}",
-            f"[{row['id']}] {row['title']}（{row['unit']}）",
+            f"[{row['record_id']}] {row['title']}（{row['unit']}）",
             f"[{row['other_id']}] {row['other_title']}（{row['other_unit']}）",
         )
     out.print(table)
@@ -506,3 +506,45 @@ def bar_chart(bars: list[Any], metric: str) -> None:
         line.append("█" * bar.length, style="cyan")
         line.append(f" {value}")
         out.print(line)
+
+
+def export_plan(plan: dict[str, Any]) -> None:
+    """What ``export --dry-run`` would write: the files, the 报头 of a bulletin, the records."""
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("格式", plan["format"])
+    head.add_row("记录", f"{plan['selection']}，共 {len(plan['records'])} 条")
+    targets = plan["targets"]
+    if not targets:
+        head.add_row("输出", "屏幕（标准输出）")
+    elif len(targets) == 1:
+        head.add_row("输出", targets[0])
+    else:
+        head.add_row("输出", f"{len(targets)} 个文件，如 {targets[0]}")
+    bulletin = plan.get("bulletin")
+    if bulletin:
+        head.add_row("简报", bulletin["series"])
+        head.add_row("期号", f"第 {bulletin['number']} 期（{bulletin['date']}）")
+        head.add_row("编印单位", bulletin["office"])
+        for key in ("报", "送", "发"):
+            names = bulletin["distribution"].get(key)
+            if names:
+                head.add_row(key, "，".join(names))
+        if bulletin.get("copies"):
+            head.add_row("印数", f"共印 {bulletin['copies']} 份")
+        if bulletin.get("editor_note"):
+            head.add_row("编者按", bulletin["editor_note"])
+        head.add_row(
+            "登记", "导出后登记为新的一期" if bulletin["record"] else "重新导出，不另行登记"
+        )
+    compilation = plan.get("compilation")
+    if compilation:
+        head.add_row("汇编", compilation["title"])
+        if compilation.get("subtitle"):
+            head.add_row("副标题", compilation["subtitle"])
+    out.print(Panel(head, title=Text("导出预览（未写入任何文件）", style="bold"), expand=False))
+    for index, record in enumerate(plan["records"], start=1):
+        out.print(
+            f"{index}. [{record['id']}] {record['title']}（{record['unit']}，{_kind(record['kind'])}）"
+        )
