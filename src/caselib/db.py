@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -124,6 +124,9 @@ class Library:
         from caselib.tags import load_default_vocabulary
 
         try:
+            if self.is_sqlite:
+                with self.engine.connect() as conn:
+                    sqlite_backend.prepare_new_database(conn.connection.driver_connection)
             with self.engine.begin() as conn:
                 SQLModel.metadata.create_all(conn)
                 if self.is_sqlite:
@@ -209,21 +212,24 @@ class Library:
 
 
 def _reindex_after_flush(session: Session, _context: Any) -> None:
-    """Keep the full-text index in step with records, tags and units, in the same transaction."""
+    """Keep the full-text index in step with records, tags and units, in the same transaction.
+
+    A renamed tag or unit changes the indexed text of its records; a tag or unit that only
+    gained or lost records (a backref collection changed) does not."""
     ids: set[int] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, models.Record) and obj.id is not None:
             ids.add(obj.id)
         elif isinstance(obj, models.RecordTag):
             ids.add(obj.record_id)
-        elif (
-            isinstance(obj, models.Tag | models.Unit)
-            and obj.id is not None
-            and obj in session.dirty
-        ):
-            column = "tag_id" if isinstance(obj, models.Tag) else "unit_id"
-            table = "record_tag" if isinstance(obj, models.Tag) else "record"
-            key = "record_id" if isinstance(obj, models.Tag) else "id"
+        elif isinstance(obj, models.Tag | models.Unit) and obj in session.dirty:
+            if obj.id is None or not inspect(obj).attrs.name.history.has_changes():
+                continue
+            table, key, column = (
+                ("record_tag", "record_id", "tag_id")
+                if isinstance(obj, models.Tag)
+                else ("record", "id", "unit_id")
+            )
             rows = session.connection().exec_driver_sql(
                 f"SELECT {key} FROM {table} WHERE {column} = ?", (obj.id,)
             )

@@ -18,7 +18,9 @@ Algorithm
 4. **LSH banding**: ``BANDS = 32`` bands of ``ROWS = 3`` values; each band (its number, its
    values and a version tag) is hashed by blake2b to a signed 64-bit ``DupeBand.value``.
    Candidates are the records sharing any value: one indexed ``value IN (…)`` sub-query.
-5. **Verification**: every live candidate is compared on the full cleaned texts with
+5. **Verification**: the live candidates (at most ``MAX_CANDIDATES`` = 50, those sharing the
+   most bands first, so a library of look-alike texts cannot make an import quadratic) are
+   compared on the full cleaned texts with
    ``rapidfuzz.distance.Indel.normalized_similarity`` (= ``fuzz.ratio`` / 100); pairs at or
    above ``THRESHOLD = 0.80`` are near-duplicates.
 
@@ -79,7 +81,7 @@ from itertools import combinations
 from typing import Any
 
 from rapidfuzz.distance import Indel
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, and_, col, delete, insert, or_, select
 
@@ -91,6 +93,8 @@ BANDS = 32
 ROWS = 3  # signature values per band
 NUM_HASHES = BANDS * ROWS
 THRESHOLD = 0.80  # Indel normalised similarity of the normalised texts
+#: At most this many candidates are verified per record (see ``_find_statement``).
+MAX_CANDIDATES = 50
 
 _VERSION = b"caselib-dd2"  # hashed into every band value; change it with any parameter above
 _MASKS: tuple[int, ...] = tuple(
@@ -231,13 +235,25 @@ def _candidates(values: list[int]) -> Any:
 
 @lru_cache(maxsize=4)
 def _find_statement(bands: int) -> Any:
-    """Live records other than ``:rid`` sharing a band value with ``:v0`` … ``:v{bands-1}``."""
+    """Live records other than ``:rid`` sharing a band value with ``:v0`` … ``:v{bands-1}``,
+    at most ``MAX_CANDIDATES`` of them, those sharing the most bands first (the expected
+    number of shared bands grows as s³ with the similarity s): in a library of look-alike
+    texts, the costly verification stays bounded."""
     values: list[Any] = [bindparam(f"v{i}") for i in range(bands)]
-    sharing = select(DupeBand.record_id).where(col(DupeBand.value).in_(values))
-    return select(Record.id, Record.title, Record.body, Record.created_at).where(
-        col(Record.id).in_(sharing),
-        col(Record.deleted_at).is_(None),
-        col(Record.id) != bindparam("rid"),
+    shared = func.count().label("shared")
+    best = (
+        select(col(DupeBand.record_id).label("rid"), shared)
+        .where(col(DupeBand.value).in_(values), col(DupeBand.record_id) != bindparam("rid"))
+        .group_by(col(DupeBand.record_id))
+        .order_by(shared.desc(), col(DupeBand.record_id))
+        .limit(MAX_CANDIDATES)
+        .subquery()
+    )
+    return (
+        select(Record.id, Record.title, Record.body, Record.created_at)
+        .join(best, best.c.rid == col(Record.id))
+        .where(col(Record.deleted_at).is_(None))
+        .order_by(best.c.shared.desc(), col(Record.id))
     )
 
 

@@ -94,7 +94,7 @@ class Record(SQLModel, table=True):
     author: str | None = None
     contact: str | None = None
     status: str = Field(default="submitted", index=True)
-    source_name: str | None = None  # file it was imported from
+    source_name: str | None = Field(default=None, index=True)  # file it was imported from
     source_hash: str | None = Field(default=None, index=True)  # sha256 of that file's bytes
     content_hash: str | None = Field(default=None, index=True)  # sha256 of normalised text
     created_at: dt.datetime = Field(default_factory=utcnow)

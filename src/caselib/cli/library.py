@@ -40,7 +40,8 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if lib.path is not None:
         from caselib.sqlite_backend import index_size_bytes
 
-        data["file_size"] = lib.path.stat().st_size
+        wal = lib.path.with_name(lib.path.name + "-wal")  # write-ahead log not yet checkpointed
+        data["file_size"] = lib.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
         conn = lib.dbapi_connection()
         try:
             data["index_size"] = index_size_bytes(conn)
