@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -217,3 +219,14 @@ def test_reports_adoptions_and_stats(sample: Cli) -> None:
     assert "2022年9月" in months.stdout and "█" in months.stdout
     table = list(csv.reader(io.StringIO(sample.ok("stats", "--by", "status", "--csv").stdout)))
     assert len(table) > 2 and len({len(row) for row in table}) == 1
+
+
+def test_stored_evidence_ranks_like_a_scan_of_the_text(reviewed: Cli, db_path: Path) -> None:
+    """Ranking reads the text evidence stored with each record; without it (a library written
+    before, or different theme parts) the body is scanned, with the same result."""
+    args = ("rank", "--date", "2023-03-01", "--json")
+    stored = reviewed.ok(*args).json()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM record WHERE evidence IS NULL").fetchone() == (0,)
+        conn.execute("UPDATE record SET evidence = NULL WHERE id % 2 = 0")
+    assert reviewed.ok(*args).json() == stored

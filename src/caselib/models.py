@@ -97,6 +97,9 @@ class Record(SQLModel, table=True):
     source_name: str | None = Field(default=None, index=True)  # file it was imported from
     source_hash: str | None = Field(default=None, index=True)  # sha256 of that file's bytes
     content_hash: str | None = Field(default=None, index=True)  # sha256 of normalised text
+    # What the text shows (figures, dates, headings, length, theme parts named), computed when
+    # the body is written so that ranking needs neither the body nor a scan: see evidence.py.
+    evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
     deleted_at: dt.datetime | None = Field(default=None, index=True)  # in the trash when set

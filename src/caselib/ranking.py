@@ -603,7 +603,7 @@ def _ancestors(tid: int, tree: Mapping[int, tuple[str, int | None]]) -> list[str
 
 
 def load_inputs(
-    session: Session, flt: RankFilter = RankFilter()
+    session: Session, flt: RankFilter = RankFilter(), config_parts: Sequence[str] | None = None
 ) -> tuple[list[RankInput], list[tuple[int, ReviewInput]]]:
     """The ranking inputs of the records matching ``flt`` and, for reviewer calibration, the
     current reviews of every other record in the library (not in the trash). Six queries,
@@ -652,11 +652,26 @@ def load_inputs(
             col(Record.title),
             col(Unit.name),
             type_coerce(col(Record.date), String),
-            type_coerce(col(Record.body), String),
+            type_coerce(col(Record.evidence), String),
         )
         .join(Unit, col(Unit.id) == col(Record.unit_id))
         .where(*conds)
     ).all()
+    # The text evidence stored with each record spares reading and scanning its body; a
+    # record without it (or checked against other theme parts) is scanned from its body.
+    parts = list(config_parts) if config_parts is not None else None
+    stored: dict[int, evidence.Evidence] = {}
+    for row in rows:
+        data = _json(row[-1]) if row[-1] is not None else None
+        if isinstance(data, dict) and parts is not None and data.get("parts") == parts:
+            stored[int(row[0])] = evidence.Evidence.from_json(data)  # type: ignore[arg-type]
+    missing = [int(row[0]) for row in rows if row[0] not in stored]  # type: ignore[arg-type]
+    bodies: dict[int, Any] = {}
+    for start in range(0, len(missing), 10_000):
+        chunk = missing[start : start + 10_000]
+        query = sa_select(col(Record.id), type_coerce(col(Record.body), String))
+        for rid, body in conn.execute(query.where(col(Record.id).in_(chunk))):
+            bodies[int(rid)] = body  # type: ignore[arg-type]
 
     tags: dict[int, list[int]] = defaultdict(list)
     for rid, tid in conn.execute(
@@ -700,11 +715,12 @@ def load_inputs(
     names = {tid: name for tid, (name, _parent) in tree.items()}
     ancestors = {tid: _ancestors(tid, tree) for tid in tree}
     inputs: list[RankInput] = []
-    for row_id, kind, title, unit, date, body in rows:
+    for row_id, kind, title, unit, date, _evidence in rows:
         assert row_id is not None  # a primary key
         rid = row_id
         own = tags.get(rid, ())
-        text, headings = _body_text(_json(body))
+        kept = stored.get(rid)
+        text, headings = ("", None) if kept else _body_text(_json(bodies.get(rid)))
         inputs.append(
             RankInput(
                 id=rid,
@@ -715,6 +731,7 @@ def load_inputs(
                 tags=tuple(sorted(names[t] for t in own if t in names)),
                 text=text,
                 headings=headings,
+                evidence=kept,
                 reviews=tuple(reviews.pop(rid, ())),
                 reported_before=rid in reported,
                 duplicates=tuple(sorted(dups[rid])) if rid in dups else (),
@@ -786,7 +803,7 @@ def rank(
         check_quota(name, value)
     flt = RankFilter(kind, since, until, unit, tag, tuple(statuses), tuple(ids))
     with _gc_paused():
-        inputs, calibration = load_inputs(session, flt)
+        inputs, calibration = load_inputs(session, flt, config.theme.parts)
         return rank_records(
             inputs,
             config,

@@ -50,6 +50,16 @@ def content_hash(title: str, blocks: list[Block]) -> str:
     return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
 
 
+def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
+    """The text evidence kept with a record, and the theme parts it was checked against
+    (ranking rescans a record whose parts differ from the configured ones)."""
+    from caselib.evidence import text_evidence
+    from caselib.rubric import default_config
+
+    parts = list(default_config().theme.parts)
+    return {"parts": parts, **text_evidence(blocks, parts).to_json()}
+
+
 def _apply(session: Session, record: Record, data: RecordIn) -> list[str]:
     notes: list[str] = []
     unit, created = get_or_create_unit(session, data.unit)
@@ -74,6 +84,7 @@ def _apply(session: Session, record: Record, data: RecordIn) -> list[str]:
     if data.source_hash is not None:
         record.source_hash = data.source_hash
     record.content_hash = content_hash(data.title, data.body)
+    record.evidence = stored_evidence(data.body)
     record.updated_at = utcnow()
     set_tags(session, record, tags)
     return notes

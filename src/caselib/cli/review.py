@@ -12,6 +12,7 @@ from caselib.cli.browse import KindOpt, SinceOpt, UnitOpt, UntilOpt
 from caselib.cli.common import emit_json, fail, note, parse_date_option, state
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
+DEFAULT_SHOWN = 50  # ranked records listed without quotas (all with --all; --json gives all)
 shortlist_app = typer.Typer(help="入围名单：show / list / add / rm / order / delete。")
 
 
@@ -131,6 +132,12 @@ def rank(
     on: Annotated[
         str | None, typer.Option("--date", help="评分基准日（默认今天，影响时效分）。")
     ] = None,
+    show_all: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="列出全部记录（默认列到最后一项入选为止；无名额限制时列前 50 项）。"
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """按评审意见与文本证据综合排序，并在名额限制下择优（--explain 说明每一分的来历）。"""
@@ -167,9 +174,14 @@ def rank(
     else:
         from caselib.cli import render
 
-        render.ranking(
-            ranking, explain=explain, limited=any(v is not None for v in (top, per_unit, per_tag))
-        )
+        limited = any(v is not None for v in (top, per_unit, per_tag))
+        shown = list(ranking)
+        if not show_all:
+            chosen = [r.rank for r in ranking.selected]
+            shown = shown[: chosen[-1] if limited and chosen else DEFAULT_SHOWN]
+        render.ranking(shown, explain=explain, limited=limited)
+        if len(shown) < len(ranking):
+            note(f"另有 {len(ranking) - len(shown)} 项未列出（加 --all 列出全部）")
     if shortlist is not None:
         note(f"入围名单“{view.name}”现有 {len(view.items)} 项")
 
