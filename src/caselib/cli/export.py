@@ -1,55 +1,465 @@
-"""Writing records out: Markdown, JSON (and, later, DOCX, CSV, XLSX)."""
+"""``caselib export``: records out as Markdown, JSON, CSV, XLSX, or DOCX (a 简报 issue or a
+compilation). The work is done by ``caselib.exporting``; this module parses and checks the
+options, then reports what was written."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from caselib.cli.common import emit_json, fail, note, state
+from caselib.cli.browse import (
+    AnyTagOpt,
+    KindOpt,
+    SinceOpt,
+    StatusOpt,
+    TagOpt,
+    UnitOpt,
+    UntilOpt,
+    make_filters,
+)
+from caselib.cli.common import emit_json, fail, note, parse_date_option, state
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from caselib.exporting import Selection
+
+SELECT = "选择记录（只用一种）"
+BULLETIN = "简报（--format docx 且给出 --series 或 --issue）"
+COMPILATION = "汇编（--format docx，不给 --series）"
+OUTPUT = "输出"
 
 
 def export(
     ctx: typer.Context,
-    record_ids: Annotated[list[int] | None, typer.Argument(help="要导出的记录编号。")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-F", help="格式：md 或 json。")] = "md",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="输出位置（md 为文件夹）。")
+    record_ids: Annotated[
+        list[int] | None, typer.Argument(help="要导出的记录编号（按给出的顺序）。")
     ] = None,
-    all_records: Annotated[bool, typer.Option("--all", help="导出全部记录。")] = False,
-    force: Annotated[bool, typer.Option("--force", help="覆盖已存在的文件。")] = False,
+    all_records: Annotated[
+        bool, typer.Option("--all", help="导出全部记录（回收站除外）。", rich_help_panel=SELECT)
+    ] = False,
+    shortlist: Annotated[
+        str | None,
+        typer.Option(
+            "--shortlist", help="导出入围名单中的记录（按名单顺序）。", rich_help_panel=SELECT
+        ),
+    ] = None,
+    bulletin_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--bulletin",
+            help="导出一期已有简报的记录，如 2022-13；配合 --format docx 按原报头重新生成这一期。",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    tag: TagOpt = None,
+    any_tag: AnyTagOpt = None,
+    unit: UnitOpt = None,
+    kind: KindOpt = None,
+    status: StatusOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-F",
+            help="格式：md、json、csv、xlsx、docx（默认按 -o 的扩展名，否则 md）。",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="输出文件；md 为文件夹；给出已有文件夹时自动命名；json 不给则输出到屏幕。",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="覆盖已存在的文件。", rich_help_panel=OUTPUT)
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="只显示将要导出的内容，不写文件、不登记简报。", rich_help_panel=OUTPUT
+        ),
+    ] = False,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template", help="使用本单位的 Word 模板（.docx/.dotx）。", rich_help_panel=OUTPUT
+        ),
+    ] = None,
+    series: Annotated[
+        str | None,
+        typer.Option(
+            "--series",
+            help="简报名称（报头）；编印单位与报送范围沿用该简报上一期。",
+            rich_help_panel=BULLETIN,
+        ),
+    ] = None,
+    issue: Annotated[
+        int | None,
+        typer.Option(
+            "--issue", help="期号（默认为该简报当年的下一期）。", rich_help_panel=BULLETIN
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option("--date", help="印发日期（默认今天）。", rich_help_panel=BULLETIN),
+    ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option("--office", help="编印单位（默认沿用上一期）。", rich_help_panel=BULLETIN),
+    ] = None,
+    editor_note: Annotated[
+        Path | None,
+        typer.Option("--editor-note", help="编者按文件（UTF-8 文本）。", rich_help_panel=BULLETIN),
+    ] = None,
+    editor_note_text: Annotated[
+        str | None,
+        typer.Option("--editor-note-text", help="编者按文字。", rich_help_panel=BULLETIN),
+    ] = None,
+    to_superiors: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--to-superiors",
+            help="报：上级单位；可重复，或用 ，、; 分隔多个（默认沿用上一期）。",
+            rich_help_panel=BULLETIN,
+        ),
+    ] = None,
+    to_peers: Annotated[
+        list[str] | None,
+        typer.Option("--to-peers", help="送：领导、平级单位；写法同上。", rich_help_panel=BULLETIN),
+    ] = None,
+    to_units: Annotated[
+        list[str] | None,
+        typer.Option("--to-units", help="发：下级单位；写法同上。", rich_help_panel=BULLETIN),
+    ] = None,
+    copies: Annotated[
+        int | None,
+        typer.Option("--copies", help="共印份数（版记末行）。", rich_help_panel=BULLETIN),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title", help="汇编封面标题（默认“经验案例汇编”等）。", rich_help_panel=COMPILATION
+        ),
+    ] = None,
+    subtitle: Annotated[
+        str | None,
+        typer.Option(
+            "--subtitle", help="汇编封面副标题，如编印单位与日期。", rich_help_panel=COMPILATION
+        ),
+    ] = None,
 ) -> None:
-    """导出记录：md（每条一个文件，可再次导入）或 json。"""
-    from caselib.exporting import export_markdown, records_json
-    from caselib.fileio import atomic_write_text
-    from caselib.records import get_record, list_live
+    """导出记录：md（每条一个文件，可再次导入）、json、csv、xlsx（每条一行，含评分），或 docx（给出 --series / --issue 时为一期简报并登记入库，否则为带目录的汇编）。"""
+    import datetime as dt
 
-    lib = state(ctx).library()
-    with lib.session() as session:
-        if record_ids:
-            records = [get_record(session, rid) for rid in record_ids]
-        elif all_records:
-            records = list_live(session)
-        else:
-            fail("请给出记录编号，或用 --all 导出全部")
-        if fmt == "md":
-            if output is None:
-                fail("导出 Markdown 需要用 -o 指定输出文件夹")
-            written = export_markdown(records, output, force=force)
-            note(f"已导出 {len(written)} 个文件到 {output}")
-        elif fmt == "json":
-            import json
+    from caselib.exporting import (
+        BulletinRequest,
+        check_selection,
+        check_template,
+        clean_editor_note,
+        read_editor_note,
+        resolve_format,
+        split_names,
+    )
 
-            data = records_json(session, records)
-            if output is None:
-                emit_json(data)
-            else:
-                text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-                atomic_write_text(output, text, force=force)
-                note(f"已导出 {len(data)} 条记录到 {output}")
+    filters = make_filters(tag, any_tag, unit, kind, status, since, until)
+    check_selection(
+        ids=record_ids or (),
+        all_records=all_records,
+        shortlist=shortlist,
+        bulletin=bulletin_ref,
+        filters=filters,
+    )
+    out = _Output(Path(output), output.endswith(("/", os.sep))) if output else _Output(None)
+    kind_fmt = resolve_format(fmt, out.path)
+    header = {
+        "--date": date is not None,
+        "--office": office is not None,
+        "--editor-note": editor_note is not None,
+        "--editor-note-text": editor_note_text is not None,
+        "--to-superiors": bool(to_superiors),
+        "--to-peers": bool(to_peers),
+        "--to-units": bool(to_units),
+        "--copies": copies is not None,
+    }
+    header_given = [name for name, given in header.items() if given]
+    reprint = bulletin_ref is not None
+    as_bulletin = kind_fmt == "docx" and not reprint and (series is not None or issue is not None)
+    if reprint and (header_given or issue is not None):
+        names = "、".join(header_given + (["--issue"] if issue is not None else []))
+        fail(f"重新导出往期简报时不能更改报头（{names}）：这一期以库中登记的为准")
+    if not reprint and (header_given or series is not None or issue is not None):
+        if kind_fmt != "docx":
+            fail("--series、--issue、--office 等简报选项只用于 --format docx")
+        if not as_bulletin:
+            fail(f"{header_given[0]} 是简报的报头选项：请同时用 --series（或 --issue）指明简报")
+    if (title is not None or subtitle is not None) and (
+        kind_fmt != "docx" or as_bulletin or reprint
+    ):
+        fail("--title、--subtitle 只用于汇编（--format docx，且不给 --series、--bulletin）")
+    if template is not None and kind_fmt != "docx":
+        fail("--template 只用于 --format docx")
+    if editor_note is not None and editor_note_text is not None:
+        fail("--editor-note 与 --editor-note-text 只能给一个")
+    if out.path is None and kind_fmt != "json":
+        what = "输出文件夹" if kind_fmt == "md" else "输出文件"
+        fail(f"导出 {kind_fmt} 需要用 -o 指定{what}")
+    if issue is not None and issue < 1:
+        fail(f"期号必须是正整数：{issue}")
+    if copies is not None and copies < 1:
+        fail(f"印数必须是正整数：{copies}")
+
+    # Everything read from files is read before the library is touched.
+    note_text: str | None = None
+    if editor_note is not None:
+        note_text = read_editor_note(editor_note)
+    elif editor_note_text is not None:
+        note_text = clean_editor_note(editor_note_text)
+    if template is not None:
+        check_template(template)
+    request = BulletinRequest(
+        series=series,
+        number=issue,
+        date=parse_date_option(date),
+        office=office,
+        editor_note=note_text,
+        copies=copies,
+    )
+    for key, values in (("报", to_superiors), ("送", to_peers), ("发", to_units)):
+        if values:
+            request.distribution[key] = split_names(values)
+
+    st = state(ctx)
+    today = dt.date.today()
+    config = st.config() if kind_fmt in ("csv", "xlsx") else None
+    with st.library().session() as session:
+        from caselib.exporting import select_records
+
+        selection = select_records(
+            session,
+            ids=record_ids or (),
+            all_records=all_records,
+            shortlist=shortlist,
+            bulletin=bulletin_ref,
+            series=series if reprint else None,
+            filters=filters,
+        )
+        if kind_fmt == "docx":
+            _docx(
+                session,
+                selection,
+                out,
+                request if as_bulletin else None,
+                template=template,
+                title=title,
+                subtitle=subtitle,
+                force=force,
+                dry_run=dry_run,
+                today=today,
+            )
+        elif kind_fmt in ("csv", "xlsx"):
+            _table(session, selection, kind_fmt, out, config, today, force, dry_run)
+        elif kind_fmt == "json":
+            _json(session, selection, out, force, dry_run)
         else:
-            fail(f"不支持的导出格式：{fmt}（可用：md、json）")
+            _markdown(session, selection, out.path, force, dry_run)
+
+
+@dataclass(frozen=True)
+class _Output:
+    """Where -o points; ``folder`` when it was written with a trailing slash ("-o 简报/"
+    names a folder even before it exists, and Path() drops the slash)."""
+
+    path: Path | None
+    folder: bool = False
+
+
+def _target(out: _Output, default_name: str, force: bool) -> Path:
+    """The file to write: ``-o`` itself, or ``default_name`` inside it when it names a folder
+    (an existing one, or any with a trailing slash); refused if it exists without --force."""
+    from caselib.exporting import output_file
+    from caselib.fileio import check_writable
+
+    assert out.path is not None
+    target = output_file(out.path, default_name, folder=out.folder)
+    check_writable(target, force)
+    return target
+
+
+def _plan(
+    selection: Selection, fmt: str, targets: list[Path], records: list[Any]
+) -> dict[str, Any]:
+    return {
+        "format": fmt,
+        "selection": selection.label,
+        "targets": [str(t) for t in targets],
+        "records": [
+            {"id": r.id, "title": r.title, "unit": r.unit.name, "kind": r.kind} for r in records
+        ],
+    }
+
+
+def _markdown(
+    session: Session, selection: Selection, out_path: Path | None, force: bool, dry_run: bool
+) -> None:
+    from caselib.exporting import export_markdown, load_records, markdown_targets
+    from caselib.fileio import check_writable
+
+    assert out_path is not None
+    records = load_records(session, selection.ids)
+    if dry_run:
+        targets = markdown_targets(records, out_path)
+        for target in targets:
+            check_writable(target, force)
+        _show_plan(_plan(selection, "md", targets, records))
+        return
+    written = export_markdown(records, out_path, force=force)
+    note(f"已导出 {len(written)} 个文件到 {out_path}")
+
+
+def _json(session: Session, selection: Selection, out: _Output, force: bool, dry_run: bool) -> None:
+    from caselib.exporting import export_json, load_records, records_json
+    from caselib.fileio import safe_filename
+
+    records = load_records(session, selection.ids)
+    if out.path is None:
+        if dry_run:
+            _show_plan(_plan(selection, "json", [], records))
+            return
+        emit_json(records_json(session, records))
+        return
+    target = _target(out, safe_filename(selection.label or "记录", ".json"), force)
+    if dry_run:
+        _show_plan(_plan(selection, "json", [target], records))
+        return
+    count = export_json(session, records, target, force=force)
+    note(f"已导出 {count} 条记录到 {target}")
+
+
+def _table(
+    session: Session,
+    selection: Selection,
+    fmt: str,
+    out: _Output,
+    config: Any,
+    today: Any,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    from caselib.exporting import export_csv, export_xlsx, load_records, table_rows
+    from caselib.fileio import safe_filename
+
+    target = _target(out, safe_filename(selection.label or "记录", f".{fmt}"), force)
+    if dry_run:
+        _show_plan(_plan(selection, fmt, [target], load_records(session, selection.ids)))
+        return
+    rows = table_rows(session, selection.ids, config=config, reference_date=today)
+    if fmt == "csv":
+        export_csv(target, rows, force=force)
+    else:
+        export_xlsx(target, rows, force=force)
+    note(f"已导出 {len(rows)} 条记录到 {target}")
+
+
+def _docx(
+    session: Session,
+    selection: Selection,
+    out: _Output,
+    request: Any,
+    *,
+    template: Path | None,
+    title: str | None,
+    subtitle: str | None,
+    force: bool,
+    dry_run: bool,
+    today: Any,
+) -> None:
+    from caselib import exporting as ex
+    from caselib.fileio import safe_filename
+
+    records = ex.load_records(session, selection.ids)
+    if selection.bulletin is not None or request is not None:
+        if selection.bulletin is not None:
+            spec = ex.spec_of(selection.bulletin)
+            record = False
+        else:
+            spec = ex.plan_bulletin(session, request, today=today)
+            record = True
+        target = _target(out, ex.bulletin_filename(spec), force)
+        notes = _remembered(session, request, spec) if record else []
+        if dry_run:
+            plan = _plan(selection, "docx", [target], records)
+            plan["bulletin"] = {
+                "series": spec.series,
+                "number": spec.number,
+                "date": spec.date.isoformat(),
+                "office": spec.office,
+                "editor_note": spec.editor_note,
+                "distribution": spec.distribution,
+                "copies": spec.copies,
+                "record": record,
+            }
+            _show_plan(plan)
+            for line in notes:
+                note(line)
+            return
+        ex.export_bulletin(
+            session, target, spec, records, template=template, force=force, record=record
+        )
+        issue = f"{spec.series} {spec.date.year} 年第 {spec.number} 期"
+        for line in notes:
+            note(line)
+        note(f"已导出简报 {issue}（{len(records)} 篇）到 {target}")
+        if record:
+            note(f"已登记这一期简报（caselib bulletin show {spec.date.year}-{spec.number}）")
+        return
+    cover = title or ex.compilation_title(records)
+    target = _target(out, safe_filename(cover, ".docx"), force)
+    if dry_run:
+        plan = _plan(selection, "docx", [target], records)
+        plan["compilation"] = {"title": cover, "subtitle": subtitle}
+        _show_plan(plan)
+        return
+    ex.export_compilation(target, cover, records, subtitle=subtitle, template=template, force=force)
+    note(f"已导出汇编“{cover}”（{len(records)} 篇）到 {target}")
+
+
+def _remembered(session: Session, request: Any, spec: Any) -> list[str]:
+    """What was taken over from the series' previous issue, and a warning when a new series
+    starts with a name close to an existing one (a typo would start a new numbering)."""
+    from caselib.exporting import similar_series
+
+    kept = []
+    if not request.series:
+        kept.append(f"简报名称“{spec.series}”")
+    if not request.office:
+        kept.append("编印单位")
+    keys = [
+        k for k in ("报", "送", "发") if k not in request.distribution and spec.distribution.get(k)
+    ]
+    if keys:
+        kept.append(f"{'/'.join(keys)}名单")
+    lines = [f"沿用上一期的{'、'.join(kept)}"] if kept else []
+    close = similar_series(session, spec.series)
+    if close:
+        lines.append(f"注意：这是新的简报系列“{spec.series}”（库中已有：{'、'.join(close)}）")
+    return lines
+
+
+def _show_plan(plan: dict[str, Any]) -> None:
+    from caselib.cli import render
+
+    render.export_plan(plan)
 
 
 def register(app: typer.Typer) -> None:
