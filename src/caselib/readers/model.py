@@ -83,6 +83,7 @@ class Line:
     table: bool = False  # a multi-cell table row (never a heading, never joined)
     list_level: int = 0  # Word automatic numbering level + 1, 0 if not numbered
     joined: bool = False  # rejoined from lines broken in mid-sentence (so not a heading)
+    toc: bool = False  # an entry or the heading of a table of contents
 
     @property
     def styled(self) -> bool:

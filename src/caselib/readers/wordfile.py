@@ -118,7 +118,14 @@ def docx_lines(path: Path) -> list[Line]:
     styles = _Styles(document.styles.element)
     lines: list[Line] = []
     _walk(document.element.body, styles, lines)
-    return lines
+    return _without_front_matter(lines)
+
+
+def _without_front_matter(lines: list[Line]) -> list[Line]:
+    """A compilation opens with a cover and a table of contents: what comes before the end
+    of the contents is front matter, not articles."""
+    last = max((i for i, line in enumerate(lines) if line.toc), default=None)
+    return lines if last is None else lines[last + 1 :]
 
 
 def _reason(exc: Exception) -> str:
@@ -345,6 +352,9 @@ def _paragraph(p: Any, styles: _Styles, out: list[Line]) -> None:
     if not heading_level and outline is not None and 0 <= outline < 9:
         heading_level = outline + 1
     is_title = bool(names) and names[0] in _TITLE_STYLE_NAMES or style_id == "Title"
+    if any(_TOC_STYLE.match(name) for name in names):
+        out.append(Line(text.strip(), toc=True))
+        return
     bolds: list[bool] = []
     sizes: list[float] = []
     for run, run_text in zip(runs, texts, strict=True):
@@ -384,6 +394,8 @@ def _paragraph(p: Any, styles: _Styles, out: list[Line]) -> None:
 
 
 _TITLE_STYLE_NAMES = ("title", "标题", "文章标题", "大标题", "主标题")
+# Word's built-in "toc 1"…"toc 9" and "TOC Heading", and Chinese names for the contents heading
+_TOC_STYLE = re.compile(r"^(toc \d|toc heading|目录|目录标题)$")
 _ORDINAL_HEADING = re.compile(r"^([一二三四五六七八九])级标题$")
 
 
