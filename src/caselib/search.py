@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caselib.errors import InvalidInputError, LibraryError, NotFoundError, suggest
+from caselib.meta import KIND_LABELS, STATUS_LABELS
 from caselib.sqlite_backend import (
     COLUMN_WEIGHTS,
     FTS_TABLE,
@@ -37,17 +38,6 @@ from caselib.sqlite_backend import (
 )
 from caselib.textproc import find_normalized, normalize, normalize_keep_case
 
-# The same values as caselib.models (importing models would load SQLModel).
-KIND_LABELS = {"case": "经验案例", "story": "暖心故事"}
-STATUS_LABELS = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "reviewing": "评审中",
-    "shortlisted": "入围",
-    "reported": "已报送",
-    "adopted": "已采用",
-    "declined": "未采用",
-}
 _KIND_WORDS = {**{v: k for k, v in KIND_LABELS.items()}, "案例": "case", "故事": "story"}
 
 DEFAULT_LIMIT = 20
@@ -244,7 +234,7 @@ def _resolve(
     if len(found) == 1:
         return found.pop()
     candidates = [r[1] for r in rows if not r[2]]
-    raise NotFoundError(f"没有名为“{wanted}”的{label}{suggest(wanted, candidates)}")
+    raise NotFoundError(f"{label}不存在：{wanted}{suggest(wanted, candidates)}")
 
 
 def resolve_tag(conn: sqlite3.Connection, name: str) -> int:
