@@ -84,7 +84,9 @@ def _loader() -> type:
     accept (2022年10月20日 too) and reports a bad date in Chinese."""
     import yaml
 
-    class Loader(yaml.SafeLoader):
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+
+    class Loader(base):  # type: ignore[valid-type,misc]
         pass
 
     Loader.yaml_implicit_resolvers = {
