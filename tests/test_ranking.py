@@ -32,7 +32,6 @@ from caselib.rubric import default_config, parse_config
 from tests.test_reviews import (
     FIVE_PARTS,
     RUBRIC,
-    SEED,
     STORY_TEXT,
     Lib,
     scores,
@@ -127,10 +126,6 @@ def test_theme_coverage_by_tags_and_text() -> None:
         "决策共谋",
         "成果共享",
     )
-
-
-def test_seed_file_is_where_the_fixtures_say() -> None:
-    assert SEED.exists()
 
 
 # ---------------------------------------------------------------------------------------------

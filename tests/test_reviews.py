@@ -20,10 +20,8 @@ from caselib.errors import InvalidInputError, NotFoundError
 from caselib.models import Record, RecordTag, Review, Tag, Unit
 from caselib.reviews import add_review, list_reviews
 from caselib.rubric import default_config
+from tests.conftest import SEED
 
-SEED = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"
-)
 FIVE_PARTS = ("决策共谋", "发展共建", "建设共管", "效果共评", "成果共享")
 SEED_HEADINGS = (
     "身入心至下基层，提升党建引领力",
@@ -35,6 +33,8 @@ SEED_HEADINGS = (
 def seed_case_blocks() -> list[Block]:
     """The seed bulletin's case (机关党委：党建引领聚合力 “共同缔造”暖人心) as blocks: its three
     section headings and its paragraphs, PDF line breaks after "，" joined."""
+    if not SEED.exists():
+        pytest.skip("the shared/ seed is absent (outside this repository's CI)")
     lines = [ln.strip() for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip()]
     start = next(i for i, ln in enumerate(lines) if ln.startswith("机关党委：")) + 1
     end = next(i for i, ln in enumerate(lines) if ln.startswith("报："))
