@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 
 from caselib import exporting
 from caselib.db import Library
+from caselib.errors import ConflictError
 
 from .conftest import Cli
 
@@ -852,7 +853,7 @@ def test_the_api_without_the_cli(quarter: Cli, tmp_path: Path) -> None:
             session, exporting.BulletinRequest(series=SERIES), today=dt.date(2022, 10, 27)
         )
         assert (again.number, again.office) == (2, OFFICE)
-        with pytest.raises(exporting.ConflictError):
+        with pytest.raises(ConflictError):
             exporting.plan_bulletin(
                 session,
                 exporting.BulletinRequest(series=SERIES, number=1),

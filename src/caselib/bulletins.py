@@ -112,6 +112,19 @@ def series_settings(session: Session, series: str) -> SeriesSettings:
     return SeriesSettings(series, latest.office, dict(latest.distribution))
 
 
+def check_issue_free(session: Session, series: str, year: int, number: int, hint: str = "") -> None:
+    """``ConflictError`` if issue ``number`` of ``series`` in ``year`` exists already."""
+    from caselib.errors import ConflictError
+
+    clash = session.exec(
+        select(Bulletin.id).where(
+            Bulletin.series == series, Bulletin.year == year, Bulletin.number == number
+        )
+    ).first()
+    if clash is not None:
+        raise ConflictError(f"简报已存在：{series} {year} 年第 {number} 期{hint}")
+
+
 def record_bulletin(
     session: Session,
     *,
@@ -128,16 +141,8 @@ def record_bulletin(
 ) -> Bulletin:
     """Store an issue and the records it carries, in order; an existing issue of the same
     series, year and number is refused."""
-    from caselib.errors import ConflictError
-
     year = date.year
-    clash = session.exec(
-        select(Bulletin).where(
-            Bulletin.series == series, Bulletin.year == year, Bulletin.number == number
-        )
-    ).first()
-    if clash is not None:
-        raise ConflictError(f"简报已存在：{series} {year} 年第 {number} 期")
+    check_issue_free(session, series, year, number)
     bulletin = Bulletin(
         series=series,
         number=number,

@@ -39,7 +39,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -57,6 +56,7 @@ from docx.oxml.ns import nsdecls, qn
 from caselib.blocks import Block
 from caselib.dates import format_chinese_date
 from caselib.errors import CaselibError, InvalidInputError
+from caselib.fileio import atomic_write
 
 __all__ = [
     "Article",
@@ -1291,26 +1291,12 @@ def _as_document_package(data: bytes) -> bytes:
 
 
 def _save(doc: Any, target: Target) -> None:
-    """Save to a stream, or to a path atomically (a failed export leaves no half-written file)."""
+    """Save to a stream, or to a path atomically (a failed export leaves no half-written file;
+    an existing file is replaced: the caller decides whether that is allowed)."""
     if not isinstance(target, (str, os.PathLike)):
         doc.save(target)
         return
-    path = Path(target)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise CaselibError(f"无法写入 {path}：{exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            doc.save(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CaselibError(f"无法写入 {path}：{exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(Path(target), doc.save, force=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,15 +18,15 @@ import json
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, select
 
-from caselib.errors import CaselibError, ConflictError, InvalidInputError, NotFoundError
-from caselib.fileio import atomic_write, check_writable, safe_filename
+from caselib.errors import InvalidInputError, NotFoundError
+from caselib.fileio import atomic_write, atomic_write_text, check_writable, safe_filename
 from caselib.models import Bulletin, Record
 
 if TYPE_CHECKING:
@@ -59,24 +59,6 @@ def output_file(output: Path, default_name: str, *, folder: bool = False) -> Pat
     """``output`` itself, or ``output/default_name`` when it is an existing folder or
     ``folder`` says it is meant as one (the user wrote a trailing slash)."""
     return output / default_name if folder or output.is_dir() else output
-
-
-def write_file(target: Path, write: Callable[[IO[bytes]], None], *, force: bool = False) -> None:
-    """``fileio.atomic_write``, with a failure of the file system (no space, no permission, a
-    read-only folder) as a one-line ``CaselibError`` instead of a traceback."""
-    try:
-        atomic_write(target, write, force=force)
-    except OSError as exc:
-        raise CaselibError(f"无法写入 {target}：{exc.strerror or exc}") from exc
-
-
-def write_text(target: Path, text: str, *, force: bool = False, encoding: str = "utf-8") -> None:
-    data = text.encode(encoding)
-
-    def write(handle: IO[bytes]) -> None:
-        handle.write(data)
-
-    write_file(target, write, force=force)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,7 +261,7 @@ def export_markdown(records: list[Record], outdir: Path, *, force: bool = False)
     for target in targets:
         check_writable(target, force)
     for record, target in zip(records, targets, strict=True):
-        write_text(target, render_record(record_to_input(record).model_dump()), force=force)
+        atomic_write_text(target, render_record(record_to_input(record).model_dump()), force=force)
     return targets
 
 
@@ -299,7 +281,7 @@ def export_json(
 ) -> int:
     """The record objects as a JSON array in ``target``; returns the number of records."""
     data = records_json(session, records)
-    write_text(target, json_text(data), force=force)
+    atomic_write_text(target, json_text(data), force=force)
     return len(data)
 
 
@@ -490,7 +472,7 @@ def export_csv(target: Path, rows: list[list[Any]], *, force: bool = False) -> N
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(TABLE_HEADERS)
     writer.writerows([csv_value(v) for v in row] for row in rows)
-    write_text(target, buffer.getvalue(), force=force, encoding="utf-8-sig")
+    atomic_write_text(target, buffer.getvalue(), force=force, encoding="utf-8-sig")
 
 
 # Blocks whose assigned characters are all East Asian Wide (W) or Fullwidth (F) in Unicode's
@@ -597,7 +579,7 @@ def export_xlsx(
     def write(handle: IO[bytes]) -> None:
         wb.save(handle)
 
-    write_file(target, write, force=force)
+    atomic_write(target, write, force=force)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -744,17 +726,13 @@ def similar_series(session: Session, series: str) -> list[str]:
 
 
 def check_issue_free(session: Session, series: str, year: int, number: int) -> None:
-    """``ConflictError`` if issue ``number`` of ``series`` in ``year`` exists."""
-    clash = session.exec(
-        select(Bulletin.id).where(
-            Bulletin.series == series, Bulletin.year == year, Bulletin.number == number
-        )
-    ).first()
-    if clash is not None:
-        raise ConflictError(
-            f"简报已存在：{series} {year} 年第 {number} 期"
-            f"（重新导出这一期请用 --bulletin {year}-{number}；新的一期可不写 --issue）"
-        )
+    """``bulletins.check_issue_free`` with a hint on what to do instead."""
+    from caselib.bulletins import check_issue_free as check
+
+    check(
+        session, series, year, number,
+        f"（重新导出这一期请用 --bulletin {year}-{number}；新的一期可不写 --issue）",
+    )  # fmt: skip
 
 
 def spec_of(bulletin: Bulletin) -> BulletinSpec:
@@ -830,7 +808,7 @@ def export_bulletin(
                 )
             )
 
-    write_file(target, write, force=force)
+    atomic_write(target, write, force=force)
     return stored[0] if stored else None
 
 
@@ -865,4 +843,4 @@ def export_compilation(
     def write(handle: IO[bytes]) -> None:
         write_compilation(handle, title, articles, template, subtitle)
 
-    write_file(target, write, force=force)
+    atomic_write(target, write, force=force)

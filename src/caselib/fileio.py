@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from caselib.errors import ConflictError, InvalidInputError
+from caselib.errors import CaselibError, ConflictError, InvalidInputError
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 MAX_NAME_CHARS = 60
@@ -31,14 +31,21 @@ def check_writable(path: Path, force: bool) -> None:
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, force: bool = False) -> None:
     """Write through a temporary file in the same folder, renamed into place when complete,
-    so an interrupted write leaves any old file intact."""
+    so an interrupted write leaves any old file intact. A failure of the file system (no
+    space, no permission, a read-only folder) is a one-line ``CaselibError``."""
     check_writable(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".caselib-", suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".caselib-", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise CaselibError(f"无法写入 {path}：{exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CaselibError(f"无法写入 {path}：{exc.strerror or exc}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
