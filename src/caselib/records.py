@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -17,9 +17,6 @@ from caselib.schemas import RecordIn
 from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag
 from caselib.textproc import normalize
 from caselib.units import get_or_create_unit
-
-if TYPE_CHECKING:
-    from caselib.search import SearchFilters
 
 
 @dataclass
@@ -137,19 +134,6 @@ def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     return _flag_duplicates(session, Change(record, notes))
 
 
-def set_status(session: Session, record_id: int, status: str) -> Record:
-    from caselib.meta import STATUSES
-
-    if status not in STATUSES:
-        raise InvalidInputError(f"状态“{status}”无效，可选：{'、'.join(STATUSES)}")
-    record = get_record(session, record_id, include_trash=False)
-    record.status = status
-    record.updated_at = utcnow()
-    session.add(record)
-    session.flush()
-    return record
-
-
 def change_tags(session: Session, record_id: int, add: list[str], remove: list[str]) -> Change:
     """Add and remove tags on a record. Adding a tag it already has, or removing one it
     does not have, is an error and changes nothing."""
@@ -211,14 +195,6 @@ def list_trash(session: Session) -> list[Record]:
     return list(session.exec(query.order_by(col(Record.deleted_at).desc())).all())
 
 
-def records_by_ids(session: Session, ids: list[int]) -> list[Record]:
-    """Records in the order of ``ids`` (missing ids are skipped)."""
-    if not ids:
-        return []
-    found = {r.id: r for r in session.exec(select(Record).where(col(Record.id).in_(ids))).all()}
-    return [found[i] for i in ids if i in found]
-
-
 def record_blocks(record: Record) -> list[Block]:
     return blocks_from_json(record.body)
 
@@ -270,30 +246,8 @@ def record_to_json(record: Record, *, body: bool = False) -> dict[str, Any]:
     )
 
 
-def list_live(session: Session) -> list[Record]:
-    """Every record not in the trash, by id."""
-    query = select(Record).where(col(Record.deleted_at).is_(None)).order_by(col(Record.id))
-    return list(session.exec(query).all())
-
-
 def raw_sqlite(session: Session) -> sqlite3.Connection:
     """The session's own sqlite3 connection (same transaction), for the shared SQL filters."""
     raw = session.connection().connection.driver_connection
     assert isinstance(raw, sqlite3.Connection)
     return raw
-
-
-def list_records(
-    session: Session,
-    filters: SearchFilters | None = None,
-    *,
-    sort: str = "date",
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[Record]:
-    """Records passing ``filters`` (the same filters as search) in ``sort`` order (see
-    ``search.SORT_ORDERS``)."""
-    from caselib.search import filtered_ids
-
-    ids = filtered_ids(raw_sqlite(session), filters, sort=sort, limit=limit, offset=offset)
-    return records_by_ids(session, ids)

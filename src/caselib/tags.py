@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.models import Record, RecordTag, Tag, TagAlias
@@ -246,18 +246,6 @@ def remove_alias(session: Session, alias: str) -> Tag:
     session.delete(row)
     session.flush()
     return tag
-
-
-def tag_usage(session: Session) -> dict[str, int]:
-    """Number of live records carrying each tag directly."""
-    rows = session.exec(
-        select(Tag.name, func.count(col(RecordTag.record_id)))
-        .join(RecordTag, col(RecordTag.tag_id) == col(Tag.id))
-        .join(Record, col(Record.id) == col(RecordTag.record_id))
-        .where(col(Record.deleted_at).is_(None))
-        .group_by(col(Tag.name))
-    ).all()
-    return {name: int(n) for name, n in rows}
 
 
 def load_vocabulary(session: Session, text: str) -> int:
