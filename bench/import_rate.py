@@ -85,7 +85,7 @@ def make_docx(folder: Path, n: int, seed: int) -> None:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from caselib.db import Library
 from caselib.importing import ImportOptions, import_paths
@@ -96,7 +96,8 @@ seconds = time.perf_counter() - start
 outcomes = {}
 for r in reports:
     outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across exec)
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
 print(json.dumps({"files": len(reports), "seconds": seconds, "peak_mb": peak, "outcomes": outcomes}))
 """
 
