@@ -110,8 +110,10 @@ def build(path: Path, n_records: int, seed: int = 11) -> float:
     """Create the library at ``path``; returns the build time in seconds."""
     from sqlmodel import select
 
+    from caselib.blocks import blocks_from_json
     from caselib.db import Library
     from caselib.models import Adoption, Record, RecordTag, Report, Review, Tag, Unit, utcnow
+    from caselib.records import stored_evidence
 
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -149,6 +151,8 @@ def build(path: Path, n_records: int, seed: int = 11) -> float:
                 "title": title,
                 "unit_id": unit_ids[unit],
                 "body": body,
+                # the text evidence the library stores when a body is written
+                "evidence": stored_evidence(blocks_from_json(body)),
                 "date": date,
                 "submitted": date + dt.timedelta(days=rng.randint(3, 40)),
                 "status": "reviewing",
