@@ -127,4 +127,5 @@ def search(
 
 def register(app: typer.Typer) -> None:
     app.command("list")(list_)
-    app.command()(search)
+    # "-词" excludes a word: let it through as part of the query, not as an unknown option
+    app.command(context_settings={"ignore_unknown_options": True})(search)

@@ -336,8 +336,10 @@ def stats(
     as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出。")] = False,
 ) -> None:
     """按单位、标签、月份或状态统计：记录数、报送、采用、采用率、平均分、积分。"""
-    from caselib.stats import bars, group_stats, write_csv
+    from caselib.stats import METRICS, bars, group_stats, write_csv
 
+    if chart and metric not in METRICS:
+        fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
     st = state(ctx)
     config = st.config()
     with st.library().session() as session:
