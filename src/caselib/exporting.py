@@ -441,16 +441,9 @@ def _body_length(body: Any) -> int:
     SQLite computed or from the JSON text."""
     if isinstance(body, int | float):
         return int(body)
-    if isinstance(body, str | bytes):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return 0
-    if not isinstance(body, list):
-        return 0
-    return sum(
-        len(b["text"]) for b in body if isinstance(b, dict) and isinstance(b.get("text"), str)
-    )
+    from caselib.sqlite_backend import body_texts
+
+    return sum(len(text) for text in body_texts(body))
 
 
 def csv_value(value: Any) -> str:
