@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from caselib.errors import InvalidInputError, NotFoundError
 from caselib.fileio import atomic_write, atomic_write_text, check_writable, safe_filename
 from caselib.models import Bulletin, Record
+from caselib.textproc import split_recipients
 
 if TYPE_CHECKING:
     from caselib.docx_writer import Article, BulletinSpec
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 FORMATS = ("md", "json", "csv", "xlsx", "docx")
 _SUFFIX_FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
 DISTRIBUTION_KEYS = ("报", "送", "发")
-_NAME_SEPARATORS = re.compile(r"[，、,;；\n]+")
 _IN_CHUNK = 900  # bound parameters per IN (...) query
 
 
@@ -590,15 +590,8 @@ def record_article(record: Record) -> Article:
 
 
 def split_names(values: Sequence[str] | None) -> list[str]:
-    """Distribution names from repeated options, each of which may hold several names
-    separated by ，、, ; or ；. Blanks and repeats are dropped; order is kept."""
-    names: list[str] = []
-    for value in values or ():
-        for part in _NAME_SEPARATORS.split(value):
-            name = part.strip().rstrip("。.")
-            if name and name not in names:
-                names.append(name)
-    return names
+    """Distribution names from repeated options (see ``textproc.split_recipients``)."""
+    return split_recipients(values or ())
 
 
 def read_editor_note(path: Path) -> str:

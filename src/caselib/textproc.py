@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 # Curly quotes fold to straight ones so that “共同缔造” and "共同缔造" match each other.
 _QUOTE_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
@@ -125,3 +125,19 @@ def find_normalized(text: str, terms: Sequence[str], cap: int = 200) -> list[tup
                 k = normed.find(term, end)
     hits.sort()
     return hits
+
+
+_NAME_SEPARATORS = re.compile(r"[，、,;；\n]+")
+
+
+def split_recipients(values: Iterable[str]) -> list[str]:
+    """Names in lists written as offices write them (a 报/送/发 line, or repeated command
+    options): separated by ，、, ; ； or line breaks, a final 。 dropped. Blanks and repeats
+    are dropped; order is kept."""
+    names: list[str] = []
+    for value in values:
+        for part in _NAME_SEPARATORS.split(value):
+            name = part.strip().rstrip("。.")
+            if name and name not in names:
+                names.append(name)
+    return names

@@ -33,6 +33,7 @@ from caselib.blocks import Block
 from caselib.dates import parse_date
 from caselib.errors import InvalidInputError
 from caselib.readers.model import Line, ParsedArticle, ParsedBulletin
+from caselib.textproc import split_recipients
 
 STORY_MAX_CHARS = 1000
 
@@ -83,7 +84,6 @@ _DIST_KEYS.update({"发": "发", "印发": "发", "分发": "发", "下发": "�
 _TAIL_NOISE = re.compile(
     r"^[（(]?\s*共印\s*\d+\s*份\s*[）)]?$|印发$|^(?:责任编辑|编辑|审核|审稿|签发|校对|主编)\s*[：:]"
 )
-_RECIPIENT_SPLIT = re.compile(r"[，、,;；]")
 
 # --- articles ----------------------------------------------------------------------------
 
@@ -470,9 +470,7 @@ def detect_tail(lines: list[Line], start: int) -> tuple[dict[str, list[str]], in
         else:
             continue
         bucket = distribution.setdefault(key, [])
-        bucket.extend(
-            item for item in (p.strip().rstrip("。.") for p in _RECIPIENT_SPLIT.split(rest)) if item
-        )
+        bucket.extend(name for name in split_recipients([rest]) if name not in bucket)
     return distribution, first
 
 
