@@ -3,7 +3,7 @@
     python bench/bulletin_page1.py [docs/bulletin-page1.png] [--pages N]
 
 Writes the seed bulletin (/work/shared/seeds, or CASELIB_SEED) as DOCX, converts it with
-LibreOffice (caselib.pdf_render, render-only font aliases) and runs
+LibreOffice (caselib.publish.pdf_render, render-only font aliases) and runs
 ``pdftoppm -png -r 80 -f 1 -l 1``. Prints the timings and the page count.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 from export_docx import SEED, seed_bulletin
 
-from caselib.docx_writer import write_bulletin
-from caselib.pdf_render import docx_to_pdf
+from caselib.publish.docx_writer import write_bulletin
+from caselib.publish.pdf_render import docx_to_pdf
 
 
 def main() -> int:

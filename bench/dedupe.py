@@ -39,7 +39,7 @@ from sqlalchemy import event
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from caselib import dedupe
-from caselib.models import DupeBand, Record, Unit
+from caselib.store.tables import DupeBand, Record, Unit
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"

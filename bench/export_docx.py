@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from caselib.blocks import Block
-from caselib.docx_writer import Article, BulletinSpec, write_bulletin
-from caselib.pdf_render import docx_to_pdf
-from caselib.readers import read_document
+from caselib.intake.readers import read_document
+from caselib.publish.docx_writer import Article, BulletinSpec, write_bulletin
+from caselib.publish.pdf_render import docx_to_pdf
+from caselib.text.blocks import Block
 
 SEED = Path(os.environ.get("CASELIB_SEED", "/work/shared/seeds/000_6d8e0766dcaef642.txt"))
 

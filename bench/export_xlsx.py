@@ -5,7 +5,7 @@
 Builds the temporary library of ``bench/rank.py`` (经验案例 of about 2,000 characters with
 section headings and figures, 暖心故事 of about 400, 24 units, 1–3 tags each, 3 reviews per
 record, 5 % reported), with half of the reported records adopted. Then it times, through the
-``caselib.exporting`` API (what ``caselib export`` runs, without the CLI's start-up):
+``caselib.publish`` (selection, formats, docx_export) API (what ``caselib export`` runs, without the CLI's start-up):
 
 * the XLSX export of every record, one row each with its ranking score (goal < 1 s), split into
   selection, ``table_rows`` (of which the ranking) and writing; writing in openpyxl's
@@ -57,10 +57,10 @@ def best(runs: list[float]) -> str:
 
 
 def time_tables(path: Path, out: Path, repeat: int) -> dict[str, list[float]]:
-    from caselib import exporting
-    from caselib.db import Library
-    from caselib.ranking import rank
-    from caselib.rubric import default_config
+    from caselib.choose.ranking import rank
+    from caselib.publish import formats, selection
+    from caselib.store.config import default_config
+    from caselib.store.library import Library
 
     lib = Library.open(str(path))
     config = default_config()
@@ -79,24 +79,24 @@ def time_tables(path: Path, out: Path, repeat: int) -> dict[str, list[float]]:
     for run in range(repeat + 1):  # run 0 is the warm-up
         with lib.session() as session:
             start = time.perf_counter()
-            selection = timed(
-                "select", lambda s=session: exporting.select_records(s, all_records=True)
+            picked = timed(
+                "select", lambda s=session: selection.select_records(s, all_records=True)
             )
             rows = timed(
                 "rows",
-                lambda s=session, ids=selection.ids: exporting.table_rows(
+                lambda s=session, ids=picked.ids: formats.table_rows(
                     s, ids, config=config, reference_date=today
                 ),
             )
-            timed("xlsx", lambda r=rows: exporting.export_xlsx(out / "all.xlsx", r, force=True))
+            timed("xlsx", lambda r=rows: formats.export_xlsx(out / "all.xlsx", r, force=True))
             t["total"].append(time.perf_counter() - start)
             timed(
                 "xlsx_normal",
-                lambda r=rows: exporting.export_xlsx(
+                lambda r=rows: formats.export_xlsx(
                     out / "all-normal.xlsx", r, force=True, write_only=False
                 ),
             )
-            timed("csv", lambda r=rows: exporting.export_csv(out / "all.csv", r, force=True))
+            timed("csv", lambda r=rows: formats.export_csv(out / "all.csv", r, force=True))
             timed("rank", lambda s=session: rank(s, reference_date=today, config=config))
         if run == 0:
             for values in t.values():
@@ -107,23 +107,23 @@ def time_tables(path: Path, out: Path, repeat: int) -> dict[str, list[float]]:
 
 
 def time_bulletin(path: Path, out: Path, n_articles: int, repeat: int) -> list[float]:
-    from caselib import exporting
-    from caselib.db import Library
+    from caselib.publish import docx_export, selection
+    from caselib.store.library import Library
 
     lib = Library.open(str(path))
     with lib.session() as session:
-        ids = exporting.select_records(session, all_records=True).ids
+        ids = selection.select_records(session, all_records=True).ids
     rng = random.Random(3)
     chosen = rng.sample(ids, n_articles)
     runs: list[float] = []
     for run in range(repeat + 1):
         start = time.perf_counter()
         with lib.session() as session:
-            selection = exporting.select_records(session, ids=chosen)
-            records = exporting.load_records(session, selection.ids)
-            spec = exporting.plan_bulletin(
+            picked = selection.select_records(session, ids=chosen)
+            records = selection.load_records(session, picked.ids)
+            spec = docx_export.plan_bulletin(
                 session,
-                exporting.BulletinRequest(
+                docx_export.BulletinRequest(
                     series="党员干部下基层察民情解民忧暖民心实践活动简报",
                     office="湖北大学党史学习教育领导小组办公室",
                     editor_note="本期集中推介一批经验案例和暖心故事。",
@@ -132,7 +132,7 @@ def time_bulletin(path: Path, out: Path, n_articles: int, repeat: int) -> list[f
                 ),
                 today=dt.date(2022, 11, 10),
             )
-            exporting.export_bulletin(session, out / f"issue-{run}.docx", spec, records)
+            docx_export.export_bulletin(session, out / f"issue-{run}.docx", spec, records)
         runs.append(time.perf_counter() - start)
     lib.engine.dispose()
     chars = sum(len(b["text"]) for r in records for b in r.body)

@@ -87,9 +87,9 @@ def make_docx(folder: Path, n: int, seed: int) -> None:
 CHILD = """
 import json, sys, time
 from pathlib import Path
-from caselib.db import Library
-from caselib.importing import ImportOptions, import_paths
-lib, _ = Library.init(sys.argv[1])
+from caselib.tags import init_library
+from caselib.intake.importing import ImportOptions, import_paths
+lib, _ = init_library(sys.argv[1])
 start = time.perf_counter()
 reports = import_paths(lib, [Path(sys.argv[2])], ImportOptions())
 seconds = time.perf_counter() - start

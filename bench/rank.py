@@ -3,11 +3,11 @@
     python bench/rank.py                          # 10,000 records × 3 reviews
     python bench/rank.py --records 2000 --reviews 2 --repeat 5
 
-Builds a temp library with ``Library.init`` (so bodies are stored exactly as caselib stores
+Builds a temp library with ``tags.init_library`` (so bodies are stored exactly as caselib stores
 them), inserts realistic records in bulk: 经验案例 of about 2,000–3,000 characters with section
 headings, figures (282 项, 60余名, 94.6%) and dates (8月26日), 暖心故事 of about 400–800; 24 units,
 the default tag tree, 12 reviewers with their own harshness, 5% reported, 1% near-duplicate
-pairs. Then it times ``caselib.ranking.rank`` in-process (loading and scoring apart, first run
+pairs. Then it times ``caselib.choose.ranking.rank`` in-process (loading and scoring apart, first run
 and best of ``--repeat``) and, if the ``caselib`` command has a ``rank`` subcommand, the wall
 time of ``caselib --db … rank --top 20``. Figures are printed, not asserted.
 """
@@ -182,12 +182,21 @@ def build(path: Path, n_records: int, reviews_per_record: int, seed: int = 7) ->
     """Create the library; returns the build time in seconds and a note on text lengths."""
     from sqlmodel import select
 
-    from caselib.db import Library
-    from caselib.models import NearDuplicate, Record, RecordTag, Report, Review, Tag, Unit, utcnow
+    from caselib.store.tables import (
+        NearDuplicate,
+        Record,
+        RecordTag,
+        Report,
+        Review,
+        Tag,
+        Unit,
+        utcnow,
+    )
+    from caselib.tags import init_library
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    lib, _ = Library.init(str(path))
+    lib, _ = init_library(str(path))
     engine = lib.engine
     now = utcnow()
     with engine.begin() as conn:
@@ -196,8 +205,8 @@ def build(path: Path, n_records: int, reviews_per_record: int, seed: int = 7) ->
         unit_ids = {u.name: int(u.id or 0) for u in session.exec(select(Unit)).all()}
         tag_ids = [t.id for t in session.exec(select(Tag)).all()]
     rows = []
-    from caselib.blocks import blocks_from_json
     from caselib.records import stored_evidence
+    from caselib.text.blocks import blocks_from_json
 
     for _ in range(n_records):
         unit = rng.choice(UNITS)
@@ -276,9 +285,10 @@ def time_in_process(path: Path, repeat: int) -> dict[str, Any]:
 
     from sqlmodel import Session
 
-    from caselib.db import Library
-    from caselib.ranking import RankFilter, _gc_paused, load_inputs, rank, rank_records
-    from caselib.rubric import default_config
+    from caselib.choose.ranking import RankFilter, load_inputs, rank
+    from caselib.choose.scoring import gc_paused, rank_records
+    from caselib.store.config import default_config
+    from caselib.store.library import Library
 
     lib = Library.open(str(path))
     config = default_config()
@@ -288,7 +298,7 @@ def time_in_process(path: Path, repeat: int) -> dict[str, Any]:
     inputs: list[Any] = []
     calibration: list[Any] = []
     for _ in range(repeat):
-        with Session(lib.engine) as session, _gc_paused():
+        with Session(lib.engine) as session, gc_paused():
             t0 = time.perf_counter()
             inputs, calibration = load_inputs(session, RankFilter(), config.theme.parts)
             t1 = time.perf_counter()

@@ -206,9 +206,9 @@ def build_library(path: Path, n: int, seed: int = 42, batch: int = 500) -> dict[
     from sqlalchemy import create_engine
     from sqlmodel import SQLModel
 
-    import caselib.models  # noqa: F401  (registers the tables)
-    from caselib import meta as library_meta
-    from caselib import sqlite_backend
+    import caselib.store.tables  # noqa: F401  (registers the tables)
+    from caselib.store import meta as library_meta
+    from caselib.store import sqlite_backend
 
     if path.exists():
         path.unlink()
@@ -338,7 +338,7 @@ def peak_memory_mb() -> float:
 def search_worker(db: str, repeats: int) -> dict[str, Any]:
     """Run in a fresh process: latency of ``search`` per query class, and peak memory."""
     from caselib import search as s
-    from caselib.sqlite_backend import configure_connection
+    from caselib.store.sqlite_backend import configure_connection
 
     conn = sqlite3.connect(db)
     configure_connection(conn)
@@ -372,7 +372,7 @@ def search_worker(db: str, repeats: int) -> dict[str, Any]:
 
 def record_texts(conn: sqlite3.Connection) -> Iterator[tuple[int, bool, list[str], list[str]]]:
     """(id, in trash, raw segments, normalised segments) of every record, streamed."""
-    from caselib.sqlite_backend import body_texts, record_segments
+    from caselib.store.sqlite_backend import body_texts, record_segments
 
     tags: dict[int, list[str]] = {}
     for rid, name in conn.execute(

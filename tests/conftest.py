@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from caselib.cli import app
-from caselib.db import Library
+from caselib.store.library import Library
+from caselib.tags import init_library
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "cases"
@@ -48,7 +49,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def library(db_path: Path) -> Library:
-    lib, _ = Library.init(str(db_path))
+    lib, _ = init_library(str(db_path))
     return lib
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel, create_engine
 
-from caselib.autotag import TagSuggestion, suggest_tags, suggest_tags_for_record
-from caselib.models import Record, Tag, TagAlias
+from caselib.intake.autotag import TagSuggestion, suggest_tags, suggest_tags_for_record
+from caselib.store.tables import Record, Tag, TagAlias
 
 SEED = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from caselib.dates import format_chinese_date, parse_date
 from caselib.errors import InvalidInputError
+from caselib.text.dates import format_chinese_date, parse_date
 
 
 @pytest.mark.parametrize(

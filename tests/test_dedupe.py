@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlmodel import Session, SQLModel, create_engine, delete, select
 
 from caselib import dedupe
-from caselib.models import DupeBand, NearDuplicate, Record, Unit, utcnow
+from caselib.store.tables import DupeBand, NearDuplicate, Record, Unit, utcnow
 
 SEED = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"

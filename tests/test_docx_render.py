@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from caselib.docx_writer import Article, BulletinSpec, write_bulletin, write_compilation
 from caselib.errors import CaselibError
-from caselib.pdf_render import docx_to_pdf, fonts_conf_path
+from caselib.publish.docx_writer import Article, BulletinSpec, write_bulletin, write_compilation
+from caselib.publish.pdf_render import docx_to_pdf, fonts_conf_path
 
 from .conftest import SHARED, need_tool_or_skip
 from .test_docx_writer import load_seed, seed_stories

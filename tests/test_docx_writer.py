@@ -39,10 +39,10 @@ import pytest
 from docx.shared import Mm, Pt
 from lxml import etree
 
-from caselib.blocks import Block
-from caselib.docx_writer import Article, BulletinSpec, write_bulletin, write_compilation
 from caselib.errors import CaselibError, InvalidInputError
-from caselib.readers import read_document
+from caselib.intake.readers import read_document
+from caselib.publish.docx_writer import Article, BulletinSpec, write_bulletin, write_compilation
+from caselib.text.blocks import Block
 
 from .conftest import SEED, SHARED
 

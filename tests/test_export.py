@@ -1,4 +1,4 @@
-"""``caselib export`` and ``caselib.exporting``: selection, every format, the bulletin workflow
+"""``caselib export`` and ``caselib.publish`` (selection, formats, docx_export): selection, every format, the bulletin workflow
 (settings remembered per series, numbering, recording) and refusals that leave no trace.
 
 Rendering through LibreOffice lives in test_export_render.py; the DOCX writer's own layout
@@ -19,9 +19,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from caselib import exporting
-from caselib.db import Library
 from caselib.errors import ConflictError
+from caselib.publish import docx_export, formats, selection
+from caselib.store.library import Library
 
 from .conftest import Cli
 
@@ -455,15 +455,15 @@ def test_xlsx_header_frozen_widths_filter_and_values(tracked: Cli, tmp_path: Pat
 def test_xlsx_write_modes_agree(quarter: Cli, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    from caselib.rubric import default_config
+    from caselib.store.config import default_config
 
     with Library.open(str(quarter.db)).session() as session:
-        rows = exporting.table_rows(
+        rows = formats.table_rows(
             session, [3, 1, 12], config=default_config(), reference_date=dt.date(2023, 1, 1)
         )
     streamed, built = tmp_path / "streamed.xlsx", tmp_path / "built.xlsx"
-    exporting.export_xlsx(streamed, rows)
-    exporting.export_xlsx(built, rows, write_only=False)
+    formats.export_xlsx(streamed, rows)
+    formats.export_xlsx(built, rows, write_only=False)
     a, b = load_workbook(streamed).active, load_workbook(built).active
     assert list(a.iter_rows(values_only=True)) == list(b.iter_rows(values_only=True))
     assert (a.freeze_panes, a.auto_filter.ref) == (b.freeze_panes, b.auto_filter.ref)
@@ -496,20 +496,20 @@ def test_missing_folders_are_created_and_folders_get_safe_names(
 def test_display_width_counts_east_asian_wide_characters_as_two() -> None:
     import unicodedata
 
-    assert exporting.display_width("abc") == 3
-    assert exporting.display_width("机关党委：ab") == 12
-    assert exporting.display_width("“共同缔造”") == 10  # curly quotes are narrow (ambiguous)
-    assert exporting.display_width("ＡＢ（１）") == 10  # full-width forms
+    assert formats.display_width("abc") == 3
+    assert formats.display_width("机关党委：ab") == 12
+    assert formats.display_width("“共同缔造”") == 10  # curly quotes are narrow (ambiguous)
+    assert formats.display_width("ＡＢ（１）") == 10  # full-width forms
     # The regex shortcut agrees with unicodedata for every character of the BMP and a sample
     # of the supplementary planes.
     for code in [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x40000, 17)]:
         ch = chr(code)
         wide = unicodedata.east_asian_width(ch) in ("W", "F")
-        assert exporting.display_width(ch) == 1 + wide, hex(code)
+        assert formats.display_width(ch) == 1 + wide, hex(code)
 
 
 def test_distribution_names_are_split() -> None:
-    assert exporting.split_names(["甲，乙、丙", "丁;戊；甲", " 己。", ""]) == [
+    assert docx_export.split_names(["甲，乙、丙", "丁;戊；甲", " 己。", ""]) == [
         "甲",
         "乙",
         "丙",
@@ -667,7 +667,7 @@ def test_a_failed_export_records_nothing_and_keeps_the_old_file(
     import os
 
     import caselib.bulletins
-    import caselib.docx_writer
+    import caselib.publish.docx_writer
     from caselib.errors import CaselibError, ConflictError
 
     target = tmp_path / "简报.docx"
@@ -684,7 +684,7 @@ def test_a_failed_export_records_nothing_and_keeps_the_old_file(
         raise OSError(28, "No space left on device")
 
     for module, name, broken, message in (
-        (caselib.docx_writer, "write_bulletin", broken_writer, "文档生成失败"),
+        (caselib.publish.docx_writer, "write_bulletin", broken_writer, "文档生成失败"),
         (caselib.bulletins, "record_bulletin", broken_record, "另一个导出抢先登记"),
         (os, "replace", broken_replace, f"无法写入 {target}：No space left on device"),
     ):
@@ -839,24 +839,24 @@ def test_compilation_round_trip_through_import(sample: Cli, tmp_path: Path) -> N
 def test_the_api_without_the_cli(quarter: Cli, tmp_path: Path) -> None:
     lib = Library.open(str(quarter.db))
     with lib.session() as session:
-        selection = exporting.select_records(session, shortlist=QUARTER)
-        records = exporting.load_records(session, selection.ids)
-        spec = exporting.plan_bulletin(
+        picked = selection.select_records(session, shortlist=QUARTER)
+        records = selection.load_records(session, picked.ids)
+        spec = docx_export.plan_bulletin(
             session,
-            exporting.BulletinRequest(series=SERIES, office=OFFICE, date=dt.date(2022, 10, 20)),
+            docx_export.BulletinRequest(series=SERIES, office=OFFICE, date=dt.date(2022, 10, 20)),
             today=dt.date(2030, 1, 1),
         )
         assert (spec.number, spec.date) == (1, dt.date(2022, 10, 20))
-        stored = exporting.export_bulletin(session, tmp_path / "a.docx", spec, records)
+        stored = docx_export.export_bulletin(session, tmp_path / "a.docx", spec, records)
         assert stored is not None and stored.number == 1
-        again = exporting.plan_bulletin(
-            session, exporting.BulletinRequest(series=SERIES), today=dt.date(2022, 10, 27)
+        again = docx_export.plan_bulletin(
+            session, docx_export.BulletinRequest(series=SERIES), today=dt.date(2022, 10, 27)
         )
         assert (again.number, again.office) == (2, OFFICE)
         with pytest.raises(ConflictError):
-            exporting.plan_bulletin(
+            docx_export.plan_bulletin(
                 session,
-                exporting.BulletinRequest(series=SERIES, number=1),
+                docx_export.BulletinRequest(series=SERIES, number=1),
                 today=dt.date(2022, 12, 1),
             )
     assert [r["id"] for r in bulletins(quarter)[0]["records"]] == [3, 1, 12]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from caselib.pdf_render import docx_to_pdf
+from caselib.publish.pdf_render import docx_to_pdf
 
 from .conftest import CASES_DIR, SEED, Cli, need_tool_or_skip
 from .test_docx_render import FOOTER, assert_in_order, pdf_info, pdf_text, squeeze
@@ -125,7 +125,7 @@ def test_the_seed_reexport_is_a4_and_records_no_new_issue(seed_issue: Rendered) 
     assert (round(float(size.group(1))), round(float(size.group(2)))) == (595, 842)
     assert 2 <= int(pdf_info(seed_issue.pdf)["Pages"]) <= 6
     from caselib.bulletins import list_bulletins
-    from caselib.db import Library
+    from caselib.store.library import Library
 
     with Library.open(str(seed_issue.cli.db)).session() as session:
         assert [(b.number, b.year) for b in list_bulletins(session)] == [(13, 2022)]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from caselib.db import Library
-from caselib.importing import ImportOptions, import_paths
+from caselib.intake.importing import ImportOptions, import_paths
+from caselib.store.library import Library
 
 from .conftest import CASES_DIR, SEED, Cli
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from caselib import db as dbmod
-from caselib import meta
-from caselib.db import Library
 from caselib.errors import LibraryError
-from caselib.location import default_path, resolve_url
-from caselib.meta import SCHEMA_VERSION
+from caselib.store import library as dbmod
+from caselib.store import meta
+from caselib.store.library import Library
+from caselib.store.location import default_path, resolve_url
+from caselib.store.meta import SCHEMA_VERSION
 
 from .conftest import Cli
 
@@ -116,7 +116,7 @@ def test_older_library_is_upgraded(
 def test_locked_library_waits_then_says_so(
     cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from caselib import sqlite_backend
+    from caselib.store import sqlite_backend
 
     rid = int(cli.ok("add", "--title", "题", "--unit", "机关党委", input="正文。").stdout)
     monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_MS", 200)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from caselib.blocks import Block
-from caselib.markdown import parse_body, parse_record, render_body, render_record
-from caselib.schemas import validate_record
+from caselib.store.schemas import validate_record
+from caselib.text.blocks import Block
+from caselib.text.markdown import parse_body, parse_record, render_body, render_record
 
 from .conftest import CASES_DIR, Cli
 

@@ -9,26 +9,24 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from caselib import evidence
-from caselib.blocks import Block
-from caselib.errors import InvalidInputError, NotFoundError
-from caselib.models import NearDuplicate, Report
-from caselib.ranking import (
+from caselib.choose.ranking import RankFilter, load_inputs, rank
+from caselib.choose.reviews import add_review
+from caselib.choose.scoring import (
     TERM_LABELS,
     TERM_NAMES,
-    RankFilter,
     RankInput,
     ReviewInput,
     freshness,
-    load_inputs,
-    rank,
     rank_records,
     review_percentiles,
     score_records,
     select_records,
 )
-from caselib.reviews import add_review
-from caselib.rubric import default_config, parse_config
+from caselib.errors import InvalidInputError, NotFoundError
+from caselib.store.config import default_config, parse_config
+from caselib.store.tables import NearDuplicate, Report
+from caselib.text import evidence
+from caselib.text.blocks import Block
 from tests.test_reviews import (
     FIVE_PARTS,
     RUBRIC,

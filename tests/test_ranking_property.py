@@ -19,10 +19,10 @@ from dataclasses import replace
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from caselib.blocks import Block
-from caselib.evidence import text_evidence
-from caselib.ranking import RankedRecord, RankInput, ReviewInput, rank_records, score_records
-from caselib.rubric import default_config
+from caselib.choose.scoring import RankedRecord, RankInput, ReviewInput, rank_records, score_records
+from caselib.store.config import default_config
+from caselib.text.blocks import Block
+from caselib.text.evidence import text_evidence
 
 CONFIG = default_config()
 CRITERIA = CONFIG.rubric.names

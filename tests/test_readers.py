@@ -1,4 +1,4 @@
-"""Tests of caselib.readers: the seed bulletin in every form, single cases, bad input.
+"""Tests of caselib.intake.readers: the seed bulletin in every form, single cases, bad input.
 
 Every fixture is generated under tmp_path at test time (no binary fixtures are committed).
 Tests that need LibreOffice skip when ``soffice`` is missing, unless CI=true.
@@ -27,8 +27,7 @@ from docx.text.paragraph import Paragraph
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caselib.blocks import Block
-from caselib.readers import (
+from caselib.intake.readers import (
     MAX_TEXT_BYTES,
     SUPPORTED_SUFFIXES,
     ParsedDocument,
@@ -36,6 +35,7 @@ from caselib.readers import (
     read_document,
     read_text_bytes,
 )
+from caselib.text.blocks import Block
 
 SEED = Path("/work/shared/seeds/000_6d8e0766dcaef642.txt")
 if not SEED.exists():  # the repository may be checked out elsewhere
@@ -896,7 +896,7 @@ _CASE_DOCX_CACHE: dict[str, bytes] = {}
 
 def test_readers_package_imports_no_heavy_dependencies() -> None:
     code = (
-        "import sys, caselib.readers; "
+        "import sys, caselib.intake.readers; "
         "heavy = [m for m in ('docx', 'lxml', 'charset_normalizer') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
@@ -1041,7 +1041,7 @@ def test_rejoin_and_heading_rules(tmp_path: Path) -> None:
 def test_round_trip_through_caselib_docx_writer(tmp_path: Path) -> None:
     """A bulletin caselib exported (custom 一级标题 styles, relative outline levels, a title
     broken by hand) reads back as what was written."""
-    writer = pytest.importorskip("caselib.docx_writer")
+    writer = pytest.importorskip("caselib.publish.docx_writer")
     seed = read_document(SEED)
     frame = seed.bulletin
     assert frame is not None
@@ -1099,8 +1099,8 @@ def test_structure_rules_never_crash(lines: list[str]) -> None:
         text, _ = read_text_bytes(data)
     except ReadError:
         return
-    from caselib.readers.structure import build
-    from caselib.readers.textfile import text_to_lines
+    from caselib.intake.readers.structure import build
+    from caselib.intake.readers.textfile import text_to_lines
 
     warnings: list[str] = []
     articles, _bulletin = build(text_to_lines(text), warnings)

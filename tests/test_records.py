@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from caselib.blocks import Block
-from caselib.db import Library
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.records import (
     add_record,
@@ -19,7 +17,9 @@ from caselib.records import (
     restore_record,
     trash_record,
 )
-from caselib.schemas import validate_record
+from caselib.store.library import Library
+from caselib.store.schemas import validate_record
+from caselib.text.blocks import Block
 
 from .conftest import Cli
 

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from caselib.blocks import Block, blocks_to_json
+from caselib.choose.reviews import add_review, list_reviews
 from caselib.errors import InvalidInputError, NotFoundError
-from caselib.models import Record, RecordTag, Review, Tag, Unit
-from caselib.reviews import add_review, list_reviews
-from caselib.rubric import default_config
+from caselib.store.config import default_config
+from caselib.store.tables import Record, RecordTag, Review, Tag, Unit
+from caselib.text.blocks import Block, blocks_to_json
 from tests.conftest import SEED
 
 FIVE_PARTS = ("决策共谋", "发展共建", "建设共管", "效果共评", "成果共享")
@@ -280,7 +280,7 @@ def test_review_does_not_move_a_record_back(lib: Lib) -> None:
 
 
 def test_custom_rubric_criteria_are_used(lib: Lib) -> None:
-    from caselib.rubric import parse_config
+    from caselib.store.config import parse_config
 
     cfg = parse_config(
         "[rubric]\nscale_min = 0\nscale_max = 10\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from caselib.errors import ConflictError, InvalidInputError
-from caselib.rubric import (
+from caselib.store.config import (
     config_path,
     default_config,
     default_config_text,

@@ -15,8 +15,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
 
-import caselib.models  # noqa: F401  (registers the tables)
-from caselib import models
+import caselib.store.tables  # noqa: F401  (registers the tables)
 from caselib.errors import InvalidInputError, NotFoundError
 from caselib.search import (
     KIND_LABELS,
@@ -29,7 +28,8 @@ from caselib.search import (
     quote_term,
     search,
 )
-from caselib.sqlite_backend import (
+from caselib.store import tables as models
+from caselib.store.sqlite_backend import (
     _FAST,
     END,
     FTS_TABLE,
@@ -48,7 +48,7 @@ from caselib.sqlite_backend import (
     reindex_records,
     segment_tokens,
 )
-from caselib.textproc import find_normalized, normalize, normalize_with_offsets
+from caselib.text.normalize import find_normalized, normalize, normalize_with_offsets
 
 # --------------------------------------------------------------------------------------------
 # A small library in memory
@@ -292,7 +292,7 @@ def test_column_tokens_keep_segments_apart() -> None:
 
 
 def test_one_to_one_characters_normalise_by_table() -> None:
-    from caselib.textproc import _ONE_TO_ONE, _ONE_TO_ONE_TABLE
+    from caselib.text.normalize import _ONE_TO_ONE, _ONE_TO_ONE_TABLE
 
     chars = [chr(o) for o in range(0x20, 0x10000) if _ONE_TO_ONE.fullmatch(chr(o))]
     assert len(chars) > 20000
@@ -734,7 +734,7 @@ def test_record_segments_define_the_scanned_text() -> None:
 
 def test_search_module_does_not_import_sqlalchemy() -> None:
     code = (
-        "import sys, caselib.search, caselib.sqlite_backend\n"
+        "import sys, caselib.search, caselib.store.sqlite_backend\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', "
         "'pydantic', 'typer', 'rich')]\n"
         "assert not bad, bad\n"

@@ -21,16 +21,16 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
 
-import caselib.models  # noqa: F401  (registers the tables)
+import caselib.store.tables  # noqa: F401  (registers the tables)
 from caselib.search import parse_query, quote_term, search
-from caselib.sqlite_backend import (
+from caselib.store.sqlite_backend import (
     _code_normalized,
     _code_raw,
     configure_connection,
     create_index,
     reindex_records,
 )
-from caselib.textproc import normalize
+from caselib.text.normalize import normalize
 
 PHRASES = (
     "党建引领 共同缔造 迎新 暖心 志愿服务 决策共谋 发展共建 为民办实事 少跑腿 一网通办 "

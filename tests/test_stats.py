@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from caselib.choose.reviews import add_review
+from caselib.choose.stats import NO_TAG, StatRow, bars, group_stats, write_csv
+from caselib.choose.tracking import add_adoption, add_report
 from caselib.errors import InvalidInputError
-from caselib.reviews import add_review
-from caselib.stats import NO_TAG, StatRow, bars, group_stats, write_csv
-from caselib.tracking import add_adoption, add_report
 from tests.test_reviews import RUBRIC, Lib, scores
 
 

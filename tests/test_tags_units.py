@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from caselib.db import Library
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
+from caselib.store.library import Library
 from caselib.tags import add_alias, clean_tag_name, merge_tags, move_tag, resolve_tag, tag_tree
 
 from .conftest import Cli

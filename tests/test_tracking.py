@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from caselib.errors import ConflictError, InvalidInputError, NotFoundError
-from caselib.models import Bulletin, Shortlist
-from caselib.ranking import rank
-from caselib.reviews import add_review
-from caselib.rubric import default_config, parse_config
-from caselib.shortlists import (
+from caselib.choose.ranking import rank
+from caselib.choose.reviews import add_review
+from caselib.choose.shortlists import (
     add_to_shortlist,
     create_shortlist,
     delete_shortlist,
@@ -24,7 +21,7 @@ from caselib.shortlists import (
     reorder_shortlist,
     show_shortlist,
 )
-from caselib.tracking import (
+from caselib.choose.tracking import (
     add_adoption,
     add_report,
     history,
@@ -32,6 +29,9 @@ from caselib.tracking import (
     list_reports,
     mark_declined,
 )
+from caselib.errors import ConflictError, InvalidInputError, NotFoundError
+from caselib.store.config import default_config, parse_config
+from caselib.store.tables import Bulletin, Shortlist
 from tests.test_reviews import RUBRIC, STORY_TEXT, Lib, scores, seed_case_blocks
 
 NAME = "2022年第四季度报送"

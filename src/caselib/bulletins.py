@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from caselib.errors import InvalidInputError, NotFoundError
-from caselib.models import Bulletin, BulletinRecord, Record
+from caselib.store.tables import Bulletin, BulletinRecord, Record
 
 DISTRIBUTION_KEYS = ("报", "送", "发")
 _REF = re.compile(r"^(\d{4})\s*[-/年第]\s*(\d+)\s*期?$")

@@ -85,8 +85,8 @@ from sqlalchemy import Connection, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, and_, col, delete, insert, or_, select
 
-from caselib.models import DupeBand, NearDuplicate, Record, Unit, utcnow
-from caselib.textproc import normalize
+from caselib.store.tables import DupeBand, NearDuplicate, Record, Unit, utcnow
+from caselib.text.normalize import normalize
 
 K = 5  # characters per shingle
 BANDS = 32

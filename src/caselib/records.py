@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from caselib.blocks import Block, blocks_from_json, blocks_to_json
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
-from caselib.models import Record, RecordTag, Tag, utcnow
-from caselib.schemas import RecordIn
+from caselib.store.schemas import RecordIn
+from caselib.store.tables import Record, RecordTag, Tag, utcnow
 from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag
-from caselib.textproc import normalize
+from caselib.text.blocks import Block, blocks_from_json, blocks_to_json
+from caselib.text.normalize import normalize
 from caselib.units import get_or_create_unit
 
 
@@ -50,8 +50,8 @@ def content_hash(title: str, blocks: list[Block]) -> str:
 def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
     """The text evidence kept with a record, and the theme parts it was checked against
     (ranking rescans a record whose parts differ from the configured ones)."""
-    from caselib.evidence import text_evidence
-    from caselib.rubric import default_config
+    from caselib.store.config import default_config
+    from caselib.text.evidence import text_evidence
 
     parts = list(default_config().theme.parts)
     return {"parts": parts, **text_evidence(blocks, parts).to_json()}
@@ -221,7 +221,7 @@ def record_to_input(record: Record) -> RecordIn:
 
 def record_to_json(record: Record, *, body: bool = False) -> dict[str, Any]:
     """The record object of the JSON output (see ``recordjson``)."""
-    from caselib.recordjson import record_object
+    from caselib.store.recordjson import record_object
 
     return record_object(
         id=int(record.id),  # type: ignore[arg-type]

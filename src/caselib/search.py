@@ -1,7 +1,7 @@
 """Full-text search over the records, and the filters shared with ``caselib list``.
 
-Only ``sqlite3``, the standard library, ``caselib.textproc``, ``caselib.errors`` and
-``caselib.sqlite_backend`` are imported here: ``caselib search`` must start without SQLAlchemy.
+Only ``sqlite3``, the standard library, ``caselib.text.normalize``, ``caselib.errors`` and
+``caselib.store.sqlite_backend`` are imported here: ``caselib search`` must start without SQLAlchemy.
 
 Query language (``parse_query``)
 --------------------------------
@@ -16,7 +16,7 @@ Query language (``parse_query``)
 
 Every term is ``normalize()``-d (NFKC, quotes folded, case folded) and matches a record exactly
 when it is a substring of one of the record's segments (title, each tag, unit, summary, each
-body block; see ``caselib.sqlite_backend``).
+body block; see ``caselib.store.sqlite_backend``).
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caselib.errors import InvalidInputError, LibraryError, NotFoundError, suggest
-from caselib.meta import KIND_LABELS, STATUS_LABELS
-from caselib.sqlite_backend import (
+from caselib.store.meta import KIND_LABELS, STATUS_LABELS
+from caselib.store.sqlite_backend import (
     COLUMN_WEIGHTS,
     FTS_TABLE,
     body_texts,
     phrase_match,
 )
-from caselib.textproc import find_normalized, normalize, normalize_keep_case
+from caselib.text.normalize import find_normalized, normalize, normalize_keep_case
 
 _KIND_WORDS = {**{v: k for k, v in KIND_LABELS.items()}, "案例": "case", "故事": "story"}
 

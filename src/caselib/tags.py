@@ -15,7 +15,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
-from caselib.models import Record, RecordTag, Tag, TagAlias
+from caselib.store.library import Library
+from caselib.store.tables import Record, RecordTag, Tag, TagAlias
 
 MAX_TAG_LENGTH = 30
 
@@ -271,3 +272,9 @@ def load_vocabulary(session: Session, text: str) -> int:
 def load_default_vocabulary(session: Session) -> int:
     text = resources.files("caselib").joinpath("data/vocabulary.toml").read_text("utf-8")
     return load_vocabulary(session, text)
+
+
+def init_library(db: str | None = None) -> tuple[Library, bool]:
+    """Create a library with the default tag vocabulary (``caselib init``); returns
+    (library, created). An existing library is opened unchanged."""
+    return Library.init(db, populate=load_default_vocabulary)

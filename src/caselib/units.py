@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
-from caselib.models import Record, Unit, UnitAlias
+from caselib.store.tables import Record, Unit, UnitAlias
 
 
 def clean_unit_name(name: str) -> str:

@@ -69,9 +69,9 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """按单位、标签、类型、状态、日期筛选并列出记录。"""
-    from caselib.meta import connect_sqlite
-    from caselib.recordjson import load_record_objects
     from caselib.search import filtered_ids
+    from caselib.store.reader import connect_sqlite
+    from caselib.store.recordjson import load_record_objects
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
     conn = connect_sqlite(state(ctx).db)  # the read path: plain sqlite3, no SQLAlchemy
@@ -106,8 +106,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """中文全文检索：按相关度排序（标题、标签命中优先），附高亮摘要；不给检索词时按筛选条件列出。"""
-    from caselib.meta import connect_sqlite
     from caselib.search import count_hits, search
+    from caselib.store.reader import connect_sqlite
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
     text = " ".join(query or [])

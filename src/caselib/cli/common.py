@@ -12,8 +12,8 @@ import typer
 if TYPE_CHECKING:
     from datetime import date
 
-    from caselib.db import Library
-    from caselib.rubric import Config
+    from caselib.store.config import Config
+    from caselib.store.library import Library
 
 
 @dataclass
@@ -25,14 +25,14 @@ class State:
 
     def library(self) -> Library:
         if self._library is None:
-            from caselib.db import Library
+            from caselib.store.library import Library
 
             self._library = Library.open(self.db)
         return self._library
 
     def config(self) -> Config:
         """The library's rubric and ranking settings (``<library>.toml``, else the defaults)."""
-        from caselib.rubric import config_path, load_config
+        from caselib.store.config import config_path, load_config
 
         path = self.library().path
         return load_config(config_path(path) if path else None)
@@ -68,7 +68,7 @@ def is_interactive() -> bool:
 def parse_date_option(value: str | None) -> date | None:
     if value is None:
         return None
-    from caselib.dates import parse_date
+    from caselib.text.dates import parse_date
 
     return parse_date(value)
 

@@ -1,5 +1,5 @@
 """``caselib export``: records out as Markdown, JSON, CSV, XLSX, or DOCX (a 简报 issue or a
-compilation). The work is done by ``caselib.exporting``; this module parses and checks the
+compilation). The work is done by ``caselib.publish`` (selection, formats, docx_export); this module parses and checks the
 options, then reports what was written."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from caselib.cli.common import emit_json, fail, note, parse_date_option, state
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from caselib.exporting import Selection
+    from caselib.publish.selection import Selection
 
 SELECT = "选择记录（只用一种）"
 BULLETIN = "简报（--format docx 且给出 --series 或 --issue）"
@@ -162,15 +162,14 @@ def export(
     """导出记录：md（每条一个文件，可再次导入）、json、csv、xlsx（每条一行，含评分），或 docx（给出 --series / --issue 时为一期简报并登记入库，否则为带目录的汇编）。"""
     import datetime as dt
 
-    from caselib.exporting import (
+    from caselib.publish.docx_export import (
         BulletinRequest,
-        check_selection,
         check_template,
         clean_editor_note,
         read_editor_note,
-        resolve_format,
         split_names,
     )
+    from caselib.publish.selection import check_selection, resolve_format
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
     check_selection(
@@ -243,7 +242,7 @@ def export(
     today = dt.date.today()
     config = st.config() if kind_fmt in ("csv", "xlsx") else None
     with st.library().session() as session:
-        from caselib.exporting import select_records
+        from caselib.publish.selection import select_records
 
         selection = select_records(
             session,
@@ -287,8 +286,8 @@ class _Output:
 def _target(out: _Output, default_name: str, force: bool) -> Path:
     """The file to write: ``-o`` itself, or ``default_name`` inside it when it names a folder
     (an existing one, or any with a trailing slash); refused if it exists without --force."""
-    from caselib.exporting import output_file
-    from caselib.fileio import check_writable
+    from caselib.publish.fileio import check_writable
+    from caselib.publish.selection import output_file
 
     assert out.path is not None
     target = output_file(out.path, default_name, folder=out.folder)
@@ -312,8 +311,9 @@ def _plan(
 def _markdown(
     session: Session, selection: Selection, out_path: Path | None, force: bool, dry_run: bool
 ) -> None:
-    from caselib.exporting import export_markdown, load_records, markdown_targets
-    from caselib.fileio import check_writable
+    from caselib.publish.fileio import check_writable
+    from caselib.publish.formats import export_markdown, markdown_targets
+    from caselib.publish.selection import load_records
 
     assert out_path is not None
     records = load_records(session, selection.ids)
@@ -328,8 +328,9 @@ def _markdown(
 
 
 def _json(session: Session, selection: Selection, out: _Output, force: bool, dry_run: bool) -> None:
-    from caselib.exporting import export_json, load_records, records_json
-    from caselib.fileio import safe_filename
+    from caselib.publish.fileio import safe_filename
+    from caselib.publish.formats import export_json, records_json
+    from caselib.publish.selection import load_records
 
     records = load_records(session, selection.ids)
     if out.path is None:
@@ -356,8 +357,9 @@ def _table(
     force: bool,
     dry_run: bool,
 ) -> None:
-    from caselib.exporting import export_csv, export_xlsx, load_records, table_rows
-    from caselib.fileio import safe_filename
+    from caselib.publish.fileio import safe_filename
+    from caselib.publish.formats import export_csv, export_xlsx, table_rows
+    from caselib.publish.selection import load_records
 
     target = _target(out, safe_filename(selection.label or "记录", f".{fmt}"), force)
     if dry_run:
@@ -384,18 +386,19 @@ def _docx(
     dry_run: bool,
     today: Any,
 ) -> None:
-    from caselib import exporting as ex
-    from caselib.fileio import safe_filename
+    from caselib.publish import docx_export
+    from caselib.publish.fileio import safe_filename
+    from caselib.publish.selection import load_records
 
-    records = ex.load_records(session, selection.ids)
+    records = load_records(session, selection.ids)
     if selection.bulletin is not None or request is not None:
         if selection.bulletin is not None:
-            spec = ex.spec_of(selection.bulletin)
+            spec = docx_export.spec_of(selection.bulletin)
             record = False
         else:
-            spec = ex.plan_bulletin(session, request, today=today)
+            spec = docx_export.plan_bulletin(session, request, today=today)
             record = True
-        target = _target(out, ex.bulletin_filename(spec), force)
+        target = _target(out, docx_export.bulletin_filename(spec), force)
         notes = _remembered(session, request, spec) if record else []
         if dry_run:
             plan = _plan(selection, "docx", [target], records)
@@ -413,7 +416,7 @@ def _docx(
             for line in notes:
                 note(line)
             return
-        ex.export_bulletin(
+        docx_export.export_bulletin(
             session, target, spec, records, template=template, force=force, record=record
         )
         issue = f"{spec.series} {spec.date.year} 年第 {spec.number} 期"
@@ -423,21 +426,23 @@ def _docx(
         if record:
             note(f"已登记这一期简报（caselib bulletin show {spec.date.year}-{spec.number}）")
         return
-    cover = title or ex.compilation_title(records)
+    cover = title or docx_export.compilation_title(records)
     target = _target(out, safe_filename(cover, ".docx"), force)
     if dry_run:
         plan = _plan(selection, "docx", [target], records)
         plan["compilation"] = {"title": cover, "subtitle": subtitle}
         _show_plan(plan)
         return
-    ex.export_compilation(target, cover, records, subtitle=subtitle, template=template, force=force)
+    docx_export.export_compilation(
+        target, cover, records, subtitle=subtitle, template=template, force=force
+    )
     note(f"已导出汇编“{cover}”（{len(records)} 篇）到 {target}")
 
 
 def _remembered(session: Session, request: Any, spec: Any) -> list[str]:
     """What was taken over from the series' previous issue, and a warning when a new series
     starts with a name close to an existing one (a typo would start a new numbering)."""
-    from caselib.exporting import similar_series
+    from caselib.publish.docx_export import similar_series
 
     kept = []
     if not request.series:

@@ -31,7 +31,7 @@ def import_(
     as_json: JsonOpt = False,
 ) -> None:
     """导入文件或整个文件夹；每个文件单独成事务，坏文件不影响其他文件。"""
-    from caselib.importing import ImportOptions, discover, import_paths
+    from caselib.intake.importing import ImportOptions, discover, import_paths
 
     for path in paths:
         if not path.exists():

@@ -18,9 +18,9 @@ def init(
     ] = None,
 ) -> None:
     """新建一个库（载入默认标签词表）；库已存在时不做改动。"""
-    from caselib.db import Library
+    from caselib.tags import init_library
 
-    lib, created = Library.init(path or state(ctx).db)
+    lib, created = init_library(path or state(ctx).db)
     where = lib.path or lib.url
     if created:
         note(f"已创建库：{where}（含默认标签 {lib.counts()['tags']} 个）")
@@ -38,7 +38,7 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         **lib.counts(),
     }
     if lib.path is not None:
-        from caselib.sqlite_backend import index_size_bytes
+        from caselib.store.sqlite_backend import index_size_bytes
 
         wal = lib.path.with_name(lib.path.name + "-wal")  # write-ahead log not yet checkpointed
         data["file_size"] = lib.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
@@ -58,7 +58,7 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def reindex(ctx: typer.Context) -> None:
     """重建全文索引。"""
     lib = state(ctx).library()
-    from caselib.sqlite_backend import rebuild_index
+    from caselib.store.sqlite_backend import rebuild_index
 
     conn = lib.dbapi_connection()
     try:
@@ -75,7 +75,7 @@ def check(
 ) -> None:
     """检查全文索引与记录是否一致（--repair 修复）。"""
     lib = state(ctx).library()
-    from caselib.sqlite_backend import check_index, rebuild_index
+    from caselib.store.sqlite_backend import check_index, rebuild_index
 
     conn = lib.dbapi_connection()
     try:

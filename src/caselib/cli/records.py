@@ -54,9 +54,9 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """新增一条记录。缺少的信息在终端中会提示输入，正文可在编辑器中撰写；非终端时从标准输入读取正文。"""
-    from caselib.markdown import parse_plain_body
     from caselib.records import add_record, record_to_json
-    from caselib.schemas import validate_record
+    from caselib.store.schemas import validate_record
+    from caselib.text.markdown import parse_plain_body
 
     interactive = is_interactive()
     if title is None and interactive:
@@ -126,8 +126,8 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """显示一条记录的全部信息与正文，以及评审、入围、报送、采用的经过。"""
+    from caselib.choose.tracking import history
     from caselib.records import get_record, record_to_json
-    from caselib.tracking import history
 
     st = state(ctx)
     rubric = st.config().rubric
@@ -152,9 +152,9 @@ def edit(
     ] = None,
 ) -> None:
     """在编辑器（$EDITOR）中以“YAML 头 + 正文”的形式修改记录；格式有误时不保存。"""
-    from caselib.markdown import parse_record, render_record
     from caselib.records import get_record, record_to_input, update_record
-    from caselib.schemas import validate_record
+    from caselib.store.schemas import validate_record
+    from caselib.text.markdown import parse_record, render_record
 
     lib = state(ctx).library()
     with lib.session() as session:
@@ -300,7 +300,7 @@ def tag(
 def _suggest(ctx: typer.Context, args: list[str], as_json: bool) -> None:
     if len(args) != 1 or not args[0].isdigit():
         fail("用法：caselib tag suggest 记录编号")
-    from caselib.autotag import suggest_tags_for_record
+    from caselib.intake.autotag import suggest_tags_for_record
     from caselib.records import get_record
 
     with state(ctx).library().session() as session:

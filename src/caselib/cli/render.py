@@ -16,10 +16,10 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from caselib.meta import KIND_LABELS, STATUS_LABELS
+from caselib.store.meta import KIND_LABELS, STATUS_LABELS
 
 if TYPE_CHECKING:
-    from caselib.importing import FileReport
+    from caselib.intake.importing import FileReport
     from caselib.tags import TagNode
 
 out = Console(highlight=False)
@@ -324,7 +324,7 @@ def bulletin_detail(data: dict[str, Any]) -> None:
 
 
 def rubric(config: Any, path: Path | None) -> None:
-    from caselib.ranking import TERM_LABELS
+    from caselib.choose.scoring import TERM_LABELS
 
     table = Table(title=f"评分细则（{config.rubric.scale_label}）")
     table.add_column("评分项")
@@ -472,7 +472,7 @@ def shortlist_detail(data: dict[str, Any]) -> None:
 
 
 def stats_table(rows: list[Any], by: str) -> None:
-    from caselib.stats import GROUPINGS
+    from caselib.choose.stats import GROUPINGS
 
     table = Table(title=f"按{GROUPINGS.get(by, by)}统计")
     table.add_column(GROUPINGS.get(by, by))
@@ -495,7 +495,7 @@ def stats_table(rows: list[Any], by: str) -> None:
 
 
 def bar_chart(bars: list[Any], metric: str) -> None:
-    from caselib.stats import METRICS
+    from caselib.choose.stats import METRICS
 
     out.print(Text(METRICS.get(metric, metric), style="bold"))
     width = max((len(b.label) for b in bars), default=0)

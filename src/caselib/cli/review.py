@@ -22,7 +22,7 @@ def rubric(
     as_json: JsonOpt = False,
 ) -> None:
     """显示正在使用的评分细则、各项权重与排序参数（配置文件为库旁的 .toml 文件）。"""
-    from caselib.rubric import config_path, write_default_config
+    from caselib.store.config import config_path, write_default_config
 
     st = state(ctx)
     path = st.library().path
@@ -54,7 +54,7 @@ def review(
     as_json: JsonOpt = False,
 ) -> None:
     """给记录评分（同一评审人再次评分会替换上次评分，历史保留）。"""
-    from caselib.reviews import add_review
+    from caselib.choose.reviews import add_review
 
     scores: dict[str, str] = {}
     for item in score:
@@ -74,8 +74,8 @@ def review(
 
 
 def _review_json(saved: object, config: object) -> dict[str, object]:
-    from caselib.models import Review
-    from caselib.rubric import Config
+    from caselib.store.config import Config
+    from caselib.store.tables import Review
 
     assert isinstance(saved, Review) and isinstance(config, Config)
     return {
@@ -97,8 +97,8 @@ def reviews(
     as_json: JsonOpt = False,
 ) -> None:
     """列出一条记录的全部评分。"""
+    from caselib.choose.reviews import list_reviews
     from caselib.records import get_record
-    from caselib.reviews import list_reviews
 
     st = state(ctx)
     config = st.config()
@@ -141,7 +141,7 @@ def rank(
     as_json: JsonOpt = False,
 ) -> None:
     """按评审意见与文本证据综合排序，并在名额限制下择优（--explain 说明每一分的来历）。"""
-    from caselib.ranking import rank as rank_records
+    from caselib.choose.ranking import rank as rank_records
 
     st = state(ctx)
     config = st.config()
@@ -161,7 +161,7 @@ def rank(
             per_tag=per_tag,
         )
         if shortlist is not None:
-            from caselib.shortlists import fill_from_ranking
+            from caselib.choose.shortlists import fill_from_ranking
 
             chosen = [r.id for r in ranking.selected]
             if not chosen:
@@ -189,7 +189,7 @@ def rank(
 @shortlist_app.command("list")
 def shortlist_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """列出全部入围名单。"""
-    from caselib.shortlists import list_shortlists
+    from caselib.choose.shortlists import list_shortlists
 
     with state(ctx).library().session() as session:
         rows = [s.to_json() for s in list_shortlists(session)]
@@ -202,7 +202,7 @@ def shortlist_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 def _show_view(view: object, as_json: bool) -> None:
-    from caselib.shortlists import ShortlistView
+    from caselib.choose.shortlists import ShortlistView
 
     assert isinstance(view, ShortlistView)
     if as_json:
@@ -220,7 +220,7 @@ IdsArg = Annotated[list[int], typer.Argument(help="记录编号，可多个。")
 @shortlist_app.command("show")
 def shortlist_show(ctx: typer.Context, name: NameArg, as_json: JsonOpt = False) -> None:
     """按顺序显示入围名单中的记录。"""
-    from caselib.shortlists import show_shortlist
+    from caselib.choose.shortlists import show_shortlist
 
     with state(ctx).library().session() as session:
         view = show_shortlist(session, name)
@@ -238,7 +238,7 @@ def shortlist_add(
     as_json: JsonOpt = False,
 ) -> None:
     """把记录加入入围名单（名单不存在时新建）。"""
-    from caselib.shortlists import add_to_shortlist
+    from caselib.choose.shortlists import add_to_shortlist
 
     with state(ctx).library().session() as session:
         view = add_to_shortlist(session, name, record_ids, position=position, create=True)
@@ -250,7 +250,7 @@ def shortlist_rm(
     ctx: typer.Context, name: NameArg, record_ids: IdsArg, as_json: JsonOpt = False
 ) -> None:
     """从入围名单中移除记录。"""
-    from caselib.shortlists import remove_from_shortlist
+    from caselib.choose.shortlists import remove_from_shortlist
 
     with state(ctx).library().session() as session:
         view = remove_from_shortlist(session, name, record_ids)
@@ -262,7 +262,7 @@ def shortlist_order(
     ctx: typer.Context, name: NameArg, record_ids: IdsArg, as_json: JsonOpt = False
 ) -> None:
     """调整顺序：给出的记录按给出的顺序排在最前，其余保持原顺序。"""
-    from caselib.shortlists import reorder_shortlist
+    from caselib.choose.shortlists import reorder_shortlist
 
     with state(ctx).library().session() as session:
         view = reorder_shortlist(session, name, record_ids)
@@ -272,7 +272,7 @@ def shortlist_order(
 @shortlist_app.command("delete")
 def shortlist_delete(ctx: typer.Context, name: NameArg) -> None:
     """删除入围名单（记录本身不受影响）。"""
-    from caselib.shortlists import delete_shortlist
+    from caselib.choose.shortlists import delete_shortlist
 
     with state(ctx).library().session() as session:
         delete_shortlist(session, name)
@@ -290,7 +290,7 @@ def report(
 ) -> None:
     """登记向上级报送（每次报送一行记录），记录状态随之变为“已报送”。"""
     from caselib.bulletins import get_bulletin
-    from caselib.tracking import add_report
+    from caselib.choose.tracking import add_report
 
     when = parse_date_option(on) or dt.date.today()
     with state(ctx).library().session() as session:
@@ -309,7 +309,7 @@ def adopt(
     force: Annotated[bool, typer.Option("--force", help="未登记报送也允许登记采用。")] = False,
 ) -> None:
     """登记上级采用，记录状态随之变为“已采用”（未报送过的记录需加 --force）。"""
-    from caselib.tracking import add_adoption
+    from caselib.choose.tracking import add_adoption
 
     st = state(ctx)
     config = st.config()
@@ -336,7 +336,7 @@ def stats(
     as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出。")] = False,
 ) -> None:
     """按单位、标签、月份或状态统计：记录数、报送、采用、采用率、平均分、积分。"""
-    from caselib.stats import METRICS, bars, group_stats, write_csv
+    from caselib.choose.stats import METRICS, bars, group_stats, write_csv
 
     if chart and metric not in METRICS:
         fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")

@@ -17,8 +17,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
-from caselib.models import Record, Review, Shortlist, ShortlistItem, Unit, utcnow
 from caselib.records import get_record
+from caselib.store.tables import Record, Review, Shortlist, ShortlistItem, Unit, utcnow
 
 # Statuses a shortlist must not overwrite: the record has already gone further.
 _PAST_SHORTLIST = ("reported", "adopted", "declined")

@@ -25,7 +25,8 @@ from typing import Any, TextIO
 from sqlmodel import Session, col, func, select
 
 from caselib.errors import InvalidInputError
-from caselib.models import (
+from caselib.store.config import Config, default_config
+from caselib.store.tables import (
     KINDS,
     STATUS_LABELS,
     STATUSES,
@@ -37,7 +38,6 @@ from caselib.models import (
     Tag,
     Unit,
 )
-from caselib.rubric import Config, default_config
 
 GROUPINGS = {"unit": "单位", "tag": "标签", "month": "月份", "status": "状态"}
 NO_TAG = "（无标签）"

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from caselib.blocks import Block
-from caselib.dates import parse_date
 from caselib.errors import InvalidInputError
-from caselib.meta import KINDS, STATUSES
+from caselib.store.meta import KINDS, STATUSES
+from caselib.text.blocks import Block
+from caselib.text.dates import parse_date
 
 KIND_ALIASES = {"案例": "case", "经验案例": "case", "故事": "story", "暖心故事": "story"}
 FIELD_LABELS = {

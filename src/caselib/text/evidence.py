@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from caselib.blocks import Block
+from caselib.text.blocks import Block
 
 # Measure words and units that turn a number into a reported quantity. Several characters long
 # first (万元 before 元, 人次 before 人), then one-character ones as a class. 年/月/日 are left

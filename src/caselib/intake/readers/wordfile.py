@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from caselib.readers.model import (
+from caselib.intake.readers.model import (
     MAX_DOCX_BYTES,
     MAX_DOCX_UNCOMPRESSED,
     MAX_XML_PART_BYTES,

@@ -1,6 +1,6 @@
 """Data types, limits and the error class shared by the readers.
 
-Kept free of third-party imports so that ``caselib.readers`` can be imported cheaply.
+Kept free of third-party imports so that ``caselib.intake.readers`` can be imported cheaply.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from caselib.blocks import Block
 from caselib.errors import CaselibError
+from caselib.text.blocks import Block
 
 MB = 1024 * 1024
 

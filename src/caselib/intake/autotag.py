@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from caselib.models import Record, Tag, TagAlias
-from caselib.textproc import normalize
+from caselib.store.tables import Record, Tag, TagAlias
+from caselib.text.normalize import normalize
 
 MIN_TERM_LENGTH = 2
 

@@ -53,10 +53,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE as _RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from caselib.blocks import Block
-from caselib.dates import format_chinese_date
 from caselib.errors import CaselibError, InvalidInputError
-from caselib.fileio import atomic_write
+from caselib.publish.fileio import atomic_write
+from caselib.text.blocks import Block
+from caselib.text.dates import format_chinese_date
 
 __all__ = [
     "Article",

@@ -14,10 +14,10 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from caselib import meta as library_meta
-from caselib import models, sqlite_backend
 from caselib.errors import CaselibError, LibraryError
-from caselib.location import resolve_url, sqlite_path
+from caselib.store import meta as library_meta
+from caselib.store import sqlite_backend, tables
+from caselib.store.location import resolve_url, sqlite_path
 
 # Upgrades from version N-1 to N, keyed by N. A fresh library is created at SCHEMA_VERSION
 # directly; an older library runs every step above its version, in order, in one transaction.
@@ -83,8 +83,11 @@ class Library:
         return lib
 
     @classmethod
-    def init(cls, db: str | None = None) -> tuple[Library, bool]:
-        """Create a library (with the default tag vocabulary); returns (library, created).
+    def init(
+        cls, db: str | None = None, populate: Callable[[Session], object] | None = None
+    ) -> tuple[Library, bool]:
+        """Create a library; returns (library, created). ``populate`` fills a new library (the
+        default tag vocabulary: ``tags.init_library``), so the store imports nothing above it.
 
         An existing caselib library is opened unchanged; any other existing file is refused.
         """
@@ -101,7 +104,7 @@ class Library:
         if lib._read_meta() is not None:
             lib._check_and_upgrade()
             return lib, False
-        lib._create()
+        lib._create(populate)
         return lib, True
 
     def _read_meta(self) -> dict[str, str] | None:
@@ -120,9 +123,7 @@ class Library:
         library_meta.check_meta(list(meta.items()))
         return meta
 
-    def _create(self) -> None:
-        from caselib.tags import load_default_vocabulary
-
+    def _create(self, populate: Callable[[Session], object] | None) -> None:
         try:
             if self.is_sqlite:
                 with self.engine.connect() as conn:
@@ -132,14 +133,15 @@ class Library:
                 if self.is_sqlite:
                     sqlite_backend.create_index(conn.connection.driver_connection)
                 conn.execute(
-                    models.Meta.__table__.insert(),  # type: ignore[attr-defined]
+                    tables.Meta.__table__.insert(),  # type: ignore[attr-defined]
                     [
                         {"key": "application", "value": library_meta.APPLICATION},
                         {"key": "schema_version", "value": str(library_meta.SCHEMA_VERSION)},
                     ],
                 )
-            with self.session() as session:
-                load_default_vocabulary(session)
+            if populate is not None:
+                with self.session() as session:
+                    populate(session)
         except (OperationalError, DatabaseError) as exc:
             raise _translate(exc) from exc
 
@@ -218,16 +220,16 @@ def _reindex_after_flush(session: Session, _context: Any) -> None:
     gained or lost records (a backref collection changed) does not."""
     ids: set[int] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, models.Record) and obj.id is not None:
+        if isinstance(obj, tables.Record) and obj.id is not None:
             ids.add(obj.id)
-        elif isinstance(obj, models.RecordTag):
+        elif isinstance(obj, tables.RecordTag):
             ids.add(obj.record_id)
-        elif isinstance(obj, models.Tag | models.Unit) and obj in session.dirty:
+        elif isinstance(obj, tables.Tag | tables.Unit) and obj in session.dirty:
             if obj.id is None or not inspect(obj).attrs.name.history.has_changes():
                 continue
             table, key, column = (
                 ("record_tag", "record_id", "tag_id")
-                if isinstance(obj, models.Tag)
+                if isinstance(obj, tables.Tag)
                 else ("record", "id", "unit_id")
             )
             rows = session.connection().exec_driver_sql(

@@ -1,6 +1,6 @@
 """The rubric and ranking configuration: criteria, scale, term weights, guideline lengths.
 
-The configuration lives in a TOML file beside the library (``config_path``: caselib.db →
+The configuration lives in a TOML file beside the library (``config_path``: caselib.store.library →
 caselib.toml). Keys the file leaves out keep the bundled defaults (``data/rubric.toml``, where
 every default is documented with its reason); tables merge key by key, lists and the
 ``[adoption_points]`` table replace the default as a whole. The merged result is validated by
@@ -38,7 +38,7 @@ _REPLACED_TABLES = {("adoption_points",)}
 
 
 def config_path(db_file: Path) -> Path:
-    """The configuration file of a library: the sibling ``<library>.toml`` (caselib.db →
+    """The configuration file of a library: the sibling ``<library>.toml`` (caselib.store.library →
     caselib.toml)."""
     return db_file.with_suffix(".toml")
 

@@ -5,7 +5,7 @@ each a title, unit, kind and list of blocks) and, for a 简报, the bulletin fra
 number, date, office, 编者按, 报/送/发). Every failure is a ``ReadError`` with a one-line
 Chinese message; no other exception escapes.
 
-Limits (see ``caselib.readers.model``): text files up to 20 MB (refused before reading);
+Limits (see ``caselib.intake.readers.model``): text files up to 20 MB (refused before reading);
 .docx files up to 100 MB on disk, 256 MB uncompressed in total and 48 MB for any XML part
 (checked on the zip directory before python-docx parses anything); .doc/.wps/.pdf up to
 100 MB; converters are killed after 120 s (``CASELIB_CONVERT_TIMEOUT``).
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caselib.readers.model import (
+from caselib.intake.readers.model import (
     MAX_CONVERT_BYTES,
     MAX_DOCX_BYTES,
     MAX_DOCX_UNCOMPRESSED,
@@ -62,7 +62,7 @@ def read_text_bytes(data: bytes) -> tuple[str, str]:
     Order: BOM (utf-8-sig, utf-16 LE/BE), strict UTF-8, GB18030 (covers GBK and GB2312),
     then charset-normalizer. Binary data raises ``ReadError``.
     """
-    from caselib.readers.textfile import read_text_bytes as decode
+    from caselib.intake.readers.textfile import read_text_bytes as decode
 
     return decode(data)
 
@@ -93,13 +93,13 @@ def read_document(path: Path) -> ParsedDocument:
 
 
 def _read(path: Path, suffix: str) -> ParsedDocument:
-    from caselib.readers import convert, wordfile
+    from caselib.intake.readers import convert, wordfile
 
     size = path.stat().st_size
     if size == 0:
         raise ReadError("文件为空")
     if suffix == ".txt":
-        from caselib.readers.textfile import read_text_file
+        from caselib.intake.readers.textfile import read_text_file
 
         lines, encoding, warnings = read_text_file(path)
         return _assemble(lines, encoding, warnings)
@@ -128,8 +128,8 @@ def _read(path: Path, suffix: str) -> ParsedDocument:
 
 
 def _read_pdf(path: Path) -> ParsedDocument:
-    from caselib.readers import convert
-    from caselib.readers.textfile import text_to_lines
+    from caselib.intake.readers import convert
+    from caselib.intake.readers.textfile import text_to_lines
 
     no_text = "PDF 中没有可提取的文字（可能是扫描件），" + convert.SAVE_AS_DOCX
     if convert.find_pdftotext() is not None:
@@ -149,7 +149,7 @@ def _read_pdf(path: Path) -> ParsedDocument:
 
 
 def _read_docx(path: Path, warnings: list[str]) -> ParsedDocument:
-    from caselib.readers import wordfile
+    from caselib.intake.readers import wordfile
 
     wordfile.check_zip(path)
     lines = wordfile.docx_lines(path)
@@ -159,7 +159,7 @@ def _read_docx(path: Path, warnings: list[str]) -> ParsedDocument:
 
 
 def _assemble(lines: list[Line], encoding: str | None, warnings: list[str]) -> ParsedDocument:
-    from caselib.readers.structure import build
+    from caselib.intake.readers.structure import build
 
     articles, bulletin = build(lines, warnings)
     if not articles and bulletin is None:

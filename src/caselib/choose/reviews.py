@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from sqlmodel import Session, col, select
 
 from caselib.errors import InvalidInputError
-from caselib.models import Review, utcnow
 from caselib.records import get_record, live_record
-from caselib.rubric import Rubric
+from caselib.store.config import Rubric
+from caselib.store.tables import Review, utcnow
 
 # A first review moves a record from these statuses to "reviewing"; later statuses
 # (shortlisted, reported, adopted, declined) are further along and are left alone.

@@ -13,8 +13,8 @@ import functools
 import re
 from typing import Any
 
-from caselib.blocks import Block
 from caselib.errors import InvalidInputError
+from caselib.text.blocks import Block
 
 FIELD_ORDER = (
     "kind",

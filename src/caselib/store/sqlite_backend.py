@@ -60,7 +60,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from operator import add
 from typing import Any
 
-from caselib.textproc import normalize
+from caselib.text.normalize import normalize
 
 BUSY_TIMEOUT_MS = int(os.environ.get("CASELIB_BUSY_TIMEOUT_MS", "5000"))
 

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from caselib.errors import CaselibError
-from caselib.readers.convert import find_soffice
+from caselib.intake.readers.convert import find_soffice
 
 DEFAULT_TIMEOUT = 180.0
 """Seconds one conversion may take; the first start of a fresh profile alone takes a few."""
@@ -23,7 +23,7 @@ DEFAULT_TIMEOUT = 180.0
 
 def fonts_conf_path() -> Path:
     """The bundled render-only fontconfig file."""
-    return Path(__file__).resolve().parent / "data" / "fonts.conf"
+    return Path(__file__).resolve().parents[1] / "data" / "fonts.conf"
 
 
 def docx_to_pdf(

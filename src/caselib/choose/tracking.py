@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from caselib.choose.shortlists import shortlists_of
 from caselib.errors import InvalidInputError, NotFoundError
-from caselib.models import Adoption, Bulletin, Record, Report, Review, utcnow
 from caselib.records import get_record, live_record
-from caselib.rubric import Config, Rubric, default_config
-from caselib.shortlists import shortlists_of
+from caselib.store.config import Config, Rubric, default_config
+from caselib.store.tables import Adoption, Bulletin, Record, Report, Review, utcnow
 
 
 def add_report(

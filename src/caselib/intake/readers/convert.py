@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from caselib.readers.model import CONVERT_TIMEOUT, ReadError
+from caselib.intake.readers.model import CONVERT_TIMEOUT, ReadError
 
 SAVE_AS_DOCX = "请用 Word/WPS 另存为 .docx 后再导入"
 

@@ -29,11 +29,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from caselib.blocks import Block
-from caselib.dates import parse_date
 from caselib.errors import InvalidInputError
-from caselib.readers.model import Line, ParsedArticle, ParsedBulletin
-from caselib.textproc import split_recipients
+from caselib.intake.readers.model import Line, ParsedArticle, ParsedBulletin
+from caselib.text.blocks import Block
+from caselib.text.dates import parse_date
+from caselib.text.normalize import split_recipients
 
 STORY_MAX_CHARS = 1000
 

@@ -6,7 +6,7 @@ import codecs
 import unicodedata
 from pathlib import Path
 
-from caselib.readers.model import MAX_TEXT_BYTES, MB, Line, ReadError
+from caselib.intake.readers.model import MAX_TEXT_BYTES, MB, Line, ReadError
 
 _BINARY_MESSAGE = "不是文本文件（含有无法识别的二进制内容）"
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from caselib.db import Library
 from caselib.errors import CaselibError
-from caselib.models import Record
+from caselib.store.library import Library
+from caselib.store.tables import Record
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 OUTCOMES = ("imported", "updated", "unchanged", "duplicate", "failed")
@@ -62,7 +62,7 @@ class _DryRun(Exception):
 
 
 def supported_suffixes() -> set[str]:
-    from caselib.readers import SUPPORTED_SUFFIXES
+    from caselib.intake.readers import SUPPORTED_SUFFIXES
 
     return set(SUPPORTED_SUFFIXES) | MARKDOWN_SUFFIXES
 
@@ -147,8 +147,8 @@ def _import_into(
 
 def _read_markdown(data: bytes, name: str, file_hash: str, options: ImportOptions) -> list[Any]:
     from caselib.errors import InvalidInputError
-    from caselib.markdown import parse_record
-    from caselib.schemas import validate_record
+    from caselib.store.schemas import validate_record
+    from caselib.text.markdown import parse_record
 
     try:
         text = data.decode("utf-8-sig")
@@ -168,8 +168,8 @@ def _read_document(
     path: Path, name: str, file_hash: str, options: ImportOptions
 ) -> tuple[list[Any], Any, str | None, list[str]]:
     from caselib.errors import InvalidInputError
-    from caselib.readers import read_document
-    from caselib.schemas import validate_record
+    from caselib.intake.readers import read_document
+    from caselib.store.schemas import validate_record
 
     doc = read_document(path)
     if not doc.articles:
@@ -259,7 +259,7 @@ def _overall(outcomes: list[str]) -> str:
 
 
 def _with_suggested_tags(session: Session, data: Any) -> Any:
-    from caselib.autotag import suggest_tags_for_parts
+    from caselib.intake.autotag import suggest_tags_for_parts
 
     parts = [data.title, data.summary or "", *(b.text for b in data.body)]
     names = [s.name for s in suggest_tags_for_parts(session, parts)]

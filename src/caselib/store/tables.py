@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from caselib.meta import KIND_LABELS as KIND_LABELS  # re-exported for convenience
-from caselib.meta import KINDS as KINDS
-from caselib.meta import STATUS_LABELS as STATUS_LABELS
-from caselib.meta import STATUSES as STATUSES
+from caselib.store.meta import KIND_LABELS as KIND_LABELS  # re-exported for convenience
+from caselib.store.meta import KINDS as KINDS
+from caselib.store.meta import STATUS_LABELS as STATUS_LABELS
+from caselib.store.meta import STATUSES as STATUSES
 
 
 def utcnow() -> dt.datetime:

@@ -1,0 +1,219 @@
+"""What an export covers and where it goes: the output format from ``--format`` or the file's
+suffix, the output file or folder, and the selection of records (ids, filters, a shortlist or a
+bulletin issue), checked before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, col, select
+
+from caselib.errors import InvalidInputError, NotFoundError
+from caselib.store.tables import Bulletin, Record
+
+if TYPE_CHECKING:
+    from caselib.search import SearchFilters
+
+
+FORMATS = ("md", "json", "csv", "xlsx", "docx")
+_SUFFIX_FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
+IN_CHUNK = 900  # bound parameters per IN (...) query
+
+
+def resolve_format(fmt: str | None, output: Path | None) -> str:
+    """The export format: as given, else from the output's suffix (.docx, .xlsx, .csv, .json),
+    else Markdown. An unknown format raises ``InvalidInputError``."""
+    if fmt is None:
+        suffix = output.suffix.lower() if output is not None else ""
+        return _SUFFIX_FORMATS.get(suffix, "md")
+    cleaned = fmt.strip().lower().lstrip(".")
+    if cleaned in ("markdown",):
+        cleaned = "md"
+    if cleaned not in FORMATS:
+        raise InvalidInputError(f"不支持的导出格式：{fmt}（可用：{'、'.join(FORMATS)}）")
+    return cleaned
+
+
+def output_file(output: Path, default_name: str, *, folder: bool = False) -> Path:
+    """``output`` itself, or ``output/default_name`` when it is an existing folder or
+    ``folder`` says it is meant as one (the user wrote a trailing slash)."""
+    return output / default_name if folder or output.is_dir() else output
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection
+
+
+@dataclass
+class Selection:
+    """The records to export, in export order; ``bulletin`` when an issue was selected."""
+
+    ids: list[int]
+    bulletin: Bulletin | None = None
+    label: str = ""
+
+
+def _has_filters(filters: SearchFilters | None) -> bool:
+    if filters is None:
+        return False
+    return bool(
+        filters.tags
+        or filters.any_tags
+        or filters.unit is not None
+        or filters.kind is not None
+        or filters.status is not None
+        or filters.since is not None
+        or filters.until is not None
+    )
+
+
+def check_selection(
+    *,
+    ids: Sequence[int] = (),
+    all_records: bool = False,
+    shortlist: str | None = None,
+    bulletin: str | None = None,
+    filters: SearchFilters | None = None,
+) -> None:
+    """``InvalidInputError`` unless exactly one way of selecting records is given (checked
+    before the library is opened, so the message is about what matters)."""
+    ways = [
+        name
+        for name, given in (
+            ("记录编号", bool(ids)),
+            ("--all", all_records),
+            ("--shortlist", shortlist is not None),
+            ("--bulletin", bulletin is not None),
+            ("筛选条件", _has_filters(filters)),
+        )
+        if given
+    ]
+    if not ways:
+        raise InvalidInputError(
+            "请指定要导出的记录：记录编号、--all、--shortlist、--bulletin 或筛选条件（--tag、--unit 等）"
+        )
+    if len(ways) > 1:
+        raise InvalidInputError(f"只能用一种方式选择要导出的记录（现在给出了：{'、'.join(ways)}）")
+
+
+def select_records(
+    session: Session,
+    *,
+    ids: Sequence[int] = (),
+    all_records: bool = False,
+    shortlist: str | None = None,
+    bulletin: str | None = None,
+    series: str | None = None,
+    filters: SearchFilters | None = None,
+) -> Selection:
+    """The records chosen by exactly one of: ``ids`` (in the given order), ``all_records``
+    (every live record, by id), ``shortlist`` (its order), ``bulletin`` (an issue by id or
+    "2022-13", ``series`` telling same-numbered issues of two series apart; its records in
+    order, trashed ones included, since the issue printed them) or ``filters`` (the
+    ``list``/``search`` filters, by id).
+
+    Refused with ``InvalidInputError``: no way or several, an empty result, a record in the
+    trash named by id or in the shortlist. Unknown records, shortlists, bulletins, tags and
+    units raise ``NotFoundError``.
+    """
+    check_selection(
+        ids=ids, all_records=all_records, shortlist=shortlist, bulletin=bulletin, filters=filters
+    )
+    if ids:
+        from caselib.records import get_record
+
+        chosen = list(dict.fromkeys(ids))
+        for rid in chosen:
+            if get_record(session, rid).deleted_at is not None:
+                raise InvalidInputError(
+                    f"记录 {rid} 在回收站中，不能导出（请先 caselib restore {rid}）"
+                )
+        return Selection(chosen, label="记录" + "、".join(str(i) for i in chosen))
+    if all_records:
+        query = select(Record.id).where(col(Record.deleted_at).is_(None)).order_by(col(Record.id))
+        found = [int(i) for i in session.exec(query).all() if i is not None]
+        return _non_empty(Selection(found, label="全部记录"), "库中没有记录，未导出任何内容")
+    if shortlist is not None:
+        from caselib.choose.shortlists import show_shortlist
+
+        view = show_shortlist(session, shortlist)
+        for entry in view.items:
+            if entry.trashed:
+                raise InvalidInputError(
+                    f"入围名单“{view.name}”中的记录 {entry.record_id} 在回收站中"
+                    "（请先恢复，或把它移出名单）"
+                )
+        return _non_empty(
+            Selection(view.record_ids, label=f"入围名单“{view.name}”"),
+            f"入围名单“{view.name}”是空的，未导出任何内容",
+        )
+    if bulletin is not None:
+        from caselib.bulletins import bulletin_records, get_bulletin
+
+        issue = get_bulletin(session, bulletin, series)
+        found = [int(r.id) for r in bulletin_records(session, issue) if r.id is not None]
+        label = f"{issue.series} {issue.year} 年第 {issue.number} 期"
+        return _non_empty(Selection(found, issue, label), f"简报 {label} 中没有记录")
+    from caselib.records import raw_sqlite
+    from caselib.search import filter_clause
+
+    raw = raw_sqlite(session)
+    where, params = filter_clause(raw, filters)
+    sql = f"SELECT r.id FROM record AS r WHERE {where} ORDER BY r.id"
+    found = [int(row[0]) for row in raw.execute(sql, params).fetchall()]
+    return _non_empty(
+        Selection(found, label=_filters_label(filters)), "没有符合筛选条件的记录，未导出任何内容"
+    )
+
+
+def _filters_label(filters: SearchFilters | None) -> str:
+    """A short description of the filters, e.g. “共同缔造_机关党委”, to name an output file."""
+    from caselib.store.meta import KIND_LABELS, STATUS_LABELS
+
+    if filters is None:
+        return "筛选结果"
+    parts = [*filters.tags]
+    if filters.any_tags:
+        parts.append("或".join(filters.any_tags))
+    if filters.unit:
+        parts.append(filters.unit)
+    if filters.kind:
+        parts.append(KIND_LABELS.get(filters.kind, filters.kind))
+    if filters.status:
+        parts.append(STATUS_LABELS.get(filters.status, filters.status))
+    if filters.since or filters.until:
+        since = filters.since.isoformat() if filters.since else ""
+        until = filters.until.isoformat() if filters.until else ""
+        parts.append(f"{since}至{until}")
+    return "_".join(parts) or "筛选结果"
+
+
+def _non_empty(selection: Selection, message: str) -> Selection:
+    if not selection.ids:
+        raise InvalidInputError(message)
+    return selection
+
+
+def load_records(session: Session, ids: Sequence[int]) -> list[Record]:
+    """The records of ``ids`` in that order, units and tags loaded with them (a few queries
+    for any number of records, not one per record)."""
+    from sqlalchemy.orm import selectinload
+
+    found: dict[int, Record] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), IN_CHUNK):
+        chunk = unique[start : start + IN_CHUNK]
+        query = (
+            select(Record)
+            .where(col(Record.id).in_(chunk))
+            .options(selectinload(Record.unit), selectinload(Record.tags))  # type: ignore[arg-type]
+        )
+        for record in session.exec(query).all():
+            found[int(record.id or 0)] = record
+    missing = [i for i in unique if i not in found]
+    if missing:
+        raise NotFoundError(f"记录不存在：{missing[0]}")
+    return [found[i] for i in ids]

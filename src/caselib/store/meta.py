@@ -1,0 +1,36 @@
+"""Facts about a caselib library that the fast read path needs without SQLAlchemy:
+the application name and schema version, the record kinds and statuses."""
+
+from __future__ import annotations
+
+from caselib.errors import LibraryError
+
+APPLICATION = "caselib"
+SCHEMA_VERSION = 1
+
+KINDS = ("case", "story")
+KIND_LABELS = {"case": "经验案例", "story": "暖心故事"}
+STATUSES = ("draft", "submitted", "reviewing", "shortlisted", "reported", "adopted", "declined")
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "reviewing": "评审中",
+    "shortlisted": "入围",
+    "reported": "已报送",
+    "adopted": "已采用",
+    "declined": "未采用",
+}
+
+
+def check_meta(rows: list[tuple[str, str]]) -> int:
+    """The schema version from the ``meta`` table rows, or LibraryError if not ours/too new."""
+    meta = dict(rows)
+    if meta.get("application") != APPLICATION:
+        raise LibraryError("该数据库不是 caselib 库")
+    version = int(meta.get("schema_version", "0"))
+    if version > SCHEMA_VERSION:
+        raise LibraryError(
+            f"该库由更新版本的 caselib 创建（库结构版本 {version}，本程序支持到 "
+            f"{SCHEMA_VERSION}），请升级 caselib"
+        )
+    return version

@@ -1,0 +1,37 @@
+"""The read path: a plain ``sqlite3`` connection to a SQLite library, so that read commands
+answer without loading SQLAlchemy."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from caselib.errors import LibraryError
+from caselib.store import sqlite_backend
+from caselib.store.location import resolve_url, sqlite_path
+from caselib.store.meta import SCHEMA_VERSION, check_meta
+
+
+def connect_sqlite(db: str | None) -> sqlite3.Connection:
+    """A plain ``sqlite3`` connection to the library, for read-only commands.
+
+    A library written by an older caselib is first upgraded through ``Library.open`` (the only
+    case that loads SQLAlchemy here)."""
+    url = resolve_url(db)
+    path = sqlite_path(url)
+    if path is None:
+        raise LibraryError("该命令目前只支持 SQLite 库")
+    if not path.exists():
+        raise LibraryError(f"库不存在：{path}（请先运行 caselib init）")
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        sqlite_backend.configure_connection(conn)
+        rows = conn.execute("SELECT key, value FROM meta").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise LibraryError("该文件不是 caselib 库") from exc
+    if check_meta(rows) < SCHEMA_VERSION:
+        conn.close()
+        from caselib.store.library import Library  # loads SQLAlchemy: only to upgrade
+
+        Library.open(db)
+        return connect_sqlite(db)
+    return conn
