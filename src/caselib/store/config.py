@@ -1,6 +1,6 @@
 """The rubric and ranking configuration: criteria, scale, term weights, guideline lengths.
 
-The configuration lives in a TOML file beside the library (``config_path``: caselib.store.library →
+The configuration lives in a TOML file beside the library (``config_path``: caselib.db →
 caselib.toml). Keys the file leaves out keep the bundled defaults (``data/rubric.toml``, where
 every default is documented with its reason); tables merge key by key, lists and the
 ``[adoption_points]`` table replace the default as a whole. The merged result is validated by
