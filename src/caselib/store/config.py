@@ -38,7 +38,7 @@ _REPLACED_TABLES = {("adoption_points",)}
 
 
 def config_path(db_file: Path) -> Path:
-    """The configuration file of a library: the sibling ``<library>.toml`` (caselib.store.library →
+    """The configuration file of a library: the sibling ``<library>.toml`` (caselib.db →
     caselib.toml)."""
     return db_file.with_suffix(".toml")
 
