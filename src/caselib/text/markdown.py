@@ -1,9 +1,15 @@
 """The Markdown form of a record: YAML front matter, then the body.
 
 Body blocks are separated by blank lines; ``## ``, ``### `` and ``#### `` mark headings of
-level 1, 2 and 3; every other block is a paragraph (a paragraph that would start with ``#``
-or ``\\`` is written with a leading backslash). This is the format of the sample library, of
-``export --format md`` and of ``edit``.
+level 1, 2 and 3; a table is a GitHub pipe table (a header row, a ``|---|`` separator row,
+then the other rows); every other block is a paragraph (a paragraph that would start with
+``#``, ``|`` or ``\\`` is written with a leading backslash). This is the format of the sample
+library, of ``export --format md`` and of ``edit``.
+
+In a table cell ``|`` is written ``\\|``, a backslash ``\\\\``, a line break ``<br>`` (and a
+``<br`` of the text itself ``\\<br``), as GitHub reads them. A pipe table is read as GitHub reads
+it: leading and trailing pipes optional, alignment colons ignored, cells trimmed, and every row
+as wide as the header (short rows filled with empty cells, long ones cut).
 """
 
 from __future__ import annotations
@@ -55,15 +61,26 @@ def parse_body(text: str) -> list[Block]:
         lines = chunk.strip("\n").split("\n")
         if not chunk.strip():
             continue
-        match = _HEADING.match(lines[0].strip())
-        if match and len(lines) == 1:
-            blocks.append(Block.heading(match.group(2).strip(), len(match.group(1)) - 1))
-            continue
-        paragraph = join_lines(lines)
-        if paragraph.startswith("\\"):
-            paragraph = paragraph[1:]
-        blocks.append(Block.paragraph(paragraph))
+        blocks.extend(_parse_chunk(lines))
     return blocks
+
+
+def _parse_chunk(lines: list[str]) -> list[Block]:
+    """The blocks of lines between blank lines: a heading, a paragraph, or a pipe table with
+    the lines before it (a paragraph) and after it (read again) around it."""
+    table = _find_table(lines)
+    if table is not None:
+        start, end, block = table
+        before = _parse_chunk(lines[:start]) if start else []
+        after = _parse_chunk(lines[end:]) if end < len(lines) else []
+        return [*before, block, *after]
+    match = _HEADING.match(lines[0].strip())
+    if match and len(lines) == 1:
+        return [Block.heading(match.group(2).strip(), len(match.group(1)) - 1)]
+    paragraph = join_lines(lines)
+    if paragraph.startswith("\\"):
+        paragraph = paragraph[1:]
+    return [Block.paragraph(paragraph)] if paragraph else []
 
 
 def render_body(blocks: list[Block]) -> str:
@@ -71,11 +88,118 @@ def render_body(blocks: list[Block]) -> str:
     for block in blocks:
         if block.type == "heading":
             parts.append("#" * (block.level + 1) + " " + block.text)
-        elif block.text.startswith(("#", "\\")):
+        elif block.type == "table":
+            parts.append(render_table(block.rows))
+        elif block.text.startswith(("#", "|", "\\")):
             parts.append("\\" + block.text)
         else:
             parts.append(block.text)
     return "\n\n".join(parts) + "\n"
+
+
+# --- pipe tables -------------------------------------------------------------------------------
+
+_DELIMITER_CELL = re.compile(r"^:?-+:?$")
+_BR = re.compile(r"<br\s*/?>", re.I)
+_CELL_ESCAPE = re.compile(r"\\|\||\n|<(?=br)", re.I)
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _escape_cell(cell: str) -> str:
+    cell = cell.replace("\r\n", "\n").replace("\r", "\n")
+    return _CELL_ESCAPE.sub(lambda m: "<br>" if m.group() == "\n" else "\\" + m.group(), cell)
+
+
+def render_table(rows: tuple[tuple[str, ...], ...]) -> str:
+    """A table as a GitHub pipe table: the first row is the header; every row is written as
+    wide as the widest (GitHub reads a row only as wide as the header)."""
+    width = max((len(row) for row in rows), default=0)
+    if width == 0:
+        return "|  |\n|---|"
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [_escape_cell(c) for c in row] + [""] * (width - len(row))
+        lines.append("| " + " | ".join(cells) + " |")
+        if i == 0:
+            lines.append("|" + "---|" * width)
+    return "\n".join(lines)
+
+
+def _split_row(line: str) -> list[str] | None:
+    """The raw cells of a pipe-table line (escapes kept), or None when it has no unescaped
+    pipe."""
+    cells: list[str] = []
+    current: list[str] = []
+    piped = False
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\" and i + 1 < len(line):
+            current.append(line[i : i + 2])
+            i += 2
+            continue
+        if ch == "|":
+            piped = True
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    if not piped:
+        return None
+    cells.append("".join(current))
+    if not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip():
+        cells = cells[:-1]
+    return cells
+
+
+def _unescape_cell(raw: str) -> str:
+    out: list[str] = []
+    i = 0
+    text = raw.strip()
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ASCII_PUNCTUATION:
+            out.append(text[i + 1])
+            i += 2
+            continue
+        match = _BR.match(text, i) if ch == "<" else None
+        if match:
+            out.append("\n")
+            i = match.end()
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _find_table(lines: list[str]) -> tuple[int, int, Block] | None:
+    """(first line, end line, table) of the first pipe table in ``lines``: a header line with
+    a pipe, then a separator line as wide; the rows run to the first line without a pipe."""
+    for k in range(1, len(lines)):
+        if "|" not in lines[k] or "-" not in lines[k]:
+            continue
+        delimiter = _split_row(lines[k].strip())
+        if not delimiter or not all(_DELIMITER_CELL.match(c.strip()) for c in delimiter):
+            continue
+        header_line = lines[k - 1].strip()
+        header = None if header_line.startswith("\\") else _split_row(header_line)
+        if header is None or len(header) != len(delimiter):
+            continue
+        width = len(header)
+        rows = [[_unescape_cell(c) for c in header]]
+        end = k + 1
+        while end < len(lines):
+            cells = _split_row(lines[end].strip())
+            if cells is None:
+                break
+            row = [_unescape_cell(c) for c in cells[:width]]
+            rows.append(row + [""] * (width - len(row)))
+            end += 1
+        return k - 1, end, Block.table(rows)
+    return None
 
 
 @functools.cache
