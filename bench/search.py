@@ -372,7 +372,8 @@ def search_worker(db: str, repeats: int) -> dict[str, Any]:
 
 def record_texts(conn: sqlite3.Connection) -> Iterator[tuple[int, bool, list[str], list[str]]]:
     """(id, in trash, raw segments, normalised segments) of every record, streamed."""
-    from caselib.store.sqlite_backend import body_texts, record_segments
+    from caselib.store.sqlite_backend import record_segments
+    from caselib.text.blocks import body_texts
 
     tags: dict[int, list[str]] = {}
     for rid, name in conn.execute(

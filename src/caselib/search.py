@@ -22,6 +22,7 @@ body block; see ``caselib.store.sqlite_backend``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -30,12 +31,8 @@ from typing import Any
 
 from caselib.errors import InvalidInputError, LibraryError, NotFoundError, suggest
 from caselib.store.meta import KIND_LABELS, STATUS_LABELS
-from caselib.store.sqlite_backend import (
-    COLUMN_WEIGHTS,
-    FTS_TABLE,
-    body_texts,
-    phrase_match,
-)
+from caselib.store.sqlite_backend import COLUMN_WEIGHTS, FTS_TABLE, phrase_match
+from caselib.text.blocks import body_texts
 from caselib.text.normalize import find_normalized, normalize, normalize_keep_case
 
 _KIND_WORDS = {**{v: k for k, v in KIND_LABELS.items()}, "案例": "case", "故事": "story"}
@@ -344,7 +341,8 @@ class SearchHit:
     breaks shown as spaces. ``highlights`` are the hits as offsets into ``snippet``;
     ``field_highlights`` the same hits as offsets into the field's text (the body's text is its
     blocks joined with ``\\n``, the tags' text their names joined with ``、``);
-    ``snippet_start`` is where the window starts in the field. ``title_highlights`` are the
+    ``snippet_start`` is where the window starts in the field. In a snippet of the body the
+    cells of a table are separated by ``｜``, its rows by spaces. ``title_highlights`` are the
     hits in the title. ``score`` is the BM25 relevance (higher is better; 0 without a query).
     """
 
@@ -442,10 +440,39 @@ def _window(
     return snippet, start, [(s + shift, e + shift) for s, e in spans], spans
 
 
+def _body_view(body: Any) -> tuple[list[str], str]:
+    """The texts of a stored body searched one by one (``body_texts``: a table cell by cell)
+    and the body as shown in a snippet: the block texts joined by newlines, a table's cells
+    joined by ``｜`` (one character, like the tab it stands for, so offsets agree)."""
+    if isinstance(body, str | bytes):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = None
+    parts = body_texts(body)
+    if not isinstance(body, list) or not any(
+        isinstance(b, dict) and b.get("type") == "table" for b in body
+    ):
+        return parts, "\n".join(parts)
+    shown: list[str] = []
+    for block in body:
+        if isinstance(block, dict) and block.get("type") == "table":
+            shown.append(
+                "\n".join("｜".join(map(str, row)) for row in block.get("rows") or [[]])
+                if all(isinstance(r, list) for r in block.get("rows") or [])
+                else "\n".join(body_texts([block]))
+            )
+        else:
+            shown.extend(body_texts([block]))
+    return parts, "\n".join(shown)
+
+
 def _fill_snippet(
-    hit: SearchHit, summary: str, blocks: list[str], terms: Sequence[str], width: int
+    hit: SearchHit, summary: str, body: Any, terms: Sequence[str], width: int
 ) -> None:
+    """The snippet of one hit; ``body`` is the stored body (JSON text or decoded)."""
     hit.title_highlights = _merge([(s, e) for s, e, _ in _find_hits([hit.title], terms)])
+    blocks, body_text = _body_view(body)
     candidates = [
         ("summary", [summary], "\n"),
         ("body", blocks, "\n"),
@@ -463,9 +490,9 @@ def _fill_snippet(
             continue
         key = (len({h[2] for h in hits}), len(hits))
         if key > best_key:
-            best_key, chosen = key, (name, sep.join(parts), hits)
+            best_key, chosen = key, (name, body_text if name == "body" else sep.join(parts), hits)
     if chosen is None:
-        chosen = ("summary", summary, []) if summary else ("body", "\n".join(blocks), [])
+        chosen = ("summary", summary, []) if summary else ("body", body_text, [])
     name, text, hits = chosen
     snippet, start, spans, field_spans = _window(text, hits, width)
     hit.snippet_field = name
@@ -648,7 +675,7 @@ def search(
             status=status,
             score=scores[rid],
         )
-        _fill_snippet(hit, summary or "", body_texts(body), terms, snippet_chars)
+        _fill_snippet(hit, summary or "", body, terms, snippet_chars)
         hits.append(hit)
     return hits
 

@@ -232,6 +232,7 @@ def _body_text(body: Any) -> tuple[str, int]:
     headings. Damaged entries are skipped, not fatal: a ranking must not fail because one
     imported body holds a stray element."""
     texts: list[str] = []
+    lines: list[str] = []  # heading candidates: every block but tables (count_headings)
     explicit = 0
     if isinstance(body, list):
         for item in body:
@@ -239,9 +240,12 @@ def _body_text(body: Any) -> tuple[str, int]:
                 text = item.get("text")
                 if isinstance(text, str):
                     texts.append(text)
-                    if item.get("type") == "heading":
+                    kind = item.get("type")
+                    if kind != "table":
+                        lines.append(text)
+                    if kind == "heading":
                         explicit += 1
-    return "\n".join(texts), evidence.headings_from(explicit, texts)
+    return "\n".join(texts), evidence.headings_from(explicit, lines)
 
 
 def rank(

@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from caselib.store.tables import Record, Tag, TagAlias
+from caselib.text.blocks import body_texts
 from caselib.text.normalize import normalize
 
 MIN_TERM_LENGTH = 2
@@ -49,10 +50,10 @@ def prepare(text: str) -> str:
 
 
 def record_parts(record: Record) -> list[str]:
-    """Title, summary and body blocks of a record: matched separately, so that no term is
-    counted across the end of one and the start of the next."""
+    """Title, summary and body blocks (a table cell by cell) of a record: matched separately,
+    so that no term is counted across the end of one and the start of the next."""
     parts = [record.title, record.summary or ""]
-    return parts + [str(block.get("text", "")) for block in record.body]
+    return parts + body_texts(record.body)
 
 
 class _Vocabulary:

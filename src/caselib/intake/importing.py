@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from caselib.errors import CaselibError
 from caselib.store.library import Library
 from caselib.store.tables import Record
+from caselib.text.blocks import body_texts
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 OUTCOMES = ("imported", "updated", "unchanged", "duplicate", "failed")
@@ -261,7 +262,7 @@ def _overall(outcomes: list[str]) -> str:
 def _with_suggested_tags(session: Session, data: Any) -> Any:
     from caselib.intake.autotag import suggest_tags_for_parts
 
-    parts = [data.title, data.summary or "", *(b.text for b in data.body)]
+    parts = [data.title, data.summary or "", *body_texts(data.body)]
     names = [s.name for s in suggest_tags_for_parts(session, parts)]
     return data.model_copy(update={"tags": list(dict.fromkeys(data.tags + names))})
 

@@ -137,9 +137,13 @@ def table_rows(
 
     if session.get_bind().dialect.name == "sqlite":
         # The body's length computed by SQLite (JSON1) instead of fetching and parsing every
-        # body: a third of the time of a 10,000-row table.
+        # body: a third of the time of a 10,000-row table. A table counts its cells' text
+        # (``body_texts``), not the tabs and newlines between them.
         length: Any = literal_column(
-            "(SELECT total(length(json_extract(j.value, '$.text'))) FROM json_each(record.body) AS j)"
+            "(SELECT total(CASE WHEN json_extract(j.value, '$.type') = 'table' THEN"
+            " (SELECT total(length(c.value)) FROM json_each(j.value, '$.rows') AS r,"
+            " json_each(r.value) AS c)"
+            " ELSE length(json_extract(j.value, '$.text')) END) FROM json_each(record.body) AS j)"
         )
     else:
         length = type_coerce(col(Record.body), String)
@@ -228,7 +232,7 @@ def _body_length(body: Any) -> int:
     SQLite computed or from the JSON text."""
     if isinstance(body, int | float):
         return int(body)
-    from caselib.store.sqlite_backend import body_texts
+    from caselib.text.blocks import body_texts
 
     return sum(len(text) for text in body_texts(body))
 

@@ -13,6 +13,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from caselib.text.blocks import body_texts
+
 _CHUNK = 10_000  # ids per query, well under SQLite's limit on bound parameters
 
 
@@ -73,7 +75,7 @@ def record_object(
         "created": _iso_datetime(created),
         "updated": _iso_datetime(updated),
         "deleted": _iso_datetime(deleted),
-        "length": sum(len(b.get("text", "")) for b in body),
+        "length": sum(len(text) for text in body_texts(body)),
     }
     if include_body:
         data["body"] = body

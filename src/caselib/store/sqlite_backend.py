@@ -21,12 +21,12 @@ The *scanned text* of a record is a list of segments per column, each ``normaliz
 * tags: [each tag name]
 * unit: [unit name]
 * summary: [summary] (none if empty)
-* body: [the text of each block]
+* body: [the text of each block; a table's cells one by one] (``blocks.body_texts``)
 
 A query phrase matches a record exactly when it is a substring of one segment. Bigrams are
 never formed across two segments, and no query bigram contains the end marker, so a phrase
-cannot run from one block (or tag) into the next. Every character is indexed: punctuation,
-spaces, Latin letters and digits included (``82项`` finds ``282项``).
+cannot run from one block (or tag, or table cell) into the next. Every character is indexed:
+punctuation, spaces, Latin letters and digits included (``82项`` finds ``282项``).
 
 Tokens are made of *codes*, one per normalised character. FTS5's ``ascii`` tokenizer keeps
 every non-ASCII character inside a token and splits on ASCII characters other than letters and
@@ -60,6 +60,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from operator import add
 from typing import Any
 
+from caselib.text.blocks import body_texts
 from caselib.text.normalize import normalize
 
 BUSY_TIMEOUT_MS = int(os.environ.get("CASELIB_BUSY_TIMEOUT_MS", "5000"))
@@ -202,26 +203,6 @@ def prepare_new_database(dbapi_connection: Any) -> None:
 
 # --------------------------------------------------------------------------------------------
 # What is indexed
-
-
-def body_texts(body: Any) -> list[str]:
-    """The block texts of a body given as JSON text or as the decoded list of blocks."""
-    if isinstance(body, str | bytes):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return [body if isinstance(body, str) else body.decode("utf-8", "replace")]
-    if not isinstance(body, list):
-        return []
-    texts = []
-    for block in body:
-        if isinstance(block, dict):
-            text = block.get("text")
-            if isinstance(text, str):
-                texts.append(text)
-        elif isinstance(block, str):
-            texts.append(block)
-    return texts
 
 
 def raw_segments(

@@ -71,6 +71,49 @@ def blocks_from_json(data: list[dict[str, Any]]) -> list[Block]:
     return [Block.from_json(d) for d in data]
 
 
+def body_texts(body: Any) -> list[str]:
+    """The texts of a body given as JSON text or as the decoded list of blocks: one per block,
+    a table's cells one by one (row by row), so that nothing reads across two cells.
+
+    Joined with one character between each two (a tab between the cells of a row, a newline
+    between rows and between blocks) they give the block texts joined by newlines, so offsets
+    into either agree. Damaged entries are skipped."""
+    if isinstance(body, str | bytes):
+        import json
+
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return [body if isinstance(body, str) else body.decode("utf-8", "replace")]
+    if not isinstance(body, list):
+        return []
+    texts: list[str] = []
+    for block in body:
+        if isinstance(block, Block):
+            block = {"type": block.type, "text": block.text, "rows": block.rows}
+        if isinstance(block, dict):
+            rows = block.get("rows") if block.get("type") == "table" else None
+            if isinstance(rows, list | tuple):
+                texts.extend(_table_cells(rows))
+                continue
+            text = block.get("text")
+            if isinstance(text, str):
+                texts.append(text)
+        elif isinstance(block, str):
+            texts.append(block)
+    return texts
+
+
+def _table_cells(rows: Sequence[Any]) -> list[str]:
+    """The cells of a table row by row; an empty row (or table) counts as one empty cell, so
+    that the cells joined by tabs and newlines give ``table_text``."""
+    cells: list[str] = []
+    for row in rows or [[]]:
+        row_cells = [str(c) for c in row] if isinstance(row, list | tuple) else [str(row)]
+        cells.extend(row_cells or [""])
+    return cells
+
+
 def plain_text(blocks: list[Block]) -> str:
     """The body as text, one block per line."""
     return "\n".join(b.text for b in blocks)

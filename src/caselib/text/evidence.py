@@ -155,9 +155,10 @@ def looks_like_heading(line: str) -> bool:
 
 def count_headings(blocks: Sequence[Block]) -> int:
     """Section headings: heading blocks; when the body has none (imported as bare paragraphs),
-    paragraphs that look like headings (``looks_like_heading``) between longer paragraphs."""
+    paragraphs that look like headings (``looks_like_heading``) between longer paragraphs.
+    A table is never a heading, however short its cells."""
     explicit = sum(1 for b in blocks if b.type == "heading")
-    return headings_from(explicit, [b.text for b in blocks])
+    return headings_from(explicit, [b.text for b in blocks if b.type != "table"])
 
 
 def headings_from(explicit: int, paragraphs: Sequence[str]) -> int:
@@ -250,7 +251,10 @@ def extract(
     headings: int | None = None,
 ) -> Evidence:
     """All the evidence of one record. ``text`` defaults to the blocks joined by newlines,
-    ``headings`` to ``count_headings(blocks)`` (a caller holding the stored JSON passes both)."""
+    ``headings`` to ``count_headings(blocks)`` (a caller holding the stored JSON passes both).
+
+    A table is read through its text once: its cells are separated by tabs and newlines, which
+    no figure, date or theme part spans, and a figure it repeats from the text counts once."""
     if text is None:
         text = "\n".join(b.text for b in blocks)
     quantities, dates = count_figures(text)
