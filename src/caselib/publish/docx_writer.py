@@ -54,6 +54,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from caselib.errors import CaselibError, InvalidInputError
+from caselib.publish import docx_table
 from caselib.publish.fileio import atomic_write
 from caselib.text.blocks import Block
 from caselib.text.dates import format_chinese_date
@@ -373,6 +374,20 @@ def _style_defs(type_width: int) -> dict[str, _StyleDef]:
                     left_chars=300, hanging_chars=200, right_chars=100, char_twips=SIHAO * 20
                 ),
             ),
+        ),
+        _StyleDef(
+            "table",
+            "CaselibTable",
+            "表格文字",
+            _RunFormat(FANGSONG, SIHAO),
+            _ppr_xml(jc="center", ind=centred, line=docx_table.LINE, snap=False),
+        ),
+        _StyleDef(
+            "table_header",
+            "CaselibTableHeader",
+            "表格标题行",
+            _RunFormat(HEITI, SIHAO),
+            _ppr_xml(jc="center", ind=centred, line=docx_table.LINE, snap=False),
         ),
         _StyleDef(
             "page_number",
@@ -884,17 +899,46 @@ class _Writer:
         self.lines_paragraph("title", lines, page_break=page_break, bookmark=bookmark)
         if not _title_names_unit(title, art.unit):
             self.text_paragraph("unit", _clean(art.unit))
+        previous = ""
         for block in art.blocks:
             if block.type == "heading":
                 text = _clean(" ".join(block.text.split("\n")))
                 if text:
                     level = min(max(block.level, 1), 3)
                     self.text_paragraph(f"h{level}", text)
+            elif block.type == "table":
+                if previous == "table":
+                    self.paragraph("body", "")  # two tables in a row would merge into one
+                    self.height += LINE_PITCH
+                self.table(block.rows)
             else:
                 for part in block.text.split("\n"):
                     text = _clean(part)
                     if text:
                         self.text_paragraph("body", text)
+            previous = block.type
+
+    def table(self, rows: Sequence[Sequence[str]]) -> None:
+        """A table block as a Word table as wide as the type area (see ``docx_table``)."""
+        cells = [
+            [_XML_ILLEGAL.sub("", cell.replace("\t", " ")).strip() for cell in row] for row in rows
+        ]
+        if not any(any(row) for row in cells):
+            return
+        fmt = self.formats["table"]
+        char_twips = max(fmt.size * 20 + fmt.spacing, 1.0)
+        widths = docx_table.column_widths(cells, self.type_width, char_twips, _em_width)
+        tbl = docx_table.table_element(
+            cells,
+            width=self.type_width,
+            widths=widths,
+            styles=(self.style_ids["table_header"], self.style_ids["table"]),
+            rprs=(self.rpr("table_header"), self.rpr("table")),
+            char_twips=char_twips,
+            measure=_em_width,
+        )
+        self.sect_pr.addprevious(tbl)
+        self.height += docx_table.estimated_height(cells, widths, char_twips, _em_width)
 
     def distribution(self, distribution: dict[str, list[str]], copies: int | None) -> None:
         lines = _distribution_lines(distribution)
