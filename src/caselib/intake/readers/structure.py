@@ -628,11 +628,20 @@ def _finish(draft: _Draft, ranks: dict[int, int]) -> ParsedArticle:
 
 
 def classify(entries: list[Line]) -> list[Block]:
-    """Headings and paragraphs of one article's body."""
+    """Headings, paragraphs and tables of one article's body."""
     blocks: list[Block] = []
+    rows: list[tuple[str, ...]] = []  # consecutive data table rows make one table block
     for i, line in enumerate(entries):
+        if line.cells:
+            rows.append(line.cells)
+            continue
+        if rows:
+            blocks.append(Block.table(rows))
+            rows = []
         level = _heading_level(line, is_last=i == len(entries) - 1)
         blocks.append(Block.heading(line.text, level) if level else Block.paragraph(line.text))
+    if rows:
+        blocks.append(Block.table(rows))
     return blocks
 
 

@@ -410,17 +410,24 @@ def _style_heading_level(name: str) -> int:
 
 
 def _table(tbl: Any, styles: _Styles, out: list[Line]) -> None:
-    """Rows with one filled cell (layout tables) give that cell's lines; others one line."""
-    for row in tbl.iter(_W + "tr"):
-        if _parent_table(row) is not tbl:
-            continue
-        cells: list[list[Line]] = []
+    """Rows with one filled cell (layout tables) give that cell's lines; others one line.
+
+    A table whose first row repeats as a header on every page (Word's 重复标题行) is a data
+    table: each row gives one line that keeps its cells, empty ones too (a table block)."""
+    rows = [row for row in tbl.iter(_W + "tr") if _parent_table(row) is tbl]
+    data = bool(rows) and rows[0].find(f"{_W}trPr/{_W}tblHeader") is not None
+    for row in rows:
+        every: list[list[Line]] = []
         for tc in _row_cells(row):
             lines: list[Line] = []
             _walk(tc, styles, lines)
-            if any(ln.text.strip() for ln in lines):
-                cells.append(lines)
+            every.append(lines)
+        cells = [cell for cell in every if any(ln.text.strip() for ln in cell)]
         if not cells:
+            continue
+        if data:
+            row_cells = tuple("\n".join(ln.text.strip() for ln in cell) for cell in every)
+            out.append(Line(" | ".join(c for c in row_cells if c), table=True, cells=row_cells))
             continue
         if len(cells) == 1:
             out.extend(cells[0])
