@@ -87,12 +87,26 @@ def record_detail(data: dict[str, Any]) -> None:
     for block in data.get("body", []):
         if block["type"] == "heading":
             out.print(Text("\n" + block["text"], style="bold cyan"))
+        elif block["type"] == "table":
+            out.print(body_table(block.get("rows") or []))
         else:
             out.print("　　" + block["text"])
     if data.get("history"):
         out.print(Text("\n经过", style="bold"))
         for event in data["history"]:
             out.print(f"  {event['date']}  {event['text']}")
+
+
+def body_table(rows: list[list[str]]) -> Table:
+    """A table block of a record: the first row as the header, cells folded, never cut."""
+    width = max((len(row) for row in rows), default=0)
+    table = Table(show_lines=True, expand=False, header_style="bold")
+    header = rows[0] if rows else []
+    for i in range(width):
+        table.add_column(Text(header[i] if i < len(header) else ""), overflow="fold")
+    for row in rows[1:]:
+        table.add_row(*(Text(row[i] if i < len(row) else "") for i in range(width)))
+    return table
 
 
 def tag_tree(nodes: list[TagNode]) -> None:

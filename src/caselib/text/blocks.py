@@ -53,7 +53,10 @@ class Block:
         text = data.get("text")
         if kind == "table":
             rows = data.get("rows")
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+            # lists from JSON, tuples from a dataclass dump (``RecordIn.model_dump()``)
+            if not isinstance(rows, list | tuple) or not all(
+                isinstance(r, list | tuple) for r in rows
+            ):
                 raise ValueError(f"invalid block: {data!r}")
             return cls.table(rows)
         if kind not in ("heading", "paragraph") or not isinstance(text, str):
