@@ -86,7 +86,8 @@ class Record(SQLModel, table=True):
     title: str
     unit_id: int = Field(foreign_key="unit.id", index=True)
     summary: str | None = None
-    # Body as ordered blocks: [{"type": "heading"|"paragraph", "text": ..., "level": n}]
+    # Body as ordered blocks: [{"type": "heading"|"paragraph"|"table", "text": ..., "level": n}]
+    # (a table also carries "rows": [[cell, ...], ...]; see text/blocks.py)
     body: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     date: dt.date | None = Field(default=None, index=True)  # event date (start)
     end_date: dt.date | None = None  # event end, for multi-day events
