@@ -13,7 +13,7 @@ Layout, following docs/bulletin-format.md:
   characters to its widest column and wraps every cell; 四号 is the size GB/T 9704 already
   gives the 版记, so the document uses no new size, and 32 characters fit across the page.
 * The first row (the header, as in the record) repeats at the top of every page the table
-  runs onto (``w:tblHeader``) and is never split across pages.
+  runs onto (``w:tblHeader``). No row of up to ``KEEP_LINES`` lines is split across pages.
 * Column widths follow the contents: each column gets the width of its longest line when all
   fit, otherwise the narrow columns keep theirs and the wide ones share the rest in proportion
   to their longest lines; the widths are then scaled to fill the type area exactly.
@@ -35,6 +35,9 @@ LINE = 440
 CELL_MARGIN = 108
 #: A column is never narrower than this many characters (序号 holds "序号").
 MIN_CHARS = 2.0
+#: A row of at most this many lines is never split across pages (a longer one may be, so
+#: that a cell longer than a page still prints).
+KEEP_LINES = 8
 #: Room added to a column's longest line, in characters: a line exactly as wide as its cell
 #: wraps in LibreOffice (twips are rounded).
 SLACK = 0.5
@@ -125,12 +128,18 @@ def table_element(
     )
     for r, row in enumerate(rows):
         header = r == 0
-        tr_pr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if header else ""
+        if header:
+            tr_pr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+        elif _row_lines(row, capacity, measure) <= KEEP_LINES:
+            tr_pr = "<w:trPr><w:cantSplit/></w:trPr>"
+        else:
+            tr_pr = ""
         cells = []
         for c in range(count):
             text = row[c] if c < len(row) else ""
             # Short cells centred; a cell that wraps is justified, as running text is.
-            jc = "center" if header or measure(text) <= capacity[c] else "both"
+            fits = all(measure(line) <= capacity[c] for line in text.split("\n"))
+            jc = "center" if header or fits else "both"
             paragraphs = "".join(
                 _cell_paragraph(line, styles[not header], rprs[not header], jc)
                 for line in text.split("\n")
@@ -158,13 +167,17 @@ def estimated_height(
     """The table's height in twips as the writer estimates pages: each row as tall as its
     tallest cell, a cell one ``LINE`` per wrapped line."""
     measure = _spaced(measure)
-    height = 0
-    for row in rows:
-        tallest = 1
-        for c, width in enumerate(widths):
-            text = row[c] if c < len(row) else ""
-            capacity = max((width - 2 * CELL_MARGIN) / char_twips, 1.0)
-            lines = sum(max(1, math.ceil(measure(ln) / capacity)) for ln in text.split("\n"))
-            tallest = max(tallest, lines)
-        height += tallest * LINE
-    return height
+    capacity = [max((w - 2 * CELL_MARGIN) / char_twips, 1.0) for w in widths]
+    return sum(_row_lines(row, capacity, measure) for row in rows) * LINE
+
+
+def _row_lines(
+    row: Sequence[str], capacity: Sequence[float], measure: Callable[[str], float]
+) -> int:
+    """Lines of the row's tallest cell, ``capacity`` being each column's characters per line."""
+    tallest = 1
+    for c, room in enumerate(capacity):
+        text = row[c] if c < len(row) else ""
+        lines = sum(max(1, math.ceil(measure(ln) / room)) for ln in text.split("\n"))
+        tallest = max(tallest, lines)
+    return tallest

@@ -82,6 +82,7 @@ class Line:
     size: float | None = None  # largest font size in points, if known
     table: bool = False  # a multi-cell table row (never a heading, never joined)
     cells: tuple[str, ...] = ()  # a data table row: its cells, empty ones kept
+    first_row: bool = False  # the first row of a data table (a new table starts)
     list_level: int = 0  # Word automatic numbering level + 1, 0 if not numbered
     joined: bool = False  # rejoined from lines broken in mid-sentence (so not a heading)
     toc: bool = False  # an entry or the heading of a table of contents

@@ -633,6 +633,9 @@ def classify(entries: list[Line]) -> list[Block]:
     rows: list[tuple[str, ...]] = []  # consecutive data table rows make one table block
     for i, line in enumerate(entries):
         if line.cells:
+            if line.first_row and rows:
+                blocks.append(Block.table(rows))
+                rows = []
             rows.append(line.cells)
             continue
         if rows:

@@ -416,6 +416,7 @@ def _table(tbl: Any, styles: _Styles, out: list[Line]) -> None:
     table: each row gives one line that keeps its cells, empty ones too (a table block)."""
     rows = [row for row in tbl.iter(_W + "tr") if _parent_table(row) is tbl]
     data = bool(rows) and rows[0].find(f"{_W}trPr/{_W}tblHeader") is not None
+    first = True
     for row in rows:
         every: list[list[Line]] = []
         for tc in _row_cells(row):
@@ -427,7 +428,9 @@ def _table(tbl: Any, styles: _Styles, out: list[Line]) -> None:
             continue
         if data:
             row_cells = tuple("\n".join(ln.text.strip() for ln in cell) for cell in every)
-            out.append(Line(" | ".join(c for c in row_cells if c), table=True, cells=row_cells))
+            text = " | ".join(c for c in row_cells if c)
+            out.append(Line(text, table=True, cells=row_cells, first_row=first))
+            first = False
             continue
         if len(cells) == 1:
             out.extend(cells[0])
