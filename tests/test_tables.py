@@ -373,6 +373,28 @@ def test_docx_import_then_markdown_export(cli: Cli, tmp_path: Path) -> None:
     assert after == before
 
 
+def test_a_compilation_writes_tables_too() -> None:
+    import docx
+
+    from caselib.publish.docx_writer import Article, write_compilation
+
+    articles = [
+        Article("机关党委：“三个清单”推动问题整改落地见效", "机关党委", "case", [
+            Block.paragraph("问题清单如下："), Block.table(LEDGER)
+        ]),
+        Article("文学院党委：读书月活动经费有保障", "文学院党委", "case", [
+            Block.paragraph("经费预算如下："), Block.table(BUDGET)
+        ]),
+    ]  # fmt: skip
+    buf = io.BytesIO()
+    write_compilation(buf, "“三个清单”工作案例汇编", articles)
+    doc = docx.Document(io.BytesIO(buf.getvalue()))
+    assert [[[c.text for c in r.cells] for r in t.rows] for t in doc.tables] == [
+        lists(LEDGER),
+        lists(BUDGET),
+    ]
+
+
 def test_two_tables_in_a_row_stay_two(tmp_path: Path) -> None:
     import docx
 

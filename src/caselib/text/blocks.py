@@ -6,6 +6,7 @@ without paying for the database stack.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -82,8 +83,6 @@ def body_texts(body: Any) -> list[str]:
     between rows and between blocks) they give the block texts joined by newlines, so offsets
     into either agree. Damaged entries are skipped."""
     if isinstance(body, str | bytes):
-        import json
-
         try:
             body = json.loads(body)
         except ValueError:
