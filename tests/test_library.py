@@ -161,3 +161,30 @@ def test_path_with_chinese_spaces_and_url_characters(tmp_path: Path) -> None:
     assert {p.name for p in folder.iterdir()} <= {"案例库.db", "案例库.db-wal", "案例库.db-shm"}
     assert [r["title"] for r in cli.ok("list", "--json").json()] == ["机关党委：迎新"]
     assert [r["id"] for r in cli.ok("search", "行李", "--json").json()] == [1]
+
+
+def _record_columns(path: Path) -> list[tuple[str, str, int, str | None]]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("PRAGMA table_info(record)").fetchall()
+        indexes = {row[1] for row in conn.execute("PRAGMA index_list(record)")}
+    return sorted((r[1], r[2], r[3], r[4]) for r in rows) + [
+        (i, "", 0, None) for i in sorted(indexes)
+    ]
+
+
+def test_version_1_library_gains_source_and_missing_columns(
+    tmp_path: Path, db_path: Path, library: Library
+) -> None:
+    """Version 2 adds where a record came from and what an import could not find; a library
+    written by version 1 (the columns dropped again, as version 1 made it) upgrades to the
+    same schema a new library has, keeping its records."""
+    fresh = _record_columns(db_path)
+    Cli(db_path).ok("add", "-t", "机关党委：跑腿办事", "-u", "机关党委", "-f", "-", input="正文。")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DROP INDEX ix_record_source_path")
+        for column in ("source_path", "source_info", "missing"):
+            conn.execute(f"ALTER TABLE record DROP COLUMN {column}")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    assert Library.open(str(db_path)).schema_version == SCHEMA_VERSION == 2
+    assert _record_columns(db_path) == fresh
+    assert Cli(db_path).ok("show", "1", "--json").json()["title"] == "机关党委：跑腿办事"

@@ -111,7 +111,6 @@ def test_export_refuses_to_overwrite(sample: Cli, tmp_path: Path) -> None:
         ("没有 YAML 头", "缺少 YAML 头"),
         ("---\ntitle: [未闭合\n---\n\n正文", "YAML 头格式错误"),
         ("---\ntitle: 题\nunit: 机关党委\ncolor: red\n---\n\n正文", "未知字段：color"),
-        ("---\ntitle: 题\n---\n\n正文", "缺少必填字段：单位"),
     ],
 )
 def test_bad_markdown_is_reported_per_file(
@@ -127,3 +126,13 @@ def test_bad_markdown_is_reported_per_file(
     assert reports["bad.md"]["outcome"] == "failed" and message in reports["bad.md"]["message"]
     assert reports["good.md"]["outcome"] == "imported"
     assert [r["title"] for r in cli.ok("list", "--json").json()] == ["文学院党委：好"]
+
+
+def test_markdown_without_unit_is_kept_incomplete(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "无单位.md"
+    path.write_text(
+        "---\ntitle: 迎新路上\ndate: 2022-08-27\n---\n\n党员干部帮新生搬行李。\n", "utf-8"
+    )
+    report = cli.ok("import", str(path), "--json").json()[0]
+    assert report["outcome"] == "imported" and report["records"][0]["missing"] == ["unit"]
+    assert cli.ok("show", str(report["record_ids"][0]), "--json").json()["unit"] == "待补单位"

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
+from caselib.store.meta import UNKNOWN_UNIT
 from caselib.store.schemas import RecordIn
 from caselib.store.tables import Record, RecordTag, Tag, utcnow
 from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag
@@ -59,6 +60,7 @@ def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
 
 def _apply(session: Session, record: Record, data: RecordIn) -> list[str]:
     notes: list[str] = []
+    missing = still_missing(record, data)
     unit, created = get_or_create_unit(session, data.unit)
     if created:
         notes.append(f"新建单位：{unit.name}")
@@ -80,11 +82,31 @@ def _apply(session: Session, record: Record, data: RecordIn) -> list[str]:
         record.source_name = data.source_name
     if data.source_hash is not None:
         record.source_hash = data.source_hash
+    if data.source_path is not None:
+        record.source_path = data.source_path
+    record.source_info = dict(data.source_info)
+    record.missing = missing
     record.content_hash = content_hash(data.title, data.body)
     record.evidence = stored_evidence(data.body)
     record.updated_at = utcnow()
     set_tags(session, record, tags)
     return notes
+
+
+def still_missing(record: Record, data: RecordIn) -> list[str]:
+    """What the record still lacks after a write of ``data``: the unit while it is the
+    placeholder ``UNKNOWN_UNIT``; the title while it is the one the import put in its place
+    (taken from the file name); the date while none is given. Only what an import found
+    missing is tracked: a record typed in without a date is not incomplete."""
+    before = set(data.missing) | set(record.missing or [])
+    missing = []
+    if data.unit == UNKNOWN_UNIT:
+        missing.append("unit")
+    if "title" in before and (record.id is None or data.title == record.title):
+        missing.append("title")
+    if "date" in before and data.date is None:
+        missing.append("date")
+    return missing
 
 
 def set_tags(session: Session, record: Record, tags: list[Tag]) -> None:
@@ -216,6 +238,9 @@ def record_to_input(record: Record) -> RecordIn:
         body=record_blocks(record),
         source_name=record.source_name,
         source_hash=record.source_hash,
+        source_path=record.source_path,
+        source_info=dict(record.source_info or {}),
+        missing=list(record.missing or []),
     )
 
 
@@ -238,6 +263,8 @@ def record_to_json(record: Record, *, body: bool = False) -> dict[str, Any]:
         summary=record.summary,
         source_name=record.source_name,
         source_hash=record.source_hash,
+        source_info=record.source_info,
+        missing=record.missing,
         created=record.created_at,
         updated=record.updated_at,
         deleted=record.deleted_at,

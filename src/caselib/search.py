@@ -206,6 +206,7 @@ class SearchFilters:
     since: dt.date | None = None
     until: dt.date | None = None
     trash: bool = False
+    incomplete: bool = False  # only records an import left incomplete (``missing``)
 
 
 def _all_names(conn: sqlite3.Connection, table: str, alias_table: str, fk: str) -> list[Any]:
@@ -315,6 +316,8 @@ def filter_clause(
     if f.status is not None:
         conds.append(f"{rid} IN (SELECT id FROM record WHERE status = ?)")
         params.append(_choice(f.status, STATUS_LABELS, {}, "状态"))
+    if f.incomplete:
+        conds.append(f"{rid} IN (SELECT id FROM record WHERE missing != '[]')")
     if f.since is not None and f.until is not None and f.since > f.until:
         raise InvalidInputError(f"起始日期 {f.since} 晚于截止日期 {f.until}")
     if f.since is not None or f.until is not None:

@@ -36,6 +36,7 @@ def make_filters(
     status: str | None,
     since: str | None,
     until: str | None,
+    incomplete: bool = False,
 ) -> SearchFilters:
     from caselib.search import SearchFilters
 
@@ -47,6 +48,7 @@ def make_filters(
         status=status,
         since=parse_date_option(since),
         until=parse_date_option(until),
+        incomplete=incomplete,
     )
 
 
@@ -66,6 +68,10 @@ def list_(
         int | None, typer.Option("--limit", "-n", help="最多显示条数。", min=0)
     ] = None,
     offset: OffsetOpt = 0,
+    incomplete: Annotated[
+        bool,
+        typer.Option("--incomplete", help="只列出导入时缺少单位、标题或日期、有待补全的记录。"),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """按单位、标签、类型、状态、日期筛选并列出记录。"""
@@ -73,7 +79,7 @@ def list_(
     from caselib.store.reader import connect_sqlite
     from caselib.store.recordjson import load_record_objects
 
-    filters = make_filters(tag, any_tag, unit, kind, status, since, until)
+    filters = make_filters(tag, any_tag, unit, kind, status, since, until, incomplete)
     conn = connect_sqlite(state(ctx).db)  # the read path: plain sqlite3, no SQLAlchemy
     try:
         ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)

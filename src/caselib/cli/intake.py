@@ -18,7 +18,7 @@ def import_(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（递归）：.docx .txt .md 等。")],
     unit: Annotated[
-        str | None, typer.Option("--unit", "-u", help="单位（文件中识别不出时使用）。")
+        str | None, typer.Option("--unit", "-u", help="导入记录的单位（优先于文件中写的单位）。")
     ] = None,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", help="给导入的记录加上标签，可重复。")
@@ -42,7 +42,7 @@ def import_(
     )
     from caselib.cli import render
 
-    total = sum(1 for _ in discover(paths))
+    total = sum(1 for _ in discover(paths))  # cheap: names only
     with render.progress(total, "导入") as advance:
         reports = import_paths(lib, paths, options, progress=advance)
     if as_json:
@@ -51,8 +51,8 @@ def import_(
         render.import_summary(reports, dry_run=dry_run)
     if not reports:
         fail("没有找到可导入的文件")
-    if all(r.outcome == "failed" for r in reports):
-        raise typer.Exit(1)
+    if any(r.outcome == "failed" for r in reports):
+        raise typer.Exit(1)  # 0 only when every file came in (README, 导入)
 
 
 def dupes(

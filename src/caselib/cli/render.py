@@ -34,6 +34,12 @@ def _status(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
+def _missing(fields: list[str]) -> str:
+    from caselib.store.meta import MISSING_LABELS
+
+    return "、".join(MISSING_LABELS.get(f, f) for f in fields)
+
+
 def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
     if not rows:
         err.print("（没有记录）")
@@ -50,7 +56,7 @@ def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
         table.add_row(
             str(row["id"]),
             _kind(row["kind"]),
-            row["title"],
+            row["title"] + (f"（待补{_missing(row['missing'])}）" if row.get("missing") else ""),
             row["unit"],
             row["date"] or "",
             _status(row["status"]),
@@ -77,8 +83,14 @@ def record_detail(data: dict[str, Any]) -> None:
         ("标签", "、".join(data["tags"]) or "—"),
         ("作者", " ".join(x for x in (data.get("author"), data.get("contact")) if x) or "—"),
         ("来源", (data.get("source") or {}).get("name") or "—"),
+        *(
+            (key, str(value))
+            for key, value in ((data.get("source") or {}).get("info") or {}).items()
+        ),
         ("字数", str(data.get("length", ""))),
     ]
+    if data.get("missing"):
+        fields.append(("待补", _missing(data["missing"]) + "（用 caselib edit 补全）"))
     if data.get("summary"):
         fields.append(("摘要", data["summary"]))
     for key, value in fields:
@@ -190,9 +202,32 @@ OUTCOME_LABELS = {
     "imported": ("已导入", "green"),
     "updated": ("已更新", "cyan"),
     "unchanged": ("未变化", "dim"),
+    "changed": ("有改动未更新", "yellow"),
     "duplicate": ("重复", "yellow"),
+    "skipped": ("未读取", "yellow"),
     "failed": ("失败", "red"),
 }
+
+
+_ORIGIN_FIELDS = {"title": "标题", "unit": "单位", "date": "日期"}
+
+
+def _origins(report: FileReport) -> list[str]:
+    """Where each record's unit, title and date came from, when not from the text itself."""
+    lines = []
+    for entry in report.records:
+        said = [
+            f"{label}取自{entry['sources'][key]}"
+            for key, label in _ORIGIN_FIELDS.items()
+            if entry["sources"].get(key) and entry["sources"][key] != "未找到"
+        ]
+        if said:
+            lines.append(
+                f"记录 {entry['id'] or ''}：" + "，".join(said)
+                if len(report.records) > 1
+                else "，".join(said)
+            )
+    return lines
 
 
 def import_summary(reports: list[FileReport], *, dry_run: bool) -> None:
@@ -204,11 +239,11 @@ def import_summary(reports: list[FileReport], *, dry_run: bool) -> None:
     table.add_column("说明", overflow="fold")
     for r in reports:
         label, style = OUTCOME_LABELS.get(r.outcome, (r.outcome, ""))
-        message = "；".join(x for x in [r.message, *r.notes] if x)
+        message = "；".join(x for x in [r.message, *r.warnings, *r.notes, *_origins(r)] if x)
         if r.bulletin_id:
             message = (f"简报 {r.bulletin_id}；" + message).rstrip("；")
         table.add_row(
-            Path(r.path).name,
+            r.path,
             Text(label, style=style),
             "、".join(map(str, r.record_ids)),
             r.encoding or "",

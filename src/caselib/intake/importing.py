@@ -1,13 +1,17 @@
 """Importing files into the library: Markdown, Word, text and whole folders.
 
-Each file is one transaction: a bad file is reported and never leaves half a record.
-A file is known by its name (relative to the folder imported) and the hash of its bytes:
-an unchanged file changes nothing; a changed one updates its record only with ``update``.
+Each file is one transaction: a bad file is reported and never leaves half a record. A file
+that can be read always becomes a record: what the document does not state (unit, title,
+date) is taken from the library and the filing (``provenance``) or the record is marked as
+lacking it (``list --incomplete``). A file is known by its bytes: the same bytes imported
+before, wherever they lie, change nothing; a changed file at the same path updates its record
+only with ``update``; any other file is a new record (flagged when it is a near-duplicate).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,17 +20,22 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from caselib.errors import CaselibError
+from caselib.intake.readers.model import MAX_TEXT_BYTES, MB
 from caselib.store.library import Library
+from caselib.store.meta import MISSING_LABELS
+from caselib.store.schemas import MAX_TITLE_LENGTH
 from caselib.store.tables import Record
 from caselib.text.blocks import body_texts
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
-OUTCOMES = ("imported", "updated", "unchanged", "duplicate", "failed")
+OUTCOMES = ("imported", "updated", "unchanged", "changed", "duplicate", "skipped", "failed")
+# Below this share of readable characters a converted document is refused as unreadable.
+MIN_READABLE_SHARE = 0.6
 
 
 @dataclass
 class ImportOptions:
-    unit: str | None = None  # default unit for files that name none (and override for .md)
+    unit: str | None = None  # the unit of every imported record (before anything the file says)
     tags: list[str] = field(default_factory=list)  # added to every imported record
     auto_tag: bool = False  # apply tags suggested from the vocabulary
     update: bool = False  # update records whose source file changed
@@ -43,7 +52,9 @@ class FileReport:
     bulletin_id: int | None = None
     encoding: str | None = None
     message: str = ""
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # new units and tags, near-duplicates
+    warnings: list[str] = field(default_factory=list)  # what the reader and importer noticed
+    records: list[dict[str, Any]] = field(default_factory=list)  # per record: where from
     duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -54,8 +65,31 @@ class FileReport:
             "bulletin_id": self.bulletin_id,
             "encoding": self.encoding,
             "message": self.message,
+            "warnings": self.warnings + self.notes,
+            "records": self.records,
             "near_duplicates": self.duplicates,
         }
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a file lies: its path, the folder it was found under (None for a file named on
+    the command line) and the name it is shown by."""
+
+    path: Path
+    root: Path | None
+    name: str
+    problem: str = ""  # a link that is not followed: why
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    def key(self, source_name: str | None) -> str:
+        """The file's identity for ``--update``: its absolute path, and the article's "#n"."""
+        from caselib.intake.provenance import readable_name
+
+        return readable_name(os.path.abspath(self.path)) + _article_suffix(source_name)
 
 
 class _DryRun(Exception):
@@ -68,20 +102,63 @@ def supported_suffixes() -> set[str]:
     return set(SUPPORTED_SUFFIXES) | MARKDOWN_SUFFIXES
 
 
-def discover(paths: list[Path]) -> Iterator[tuple[Path, str]]:
-    """(file, name it is known by) for each file given or found below a folder, in order.
+def discover(paths: list[Path]) -> Iterator[_Place]:
+    """Each file given, or found below a folder, in order.
 
-    Hidden files and Office lock files (~$…) are skipped; unknown extensions are yielded
-    so they can be reported."""
+    Hidden files and folders and Office lock files (~$…) are skipped; unknown extensions are
+    yielded so they can be reported. Below a folder, links are followed only to files inside
+    that folder; a dangling link, a link loop or a link leading outside gets a report line and
+    is not read."""
+    from caselib.intake.provenance import readable_name
+
     for root in paths:
-        if root.is_dir():
-            for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                rel = path.relative_to(root)
-                if any(part.startswith(".") for part in rel.parts) or path.name.startswith("~$"):
+        if not root.is_dir():
+            yield _Place(root, None, readable_name(root.name))
+            continue
+        real_root = root.resolve()
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            here = Path(folder)
+            for sub in list(dirs):
+                if sub.startswith(".") or not (here / sub).is_symlink():
                     continue
-                yield path, rel.as_posix()
-        else:
-            yield root, root.name
+                dirs.remove(sub)  # a linked folder is reached by its real path, or not at all
+                problem = _link_problem(here / sub, real_root)
+                if problem:
+                    yield _place(here / sub, root, problem)
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in sorted(files):
+                if name.startswith(".") or name.startswith("~$"):
+                    continue
+                path = here / name
+                problem = _link_problem(path, real_root) if path.is_symlink() else ""
+                if not problem and path.suffix.lower() not in supported_suffixes():
+                    problem = f"不是可导入的文件类型（{path.suffix or '无扩展名'}），未读取"
+                yield _place(path, root, problem)
+
+
+def _place(path: Path, root: Path, problem: str) -> _Place:
+    from caselib.intake.provenance import readable_name
+
+    return _Place(path, root, readable_name(path.relative_to(root).as_posix()), problem)
+
+
+def _link_problem(link: Path, real_root: Path) -> str:
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "符号链接形成循环，未读取"
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return "符号链接形成循环，未读取"
+        return "符号链接指向的文件不存在，未读取"
+    if target == real_root or target in real_root.parents:
+        return "符号链接形成循环，未读取"
+    if not target.is_relative_to(real_root):
+        return "符号链接指向导入文件夹之外，未读取"
+    if target.is_dir():
+        return ""  # its files are imported by their real path
+    return ""
 
 
 def import_paths(
@@ -92,10 +169,15 @@ def import_paths(
 ) -> list[FileReport]:
     """Import files and folders; one report per file, in order."""
     reports = []
-    for path, name in discover(paths):
+    for place in discover(paths):
         if progress:
-            progress(path)
-        reports.append(import_file(lib, path, options, name=name))
+            progress(place.path)
+        if place.problem:
+            from caselib.intake.provenance import shown_path
+
+            reports.append(FileReport(shown_path(place.path), "skipped", message=place.problem))
+            continue
+        reports.append(_import_place(lib, place, options))
     return reports
 
 
@@ -103,52 +185,66 @@ def import_file(
     lib: Library, path: Path, options: ImportOptions, *, name: str | None = None
 ) -> FileReport:
     """Import one file in its own transaction."""
-    name = name or path.name
-    report = FileReport(path=str(path), outcome="failed")
+    from caselib.intake.provenance import readable_name
+
+    return _import_place(lib, _Place(path, None, name or readable_name(path.name)), options)
+
+
+def _import_place(lib: Library, place: _Place, options: ImportOptions) -> FileReport:
+    from caselib.intake.provenance import shown_path
+
+    report = FileReport(path=shown_path(place.path), outcome="failed")
     try:
         with lib.session() as session:
-            _import_into(session, path, name, options, report)
+            _import_into(session, place, options, report)
             if options.dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     except CaselibError as exc:
         report.outcome, report.record_ids, report.bulletin_id = "failed", [], None
+        report.records = []
         report.message = str(exc)
     except OSError as exc:
         report.outcome, report.record_ids, report.bulletin_id = "failed", [], None
+        report.records = []
         report.message = f"无法读取文件：{exc.strerror or exc}"
     if options.dry_run and report.outcome in ("imported", "updated"):
         report.record_ids, report.bulletin_id = [], None
+        for entry in report.records:
+            entry["id"] = None
         report.message = ("（试运行，未写入）" + report.message).strip()
     return report
 
 
 def _import_into(
-    session: Session, path: Path, name: str, options: ImportOptions, report: FileReport
+    session: Session, place: _Place, options: ImportOptions, report: FileReport
 ) -> None:
     from caselib.errors import InvalidInputError
 
-    suffix = path.suffix.lower()
-    if suffix not in MARKDOWN_SUFFIXES and suffix not in supported_suffixes():
+    suffix = place.suffix
+    if suffix not in supported_suffixes():
         raise InvalidInputError(
             f"不支持的文件类型：{suffix or '（无扩展名）'}（支持 .docx .txt .md .doc .wps .pdf）"
         )
-    data = path.read_bytes()
+    if suffix in MARKDOWN_SUFFIXES:
+        size = place.path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise InvalidInputError(
+                f"文件过大（{size / MB:.1f} MB），超过 {MAX_TEXT_BYTES // MB} MB 的上限"
+            )
+    data = place.path.read_bytes()
     file_hash = hashlib.sha256(data).hexdigest()
     if suffix in MARKDOWN_SUFFIXES:
-        articles, bulletin = _read_markdown(data, name, file_hash, options), None
+        drafts, bulletin = _read_markdown(data, place.name), None
     else:
-        articles, bulletin, report.encoding, warnings = _read_document(
-            path, name, file_hash, options
-        )
-        report.notes += warnings
-    _store(session, articles, bulletin, name, file_hash, options, report)
+        drafts, bulletin, report.encoding, warnings = _read_document(place.path, place.name)
+        report.warnings += warnings
+    _store(session, drafts, bulletin, place, place.name, file_hash, options, report)
 
 
-def _read_markdown(data: bytes, name: str, file_hash: str, options: ImportOptions) -> list[Any]:
+def _read_markdown(data: bytes, name: str) -> list[_Draft]:
     from caselib.errors import InvalidInputError
-    from caselib.store.schemas import validate_record
     from caselib.text.markdown import parse_record
 
     try:
@@ -156,65 +252,157 @@ def _read_markdown(data: bytes, name: str, file_hash: str, options: ImportOption
     except UnicodeDecodeError as exc:
         raise InvalidInputError("Markdown 文件不是 UTF-8 编码") from exc
     fields = parse_record(text)
-    if options.unit:
-        fields["unit"] = options.unit
     fields.setdefault("source_name", name)
-    if not fields.get("source_hash"):
-        fields["source_hash"] = file_hash
-    fields["tags"] = list(fields.get("tags") or []) + options.tags
-    return [validate_record(fields)]
+    return [_Draft(fields, sources={"title": "YAML 头", "unit": "YAML 头"})]
 
 
-def _read_document(
-    path: Path, name: str, file_hash: str, options: ImportOptions
-) -> tuple[list[Any], Any, str | None, list[str]]:
+@dataclass
+class _Draft:
+    """A record as read, before the importer fills what the document did not say."""
+
+    fields: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def _read_document(path: Path, name: str) -> tuple[list[_Draft], Any, str | None, list[str]]:
     from caselib.errors import InvalidInputError
     from caselib.intake.readers import read_document
-    from caselib.store.schemas import validate_record
 
     doc = read_document(path)
     if not doc.articles:
         raise InvalidInputError("文件中没有找到正文")
-    records = []
+    _check_readable(doc.articles)
+    drafts = []
     date = doc.bulletin.date if doc.bulletin else None
     for index, article in enumerate(doc.articles):
-        unit = article.unit or options.unit
-        if not unit:
-            raise InvalidInputError(f"无法从“{article.title}”识别单位，请用 --unit 指定")
-        records.append(
-            validate_record(
-                {
-                    "kind": article.kind,
-                    "title": article.title,
-                    "unit": unit,
-                    "tags": list(options.tags),
-                    "date": article.date or date,
-                    "body": article.blocks,
-                    "source_name": name if len(doc.articles) == 1 else f"{name}#{index + 1}",
-                    "source_hash": file_hash,
-                }
-            )
+        fields: dict[str, Any] = {
+            "kind": article.kind,
+            "title": article.title,
+            "unit": article.unit,
+            "date": article.date or date,
+            "body": article.blocks,
+            "source_name": name if len(doc.articles) == 1 else f"{name}#{index + 1}",
+            "source_info": dict(getattr(article, "metadata", {}) or {}),
+        }
+        sources = dict(getattr(article, "sources", {}) or {})
+        if article.date is None and date is not None:
+            sources["date"] = "简报日期"
+        drafts.append(_Draft(fields, sources))
+    return drafts, doc.bulletin, doc.encoding, list(doc.warnings)
+
+
+def _check_readable(articles: list[Any]) -> None:
+    """Refuse a text that is mostly not text: what a converter makes of a damaged or
+    unsupported file (the share of letters, digits, CJK and common punctuation)."""
+    from caselib.errors import InvalidInputError
+    from caselib.text.normalize import readable_share
+
+    text = "".join((a.title or "") + "".join(b.text for b in a.blocks) for a in articles)
+    if readable_share(text) < MIN_READABLE_SHARE:
+        raise InvalidInputError(
+            "文件内容大多是无法识别的字符（文件可能已损坏或格式不受支持），未导入"
         )
-    return records, doc.bulletin, doc.encoding, list(doc.warnings)
+
+
+def _complete(
+    session: Session,
+    draft: _Draft,
+    place: _Place,
+    options: ImportOptions,
+    file_hash: str,
+) -> tuple[Any, dict[str, str]]:
+    """The record to store: --unit and --tag applied, the unit, title and date the document
+    did not state taken from the library and the filing (``provenance``), or marked missing.
+    Returns the validated record and where its unit, title and date came from."""
+    from caselib.intake import provenance
+    from caselib.store.meta import UNKNOWN_UNIT
+    from caselib.store.schemas import validate_record
+
+    fields, sources = dict(draft.fields), dict(draft.sources)
+    units = _unit_names(session)
+    paragraphs = [b.text for b in fields.get("body") or [] if getattr(b, "type", "") != "table"]
+    stem = provenance.readable_name(place.path.stem)
+    missing: list[str] = []
+    if options.unit:
+        fields["unit"], sources["unit"] = options.unit, "--unit"
+    elif not fields.get("unit"):
+        for found, source in (
+            (provenance.unit_from_text(paragraphs, units), "正文提到的已有单位"),
+            (provenance.unit_from_folders(place.path, place.root, units), "所在文件夹"),
+            (provenance.split_file_name(stem, units)[0], "文件名前缀"),
+        ):
+            if found:
+                fields["unit"], sources["unit"] = found, source
+                break
+        else:
+            fields["unit"], sources["unit"] = UNKNOWN_UNIT, "未找到"
+            missing.append("unit")
+    if not fields.get("title"):
+        fields["title"] = provenance.title_from_file_name(stem, units)[:MAX_TITLE_LENGTH]
+        sources["title"] = "文件名（待补）"
+        missing.append("title")
+    if not fields.get("date") and place.suffix not in MARKDOWN_SUFFIXES:
+        sources["date"] = "未找到"
+        missing.append("date")
+    fields["tags"] = list(fields.get("tags") or []) + options.tags
+    fields["missing"] = missing
+    fields["source_path"] = place.key(fields.get("source_name"))
+    if not fields.get("source_hash"):
+        fields["source_hash"] = file_hash
+    return validate_record(fields), sources
+
+
+def _unit_names(session: Session) -> dict[str, str]:
+    from caselib.intake import provenance
+    from caselib.store.meta import UNKNOWN_UNIT
+    from caselib.store.tables import Unit, UnitAlias
+
+    rows = [(u.name, u.name) for u in session.exec(select(Unit)).all()]
+    rows += [
+        (a.alias, u.name)
+        for a, u in session.exec(select(UnitAlias, Unit).where(UnitAlias.unit_id == Unit.id)).all()
+    ]
+    return provenance.unit_names((k, v) for k, v in rows if v != UNKNOWN_UNIT)
 
 
 def _store(
     session: Session,
-    articles: list[Any],
+    drafts: list[_Draft],
     bulletin: Any,
+    place: _Place,
     name: str,
     file_hash: str,
     options: ImportOptions,
     report: FileReport,
 ) -> None:
-    from caselib.records import add_record, content_hash, record_to_input, update_record
+    from caselib.records import add_record, content_hash, update_record
 
     outcomes: list[str] = []
-    for data in articles:
+    if len(drafts) > 1:
+        report.warnings.append(f"一个文件拆分为 {len(drafts)} 条记录")
+    for draft in drafts:
+        data, sources = _complete(session, draft, place, options, file_hash)
         if options.auto_tag:
             data = _with_suggested_tags(session, data)
-        existing = session.exec(
-            select(Record).where(Record.source_name == data.source_name)
+        # A file is known by its bytes: the same bytes imported before, from any folder and
+        # under any name, change nothing.
+        same_file = (
+            session.exec(
+                select(Record).where(
+                    Record.source_hash == data.source_hash, Record.source_name == data.source_name
+                )
+            ).first()
+            or session.exec(
+                select(Record).where(
+                    Record.source_hash == data.source_hash,
+                    col(Record.source_name).endswith(_article_suffix(data.source_name)),
+                )
+            ).first()
+        )
+        same_path = session.exec(
+            select(Record).where(
+                Record.source_path == data.source_path, col(Record.deleted_at).is_(None)
+            )
         ).first()
         same_text = session.exec(
             select(Record).where(
@@ -222,17 +410,17 @@ def _store(
                 col(Record.deleted_at).is_(None),
             )
         ).first()
-        if existing is not None:
-            if record_to_input(existing) == data or existing.source_hash == file_hash:
-                outcomes.append("unchanged")
-                report.record_ids.append(int(existing.id))  # type: ignore[arg-type]
-                continue
-            if not options.update:
-                outcomes.append("unchanged")
-                report.record_ids.append(int(existing.id))  # type: ignore[arg-type]
-                report.message = "文件内容已变化，记录未更新（加 --update 以更新）"
-                continue
-            change = update_record(session, int(existing.id), data)  # type: ignore[arg-type]
+        if same_file is not None:
+            outcomes.append("unchanged")
+            report.record_ids.append(int(same_file.id))  # type: ignore[arg-type]
+            continue
+        if same_path is not None and not options.update:
+            outcomes.append("changed")
+            report.record_ids.append(int(same_path.id))  # type: ignore[arg-type]
+            report.message = "文件内容已变化，记录未更新（加 --update 以更新）"
+            continue
+        if same_path is not None:
+            change = update_record(session, int(same_path.id), data)  # type: ignore[arg-type]
             outcomes.append("updated")
         elif same_text is not None:
             outcomes.append("duplicate")
@@ -242,8 +430,13 @@ def _store(
         else:
             change = add_record(session, data)
             outcomes.append("imported")
+        rid = int(change.record.id)  # type: ignore[arg-type]
         report.notes += change.notes
-        report.record_ids.append(int(change.record.id))  # type: ignore[arg-type]
+        report.record_ids.append(rid)
+        report.records.append(_record_entry(rid, data, sources))
+        if data.missing:
+            labels = "、".join(MISSING_LABELS[m] for m in data.missing)
+            report.warnings.append(f"记录 {rid} 缺少{labels}，已标为待补（caselib edit {rid}）")
         report.duplicates += [
             {"id": other_id, "similarity": similarity} for other_id, similarity in change.duplicates
         ]
@@ -252,8 +445,27 @@ def _store(
     report.outcome = _overall(outcomes)
 
 
+def _article_suffix(source_name: str | None) -> str:
+    """ "#2" for the second article of a bulletin, "" for a file of one record: the same
+    bytes under another name are the same file, article by article."""
+    if source_name and "#" in source_name:
+        return "#" + source_name.rsplit("#", 1)[1]
+    return ""
+
+
+def _record_entry(rid: int, data: Any, sources: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "title": data.title,
+        "unit": data.unit,
+        "date": data.date.isoformat() if data.date else None,
+        "sources": sources,
+        "missing": list(data.missing),
+    }
+
+
 def _overall(outcomes: list[str]) -> str:
-    for outcome in ("imported", "updated", "duplicate"):
+    for outcome in ("imported", "updated", "duplicate", "changed"):
         if outcome in outcomes:
             return outcome
     return "unchanged"

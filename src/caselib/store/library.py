@@ -21,7 +21,21 @@ from caselib.store.location import resolve_url, sqlite_path
 
 # Upgrades from version N-1 to N, keyed by N. A fresh library is created at SCHEMA_VERSION
 # directly; an older library runs every step above its version, in order, in one transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+
+def _v2_source_and_missing(conn: Connection) -> None:
+    """Version 2: where a record came from (path, facts such as 文号) and what an import could
+    not find in it."""
+    for ddl in (
+        "ALTER TABLE record ADD COLUMN source_path VARCHAR",
+        "ALTER TABLE record ADD COLUMN source_info JSON NOT NULL DEFAULT '{}'",
+        "ALTER TABLE record ADD COLUMN missing JSON NOT NULL DEFAULT '[]'",
+        "CREATE INDEX ix_record_source_path ON record (source_path)",
+    ):
+        conn.exec_driver_sql(ddl)
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_and_missing}
 
 
 def _translate(error: Exception) -> CaselibError:

@@ -6,7 +6,12 @@ from __future__ import annotations
 from caselib.errors import LibraryError
 
 APPLICATION = "caselib"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# The unit of a record whose unit no rule could find: a real unit row, so that every record
+# has one, shown as is and listed by ``list --incomplete`` until ``edit`` names the real unit.
+UNKNOWN_UNIT = "待补单位"
+MISSING_LABELS = {"unit": "单位", "title": "标题", "date": "日期"}
 
 KINDS = ("case", "story")
 KIND_LABELS = {"case": "经验案例", "story": "暖心故事"}

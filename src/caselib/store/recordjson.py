@@ -35,6 +35,10 @@ def _iso_datetime(value: Any) -> str | None:
     return str(value.isoformat())
 
 
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def record_object(
     *,
     id: int,
@@ -51,6 +55,8 @@ def record_object(
     summary: str | None,
     source_name: str | None,
     source_hash: str | None,
+    source_info: dict[str, str] | None,
+    missing: Sequence[str] | None,
     created: Any,
     updated: Any,
     deleted: Any,
@@ -71,7 +77,8 @@ def record_object(
         "author": author,
         "contact": contact,
         "summary": summary,
-        "source": {"name": source_name, "hash": source_hash},
+        "source": {"name": source_name, "hash": source_hash, "info": dict(source_info or {})},
+        "missing": list(missing or []),
         "created": _iso_datetime(created),
         "updated": _iso_datetime(updated),
         "deleted": _iso_datetime(deleted),
@@ -84,7 +91,7 @@ def record_object(
 
 _SELECT = (
     "SELECT r.id, r.kind, r.title, u.name, r.date, r.end_date, r.submitted, r.status, r.author, "
-    "r.contact, r.summary, r.source_name, r.source_hash, r.created_at, r.updated_at, "
+    "r.contact, r.summary, r.source_name, r.source_hash, r.source_info, r.missing, r.created_at, r.updated_at, "
     "r.deleted_at, r.body FROM record AS r JOIN unit AS u ON u.id = r.unit_id WHERE r.id IN ({})"
 )
 _TAGS = (
@@ -112,7 +119,7 @@ def load_record_objects(
         if row is None:
             continue
         (rid, kind, title, unit, date, end_date, submitted, status, author, contact, summary,
-         source_name, source_hash, created, updated, deleted, body) = row  # fmt: skip
+         source_name, source_hash, source_info, missing, created, updated, deleted, body) = row  # fmt: skip
         result.append(
             record_object(
                 id=rid,
@@ -129,10 +136,12 @@ def load_record_objects(
                 summary=summary,
                 source_name=source_name,
                 source_hash=source_hash,
+                source_info=_json(source_info),
+                missing=_json(missing),
                 created=created,
                 updated=updated,
                 deleted=deleted,
-                body=json.loads(body) if isinstance(body, str) else body,
+                body=_json(body),
                 include_body=include_body,
             )  # fmt: skip
         )

@@ -59,6 +59,9 @@ class RecordIn(BaseModel):
     body: list[Block] = []
     source_name: str | None = None
     source_hash: str | None = None
+    source_path: str | None = None
+    source_info: dict[str, str] = {}
+    missing: list[str] = []
 
     @field_validator("kind", mode="before")
     @classmethod

@@ -97,6 +97,18 @@ class Record(SQLModel, table=True):
     status: str = Field(default="submitted", index=True)
     source_name: str | None = Field(default=None, index=True)  # file it was imported from
     source_hash: str | None = Field(default=None, index=True)  # sha256 of that file's bytes
+    # The imported file's absolute path (with "#n" for the n-th article of a bulletin): only
+    # ``import --update`` uses it, to replace the record that came from the same file.
+    source_path: str | None = Field(default=None, index=True)
+    # Facts the source states beside the text: {"文号": "鄂大党发〔2022〕18号", ...}.
+    source_info: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    # What an import could not find ("unit", "title", "date"): the record is incomplete
+    # until ``edit`` supplies it (``list --incomplete``).
+    missing: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     content_hash: str | None = Field(default=None, index=True)  # sha256 of normalised text
     # What the text shows (figures, dates, headings, length, theme parts named), computed when
     # the body is written so that ranking needs neither the body nor a scan: see evidence.py.

@@ -249,6 +249,10 @@ def parse_record(text: str) -> dict[str, Any]:
     if isinstance(source, dict):
         data["source_name"] = source.get("name")
         data["source_hash"] = source.get("hash")
+        # any other key is a fact the source states (文号 …)
+        info = {str(k): str(v) for k, v in source.items() if k not in ("name", "hash")}
+        if info:
+            data["source_info"] = info
     data["body"] = parse_body(body)
     return data
 
@@ -269,10 +273,12 @@ def render_record(data: dict[str, Any], comment: str | None = None) -> str:
         lines += [f"# {line}" for line in comment.splitlines()]
     for key in FIELD_ORDER:
         if key == "source":
-            if data.get("source_name") or data.get("source_hash"):
+            info = data.get("source_info") or {}
+            if data.get("source_name") or data.get("source_hash") or info:
                 lines.append("source:")
                 lines.append(f"  name: {_scalar(data.get('source_name'))}")
                 lines.append(f"  hash: {_scalar(data.get('source_hash'))}")
+                lines += [f"  {_scalar(k)}: {_scalar(v)}" for k, v in info.items()]
             continue
         value = data.get(key)
         if key == "tags":

@@ -141,3 +141,22 @@ def split_recipients(values: Iterable[str]) -> list[str]:
             if name and name not in names:
                 names.append(name)
     return names
+
+
+# What a person can read in a Chinese document: CJK ideographs (basic block and extension A),
+# printable ASCII and white space, CJK and full-width punctuation, general punctuation, and the
+# symbols such documents use (·, ×, ①, ■, →, ≤, Greek letters, №).
+_READABLE = re.compile(
+    "[\u4e00-\u9fff\u3400-\u4dbf\u0020-\u007e\t\n\r\u3000-\u303f\uff01-\uff5e\u2010-\u206f"
+    "\u00b7\u00d7\u00f7\u2460-\u24ff\u25a0-\u25ff\u2100-\u214f\u2190-\u22ff\u0391-\u03c9"
+    "\u00a0\u00b0\u2e80-\u2fdf\u31c0-\u31ef\uff5f-\uffe6]"
+)
+
+
+def readable_share(text: str) -> float:
+    """The share of ``text``'s characters a person can read (1.0 for an empty text): low for
+    what a converter makes of a damaged or binary file (control characters, private-use and
+    replacement characters, stray Latin-1 and box-drawing symbols)."""
+    if not text:
+        return 1.0
+    return len(_READABLE.findall(text)) / len(text)
