@@ -254,3 +254,51 @@ def test_cli_stats_names_adoptions_known_only_from_the_status(sample: Cli) -> No
     office = rows["机关党委"]  # cases/01 says status: adopted, nothing was recorded in caselib
     assert office["adopted_records"] >= 1 and office["adoptions"] == 0
     assert "记录 1 的状态为“已采用”但未登记采用载体与级别" in run.stderr
+
+
+IMPORTED = """---
+kind: case
+title: {title}
+unit: 马克思主义学院党委
+date: 2022-11-08
+status: {status}
+tags: [共同缔造, 决策共谋]
+---
+
+马克思主义学院党委组织青年教师理论宣讲团深入社区，11月8日起开展宣讲12场，覆盖居民1300余人次。
+
+## 一、共谋宣讲主题
+
+宣讲团与社区居委会共同商定主题，把居民关心的8个问题写进宣讲提纲。
+"""
+
+
+def test_cli_statuses_in_imported_files_count_in_stats_and_ranking(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """One source of truth: a file that says 已采用 or 已报送 counts as adopted/reported in
+    ``stats`` and carries ranking's already-reported penalty, like a recorded report."""
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    files = {
+        "宣讲.md": ("马克思主义学院党委：青年宣讲进社区", "已采用"),
+        "讲堂.md": ("马克思主义学院党委：思政讲堂进社区", "已报送"),
+        "课堂.md": ("马克思主义学院党委：社区小课堂", "已提交"),
+    }
+    for name, (title, status) in files.items():
+        (folder / name).write_text(IMPORTED.format(title=title, status=status), encoding="utf-8")
+    cli.ok("import", str(folder))
+    listed = {r["title"]: r for r in cli.ok("list", "--json").json()}
+    assert {r["status"] for r in listed.values()} == {"adopted", "reported", "submitted"}
+    row = cli.ok("stats", "--json").json()[0]
+    assert (row["key"], row["records"]) == ("马克思主义学院党委", 3)
+    assert (row["reported_records"], row["adopted_records"]) == (2, 1)
+    ranked = cli.ok("rank", "--date", "2023-01-01", "--json").json()
+    penalty = {
+        r["title"]: next(t for t in r["terms"] if t["name"] == "reported")["value"] for r in ranked
+    }
+    assert penalty == {
+        "马克思主义学院党委：青年宣讲进社区": 1.0,
+        "马克思主义学院党委：思政讲堂进社区": 1.0,
+        "马克思主义学院党委：社区小课堂": 0.0,
+    }
