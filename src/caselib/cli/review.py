@@ -53,7 +53,8 @@ def review(
     comment: Annotated[str | None, typer.Option("--comment", "-c", help="评语。")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """给记录评分（同一评审人再次评分会替换上次评分，历史保留）。"""
+    """给记录评分。同一评审人再次评分时逐项更新：本次给出的评分项替换上次的分数，未给出的
+    评分项与评语沿用上次的（给出新评语则替换）；上次的评分保留在历史中。"""
     from caselib.choose.reviews import add_review
 
     scores: dict[str, str] = {}
@@ -69,8 +70,13 @@ def review(
         data = _review_json(saved, config)
     if as_json:
         emit_json(data)
-    else:
-        note(f"已记录 {reviewer} 对记录 {record_id} 的评分（加权平均 {data['weighted_mean']:.2f}）")
+        return
+    kept = [name for name in saved.scores if name not in scores]
+    note(f"已记录 {reviewer} 对记录 {record_id} 的评分（加权平均 {data['weighted_mean']:.2f}）")
+    if kept or (comment is None and saved.comment):
+        parts = [f"评分项 {'、'.join(kept)}"] if kept else []
+        parts += ["评语"] if comment is None and saved.comment else []
+        note(f"沿用上次评审的{'与'.join(parts)}；上次评分保留在历史中（reviews --history）")
 
 
 def _review_json(saved: object, config: object) -> dict[str, object]:
