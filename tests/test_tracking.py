@@ -147,6 +147,28 @@ def test_leaving_the_last_shortlist_restores_the_status(lib: Lib, ids: dict[str,
     assert [s.name for s in list_shortlists(lib.session)] == [NAME]
 
 
+def test_leaving_a_shortlist_restores_the_status_it_had(lib: Lib) -> None:
+    """Statuses read from imported files (评审中 with no review in caselib, 草稿) come back
+    when the record leaves its last shortlist, however many shortlists it was in."""
+    reviewing = lib.record("图书馆党总支：考场座位共管", "图书馆党总支", status="reviewing")
+    draft = lib.record("生命科学学院党委：实验室安全共评", "生命科学学院党委", status="draft")
+    add_to_shortlist(lib.session, NAME, [reviewing, draft], create=True)
+    add_to_shortlist(lib.session, "校级案例汇编", [reviewing], create=True)
+    assert lib.status(reviewing) == lib.status(draft) == "shortlisted"
+    remove_from_shortlist(lib.session, NAME, [reviewing, draft])
+    assert lib.status(reviewing) == "shortlisted"  # still in 校级案例汇编
+    assert lib.status(draft) == "draft"
+    add_to_shortlist(lib.session, NAME, [reviewing])  # entered while already shortlisted
+    delete_shortlist(lib.session, "校级案例汇编")
+    remove_from_shortlist(lib.session, NAME, [reviewing])
+    assert lib.status(reviewing) == "reviewing"
+    # reviewed while shortlisted: the draft is under review now
+    add_to_shortlist(lib.session, NAME, [draft])
+    add_review(lib.session, draft, "张明", scores(3, 3, 3, 3, 3), None, RUBRIC)
+    delete_shortlist(lib.session, NAME)
+    assert lib.status(draft) == "reviewing"
+
+
 def test_shortlisting_does_not_overwrite_a_later_status(lib: Lib, ids: dict[str, int]) -> None:
     add_report(lib.session, ids["jobs"], "省委教育工委", dt.date(2022, 9, 20))
     add_to_shortlist(lib.session, NAME, [ids["jobs"]], create=True)
@@ -483,3 +505,11 @@ def test_cli_report_refuses_a_record_not_in_the_bulletin(sample: Cli) -> None:
     status = sample.ok("show", str(carried), "--json").json()["status"]
     assert status != "reported"  # nothing half-written: the whole command was refused
     sample.ok("report", str(carried), "--to", "省委教育工委", "--bulletin", ref)
+
+
+def test_cli_shortlist_add_then_rm_gives_back_the_imported_status(sample: Cli) -> None:
+    assert sample.ok("show", "5", "--json").json()["status"] == "reviewing"  # from its file
+    sample.ok("shortlist", "add", NAME, "5")
+    assert sample.ok("show", "5", "--json").json()["status"] == "shortlisted"
+    sample.ok("shortlist", "rm", NAME, "5")
+    assert sample.ok("show", "5", "--json").json()["status"] == "reviewing"
