@@ -53,8 +53,10 @@ def review(
     comment: Annotated[str | None, typer.Option("--comment", "-c", help="评语。")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """给记录评分。同一评审人再次评分时逐项更新：本次给出的评分项替换上次的分数，未给出的
-    评分项与评语沿用上次的（给出新评语则替换）；上次的评分保留在历史中。"""
+    """给记录评分。
+
+    同一评审人再次评分时逐项更新：给出的评分项替换上次的分数，未给出的评分项与评语沿用上次的。
+    """
     from caselib.choose.reviews import add_review
 
     scores: dict[str, str] = {}
@@ -304,8 +306,10 @@ def report(
     ] = None,
     undo: UndoOpt = False,
 ) -> None:
-    """登记向上级报送，记录状态随之变为“已报送”。同一记录、同一报送对象、同一日期只登记一次，
-    重复登记时提示已登记（退出码 0）；--undo 撤销。"""
+    """登记向上级报送，记录状态随之变为“已报送”。
+
+    同一记录、同一报送对象、同一日期只登记一次，重复登记时提示已登记（退出码 0）；--undo 撤销。
+    """
     from caselib.bulletins import get_bulletin
     from caselib.choose.tracking import add_report, remove_report
 
@@ -351,8 +355,10 @@ def adopt(
     force: Annotated[bool, typer.Option("--force", help="未登记报送也允许登记采用。")] = False,
     undo: UndoOpt = False,
 ) -> None:
-    """登记上级采用，记录状态随之变为“已采用”（未报送过的记录需加 --force）。同一记录、
-    同一载体只登记一次，重复登记时提示已登记（退出码 0）；--undo 撤销。"""
+    """登记上级采用，记录状态随之变为“已采用”（未报送过的记录需加 --force）。
+
+    同一记录、同一载体只登记一次，重复登记时提示已登记（退出码 0）；--undo 撤销。
+    """
     from caselib.choose.tracking import add_adoption, remove_adoption
 
     st = state(ctx)
