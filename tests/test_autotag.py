@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel, create_engine
 
-from caselib.intake.autotag import TagSuggestion, suggest_tags, suggest_tags_for_record
+from caselib.intake.autotag import (
+    MAX_AUTO_TAGS,
+    TagSuggestion,
+    auto_tags,
+    suggest_tags,
+    suggest_tags_for_parts,
+    suggest_tags_for_record,
+)
 from caselib.store.tables import Record, Tag, TagAlias
+from tests.conftest import Cli
 
 SEED = (
     Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"
@@ -184,3 +192,93 @@ def test_a_record_is_read_field_by_field(session: Session) -> None:
     )
     found = counts(suggest_tags_for_record(session, record))
     assert found == {"迎新": 2, "志愿服务": 1, "党建服务力": 1}
+
+
+# -- automatic tagging: what the text is about ------------------------------------------------
+
+
+def test_auto_tags_on_the_seed_keep_what_it_is_about(tmp_path: Path) -> None:
+    """The seed case (1,681 characters) mentions 24 tags of the default vocabulary; auto-tagging
+    keeps five: 共同缔造 (in the title), 党建三力 (its three strengths are the three headings,
+    each named twice: 6 mentions of three different parts), 下基层 (named twice, 解民忧 twice,
+    暖民心 once), 基层党建 (4 mentions) and 志愿服务 (3). 服务师生, 校园建设 and 党的建设 are
+    implied by their parts too, but a part of each qualifies by itself and is kept instead."""
+    from caselib.intake.autotag import auto_tags
+    from caselib.tags import load_default_vocabulary
+    from tests.test_reviews import seed_case_blocks
+
+    blocks = seed_case_blocks()
+    engine = create_engine(f"sqlite:///{tmp_path / 'default.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        load_default_vocabulary(session)
+        title = "机关党委：党建引领聚合力 “共同缔造”暖人心"
+        texts = [b.text for b in blocks]
+        assert len(suggest_tags_for_parts(session, [title, *texts])) == 24  # tag suggest
+        chosen = auto_tags(session, title, texts)
+    engine.dispose()
+    assert chosen == ["共同缔造", "党建三力", "下基层", "基层党建", "志愿服务"]
+    assert len(chosen) == MAX_AUTO_TAGS
+
+
+def test_a_tag_in_the_title_is_chosen_even_if_named_once(session: Session) -> None:
+    body = ["8月26日，机关党委60余名党员干部来到宿舍区，帮新生搬运行李。"]
+    assert auto_tags(session, "机关党委：开学迎新暖人心", body) == ["迎新"]
+    assert auto_tags(session, "机关党委：宿舍区的一个早晨", body) == []
+
+
+def test_mentioned_repeatedly_depends_on_the_length(session: Session) -> None:
+    story = ["志愿者帮新生搬行李。", "晚上，志愿者又送来了热水。"]  # a short story: twice is enough
+    assert auto_tags(session, "回迁路上", story) == ["志愿服务"]
+    case = [*story, "学院组织党员开展理论学习，" * 80]  # a case of over 1,000 characters
+    assert auto_tags(session, "回迁路上", case) == []
+    assert auto_tags(session, "回迁路上", [*case, "志愿服务队第三次出发。"]) == ["志愿服务"]
+
+
+def test_a_parent_is_implied_by_several_of_its_parts(session: Session) -> None:
+    parts = ["社区居民决策共谋，定下改造方案。", "施工中，师生发展共建、建设共管。"]
+    assert auto_tags(session, "小区改造记", parts) == ["共同缔造"]
+    # one part named twice qualifies by itself: the specific tag is kept, not its parent
+    parts = ["居民决策共谋，", "再次决策共谋，", "最后发展共建。"]
+    assert auto_tags(session, "小区改造记", parts) == ["决策共谋"]
+    # a single part, however often, does not imply the parent on its own
+    assert auto_tags(session, "小区改造记", ["决策共谋"] * 3) == ["决策共谋"]
+
+
+def test_at_most_a_handful_in_order_title_first_then_mentions(session: Session) -> None:
+    texts = [
+        "乡村振兴，乡村振兴，乡村振兴。",
+        "就业，就业，就业，就业。",
+        "志愿者，志愿者。",
+        "凝聚力，凝聚力。",
+        "引领力，引领力，引领力。",
+        "开学迎新，迎新。",
+    ]
+    chosen = auto_tags(session, "共同缔造在身边", texts)
+    assert len(chosen) == MAX_AUTO_TAGS
+    # 服务师生 is implied by 志愿服务 and 迎新 (and 就业 is not under it here), but they qualify
+    # themselves; 党建三力 likewise by 党建凝聚力 and 党建引领力.
+    assert chosen == ["共同缔造", "就业", "乡村振兴", "党建引领力", "党建凝聚力"]
+
+
+def test_cli_import_auto_tag_applies_a_handful_and_suggest_lists_all(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from tests.test_reviews import seed_case_blocks
+
+    body = "\n".join(("## " if b.type == "heading" else "") + b.text for b in seed_case_blocks())
+    text = (
+        "---\nkind: case\ntitle: 机关党委：党建引领聚合力 “共同缔造”暖人心\nunit: 机关党委\n"
+        "date: 2022-10-20\n---\n\n" + body + "\n"
+    )
+    path = tmp_path / "机关党委案例.md"
+    path.write_text(text, encoding="utf-8")
+    cli.ok("import", str(path), "--auto-tag")
+    record = cli.ok("show", "1", "--json").json()
+    assert record["tags"] == ["共同缔造", "党建三力", "下基层", "基层党建", "志愿服务"]
+    suggested = cli.ok("tag", "suggest", "1", "--json").json()
+    assert len(suggested) == 24
+    # every applied tag but 党建三力 is mentioned by name; 党建三力 only through its parts
+    applied = {s["tag"] for s in suggested if s["applied"]}
+    assert applied == set(record["tags"]) - {"党建三力"}
+    assert "党建三力" not in {s["tag"] for s in suggested}

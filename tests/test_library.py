@@ -163,16 +163,18 @@ def test_path_with_chinese_spaces_and_url_characters(tmp_path: Path) -> None:
     assert [r["id"] for r in cli.ok("search", "行李", "--json").json()] == [1]
 
 
-def _record_columns(path: Path) -> list[tuple[str, str, int, str | None]]:
+def _record_columns(path: Path) -> list[tuple[str, str, str, int, str | None]]:
+    out: list[tuple[str, str, str, int, str | None]] = []
     with sqlite3.connect(path) as conn:
-        rows = conn.execute("PRAGMA table_info(record)").fetchall()
-        indexes = {row[1] for row in conn.execute("PRAGMA index_list(record)")}
-    return sorted((r[1], r[2], r[3], r[4]) for r in rows) + [
-        (i, "", 0, None) for i in sorted(indexes)
-    ]
+        for table in ("record", "shortlist_item"):
+            rows = conn.execute(f"PRAGMA table_info({table})").fetchall()
+            indexes = {row[1] for row in conn.execute(f"PRAGMA index_list({table})")}
+            out += sorted((table, r[1], r[2], r[3], r[4]) for r in rows)
+            out += [(table, i, "", 0, None) for i in sorted(indexes)]
+    return out
 
 
-def test_version_1_library_gains_source_and_missing_columns(
+def test_version_1_library_gains_the_columns_of_version_2(
     tmp_path: Path, db_path: Path, library: Library
 ) -> None:
     """Version 2 adds where a record came from and what an import could not find; a library
@@ -184,6 +186,7 @@ def test_version_1_library_gains_source_and_missing_columns(
         conn.execute("DROP INDEX ix_record_source_path")
         for column in ("source_path", "source_info", "missing"):
             conn.execute(f"ALTER TABLE record DROP COLUMN {column}")
+        conn.execute("ALTER TABLE shortlist_item DROP COLUMN previous_status")
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     assert Library.open(str(db_path)).schema_version == SCHEMA_VERSION == 2
     assert _record_columns(db_path) == fresh

@@ -43,13 +43,22 @@ def test_worked_example_on_the_sample_library(reviewed: Cli) -> None:
       1,500–5,000 characters (1), so the unreviewed cases differ only in dates, theme and
       freshness. Case 9 (2023-02-20) is the freshest (0.5^(9/180) ≈ 0.966 → 1.93) with two
       concrete dates, so it leads them; case 3's review percentile (1.67) still keeps it above 9.
-    * Case 8 (2022-12-28, freshness 0.785 → 1.57, one date 0.25) edges case 7 (2022-11-08,
-      0.647 → 1.29, two dates 0.5): 6.22 against 6.19. Then 6 (2022-10-12), 4 (2022-07-10)
-      and 2 (2022-05-18), in order of freshness.
+    * The files of cases 1 (status: adopted), 2 (reported) and 8 (declined: reported, not
+      adopted) say they were already reported, with no report recorded in caselib: the
+      already-reported term (−3) applies to them all the same. Case 1 keeps first place by a
+      hair (11.17 against 11.12 for case 5); case 8 (2022-12-28, 6.22 before the −3) falls
+      from fifth to eighth, below 7 (2022-11-08), 6 (2022-10-12) and 4 (2022-07-10); case 2
+      (2022-05-18), the stalest, stays last.
     """
     ranked = reviewed.ok("rank", "--kind", "case", "--date", "2023-03-01", "--json").json()
-    assert [r["id"] for r in ranked] == [1, 5, 3, 9, 8, 7, 6, 4, 2]
+    assert [r["id"] for r in ranked] == [1, 5, 3, 9, 7, 6, 4, 8, 2]
     by_id = {r["id"]: r for r in ranked}
+    penalty = {
+        rid: next(t for t in r["terms"] if t["name"] == "reported")["contribution"]
+        for rid, r in by_id.items()
+    }
+    assert {rid for rid, value in penalty.items() if value} == {1, 2, 8}
+    assert penalty[8] == pytest.approx(-3.0)
     reviews = {
         rid: next(t for t in by_id[rid]["terms"] if t["name"] == "reviews") for rid in (1, 5, 3, 9)
     }

@@ -20,7 +20,7 @@ from caselib.errors import InvalidInputError, NotFoundError
 from caselib.store.config import default_config
 from caselib.store.tables import Record, RecordTag, Review, Tag, Unit
 from caselib.text.blocks import Block, blocks_to_json
-from tests.conftest import SEED
+from tests.conftest import SEED, Cli
 
 FIVE_PARTS = ("决策共谋", "发展共建", "建设共管", "效果共评", "成果共享")
 SEED_HEADINGS = (
@@ -292,3 +292,42 @@ def test_custom_rubric_criteria_are_used(lib: Lib) -> None:
     assert cfg.rubric.weighted_mean(review.scores) == pytest.approx(8.0)
     with pytest.raises(InvalidInputError, match="未知的评分项“真实性”"):
         add_review(lib.session, rid, "张明", {"思想性": 9, "真实性": 6}, None, cfg.rubric)
+
+
+def test_a_second_review_by_the_same_reviewer_merges_per_criterion(lib: Lib) -> None:
+    """张明 first scores all five criteria with a comment; after the unit sends more figures he
+    re-scores only 实效性 and 典型性. The other three scores and his comment stay; the first
+    review is kept, superseded, in the history."""
+    rid = lib.record("后勤集团党委：“菜单共定”让师生吃得更舒心", "后勤集团党委")
+    t1 = dt.datetime(2022, 10, 8, 9, 0, tzinfo=dt.UTC)
+    t2 = dt.datetime(2022, 10, 12, 15, 30, tzinfo=dt.UTC)
+    first = add_review(
+        lib.session, rid, "张明", scores(5, 3, 4, 3, 4), "做法实在，成效数据偏少", RUBRIC, now=t1
+    )
+    second = add_review(lib.session, rid, "张明", {"实效性": 5, "典型性": 4}, None, RUBRIC, now=t2)
+    assert second.scores == scores(5, 4, 4, 5, 4)
+    assert second.comment == "做法实在，成效数据偏少"
+    assert RUBRIC.weighted_mean(second.scores) == pytest.approx(
+        (5 * 1 + 4 * 1 + 4 * 0.8 + 5 * 1.2 + 4 * 1) / 5.0
+    )
+    history = list_reviews(lib.session, rid, include_history=True)
+    assert [(r.id, r.superseded_at) for r in history] == [(first.id, t2), (second.id, None)]
+    assert history[0].scores == scores(5, 3, 4, 3, 4)  # the first review as it was given
+    third = add_review(lib.session, rid, "张明", {"创新性": 3}, "补充材料后复评", RUBRIC)
+    assert third.scores == scores(5, 4, 3, 5, 4) and third.comment == "补充材料后复评"
+    cleared = add_review(lib.session, rid, "张明", {"创新性": 3}, "", RUBRIC)
+    assert cleared.comment is None  # an empty comment clears the earlier one
+    assert len(list_reviews(lib.session, rid)) == 1
+
+
+def test_cli_re_review_says_what_it_kept(cli: Cli) -> None:
+    body = "10月20日，文学院党委组织经典诵读志愿队走进社区，为120名居民开展诵读活动。"
+    cli.ok("add", "--title", "文学院党委：经典诵读进社区", "--unit", "文学院党委", input=body)
+    cli.ok("review", "1", "-r", "王老师", "-s", "真实性=5", "-s", "典型性=4", "-c", "故事生动")
+    run = cli.ok("review", "1", "-r", "王老师", "-s", "典型性=5")
+    assert "沿用上次评审的评分项 真实性与评语" in run.stderr
+    current = cli.ok("reviews", "1", "--json").json()
+    assert len(current) == 1
+    assert current[0]["scores"] == {"真实性": 5.0, "典型性": 5.0}
+    assert current[0]["comment"] == "故事生动"
+    assert len(cli.ok("reviews", "1", "--history", "--json").json()) == 2

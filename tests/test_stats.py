@@ -11,9 +11,17 @@ from pathlib import Path
 import pytest
 
 from caselib.choose.reviews import add_review
-from caselib.choose.stats import NO_TAG, StatRow, bars, group_stats, write_csv
+from caselib.choose.stats import (
+    NO_TAG,
+    StatRow,
+    bars,
+    group_stats,
+    status_only_adoptions,
+    write_csv,
+)
 from caselib.choose.tracking import add_adoption, add_report
 from caselib.errors import InvalidInputError
+from tests.conftest import Cli
 from tests.test_reviews import RUBRIC, Lib, scores
 
 
@@ -168,3 +176,129 @@ def test_to_json(lib: Lib) -> None:
     data = row.to_json()
     assert data["key"] == "机关党委"
     assert data["points_by_level"]["国家级"] == 50.0
+
+
+def test_a_record_adopted_by_two_outlets_is_one_adopted_record(tmp_path: Path) -> None:
+    library = Lib(tmp_path / "two.db")
+    try:
+        rid = library.record("后勤集团党委：高温抢修不停歇", "后勤集团党委", tags=["党建服务力"])
+        s = library.session
+        add_report(s, rid, "省委教育工委", dt.date(2022, 8, 1))
+        add_adoption(s, rid, "省委教育工委工作简报第8期", "省级", dt.date(2022, 8, 20))
+        add_adoption(s, rid, "中国教育报", "国家级", dt.date(2022, 9, 2))
+        for by in ("unit", "tag", "month", "status"):
+            for row in group_stats(s, by, total=True):
+                assert row.adopted_records <= row.reported_records, (by, row)
+        row = by_key(group_stats(s, "unit"))["后勤集团党委"]
+        assert (row.reports, row.adoptions) == (1, 2)  # rows: two outlets, two adoptions
+        assert (row.reported_records, row.adopted_records) == (1, 1)
+        assert row.adoption_rate == 1.0 and row.points == 70.0
+    finally:
+        library.close()
+
+
+def test_statuses_read_from_files_count_as_reported_and_adopted(tmp_path: Path) -> None:
+    """Records imported with status 已采用/已报送/未采用 and no report rows: counted like the
+    recorded ones, never more adopted than reported; an adoption without a level earns nothing."""
+    library = Lib(tmp_path / "imported.db")
+    try:
+        adopted = library.record("机关党委：办事少跑腿", "机关党委", status="adopted")
+        library.record("机关党委：迎新行李箱", "机关党委", status="reported")
+        library.record("机关党委：校园公平秤", "机关党委", status="declined")
+        library.record("机关党委：草稿", "机关党委", status="draft")
+        s = library.session
+        row = by_key(group_stats(s, "unit"))["机关党委"]
+        assert (row.reported_records, row.adopted_records) == (3, 1)
+        assert (row.reports, row.adoptions, row.points) == (0, 0, 0.0)
+        assert row.adoption_rate == pytest.approx(1 / 3)
+        assert status_only_adoptions(s) == [adopted]
+        add_adoption(s, adopted, "湖北日报", "省级", dt.date(2022, 9, 1), force=True)
+        assert status_only_adoptions(s) == []
+        row = by_key(group_stats(s, "unit"))["机关党委"]
+        assert (row.reported_records, row.adopted_records, row.points) == (3, 1, 20.0)
+    finally:
+        library.close()
+
+
+def _table_row(text: str, label: str) -> list[str]:
+    line = next(ln for ln in text.splitlines() if label in ln)
+    return [cell.strip() for cell in line.split("│")[1:-1]]
+
+
+def test_cli_table_never_shows_more_adoptions_than_reports(cli: Cli) -> None:
+    body = "8月15日，后勤集团党委组织党员突击队连夜抢修空调，保障学生宿舍正常用电。"
+    cli.ok("add", "--title", "后勤集团党委：高温抢修不停歇", "--unit", "后勤集团党委", input=body)
+    cli.ok("report", "1", "--to", "省委教育工委", "--date", "2022-08-16")
+    cli.ok(
+        "adopt", "1", "--by", "省委教育工委工作简报第8期", "--level", "省级", "--date", "2022-08-20"
+    )
+    cli.ok("adopt", "1", "--by", "中国教育报", "--level", "国家级", "--date", "2022-09-02")
+    cli.ok("adopt", "1", "--by", "中国教育报", "--level", "国家级", "--date", "2022-09-02")
+    run = cli("stats", env={"COLUMNS": "120"})
+    assert run.exit_code == 0, run.stderr
+    # 单位 记录 报送 采用 采用率 平均评分 积分
+    assert _table_row(run.stdout, "后勤集团党委") == [
+        "后勤集团党委",
+        "1",
+        "1",
+        "1",
+        "100%",
+        "—",
+        "70",
+    ]
+
+
+def test_cli_stats_names_adoptions_known_only_from_the_status(sample: Cli) -> None:
+    run = sample.ok("stats", "--json")
+    rows = {r["key"]: r for r in run.json()}
+    office = rows["机关党委"]  # cases/01 says status: adopted, nothing was recorded in caselib
+    assert office["adopted_records"] >= 1 and office["adoptions"] == 0
+    assert "记录 1 的状态为“已采用”但未登记采用载体与级别" in run.stderr
+
+
+IMPORTED = """---
+kind: case
+title: {title}
+unit: 马克思主义学院党委
+date: 2022-11-08
+status: {status}
+tags: [共同缔造, 决策共谋]
+---
+
+马克思主义学院党委组织青年教师理论宣讲团深入社区，11月8日起开展宣讲12场，覆盖居民1300余人次。
+
+## 一、共谋宣讲主题
+
+宣讲团与社区居委会共同商定主题，把居民关心的8个问题写进宣讲提纲。
+"""
+
+
+def test_cli_statuses_in_imported_files_count_in_stats_and_ranking(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """One source of truth: a file that says 已采用 or 已报送 counts as adopted/reported in
+    ``stats`` and carries ranking's already-reported penalty, like a recorded report."""
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    files = {
+        "宣讲.md": ("马克思主义学院党委：青年宣讲进社区", "已采用"),
+        "讲堂.md": ("马克思主义学院党委：思政讲堂进社区", "已报送"),
+        "课堂.md": ("马克思主义学院党委：社区小课堂", "已提交"),
+    }
+    for name, (title, status) in files.items():
+        (folder / name).write_text(IMPORTED.format(title=title, status=status), encoding="utf-8")
+    cli.ok("import", str(folder))
+    listed = {r["title"]: r for r in cli.ok("list", "--json").json()}
+    assert {r["status"] for r in listed.values()} == {"adopted", "reported", "submitted"}
+    row = cli.ok("stats", "--json").json()[0]
+    assert (row["key"], row["records"]) == ("马克思主义学院党委", 3)
+    assert (row["reported_records"], row["adopted_records"]) == (2, 1)
+    ranked = cli.ok("rank", "--date", "2023-01-01", "--json").json()
+    penalty = {
+        r["title"]: next(t for t in r["terms"] if t["name"] == "reported")["value"] for r in ranked
+    }
+    assert penalty == {
+        "马克思主义学院党委：青年宣讲进社区": 1.0,
+        "马克思主义学院党委：思政讲堂进社区": 1.0,
+        "马克思主义学院党委：社区小课堂": 0.0,
+    }

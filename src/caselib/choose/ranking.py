@@ -22,6 +22,7 @@ from caselib.choose.scoring import (
     gc_paused,
     rank_records,
 )
+from caselib.choose.tracking import reported_condition
 from caselib.errors import InvalidInputError
 from caselib.store.config import Config
 from caselib.store.tables import (
@@ -30,7 +31,6 @@ from caselib.store.tables import (
     NearDuplicate,
     Record,
     RecordTag,
-    Report,
     Review,
     Tag,
     Unit,
@@ -167,11 +167,9 @@ def load_inputs(
             scores = parsed[scores]
         reviews[rid].append(ReviewInput(reviewer, scores))
 
-    reported = set(
-        session.exec(
-            select(Report.record_id).where(col(Report.record_id).in_(pool)).distinct()
-        ).all()
-    )
+    # Reported before: a report or adoption row, or a status saying so (an imported file's
+    # 已报送/已采用), the same test as the statistics' (``tracking.reported_condition``).
+    reported = set(session.exec(select(Record.id).where(*conds, reported_condition())).all())
 
     dups: dict[int, list[tuple[int, float]]] = defaultdict(list)
     for a, b, sim in session.exec(

@@ -1,7 +1,10 @@
 """Reviews: reviewers score records against the rubric; a re-review supersedes, history is kept.
 
-Any number of reviewers per record, one current review per reviewer. These functions flush but
-never commit: the caller owns the transaction.
+Any number of reviewers per record, one current review per reviewer. A reviewer's second review
+is merged into the first per criterion: the criteria it scores replace the earlier scores, the
+others keep theirs, and the comment stays unless a new one is given (an empty one clears it).
+The merged review becomes the current one and the earlier one is kept, superseded, as history.
+These functions flush but never commit: the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ def add_review(
     *,
     now: dt.datetime | None = None,
 ) -> Review:
-    """Record ``reviewer``'s scores for a record; his previous current review of it, if any,
-    is superseded (``superseded_at`` set) and kept as history.
+    """Record ``reviewer``'s scores for a record. If he reviewed it before, the new review is
+    merged into his current one (criteria given here replace, criteria not given keep their
+    earlier scores, the earlier comment stays when ``comment`` is None, "" clears it); the
+    earlier review is superseded (``superseded_at`` set) and kept as history.
 
-    Refused (``InvalidInputError``): an empty reviewer name, an unknown criterion, a missing
-    criterion, a score outside the scale, a record in the trash. ``NotFoundError``: no such
+    Refused (``InvalidInputError``): an empty reviewer name, an unknown criterion, no
+    criterion at all, a score outside the scale, a record in the trash. ``NotFoundError``: no such
     record. A first review moves a draft/submitted record to "reviewing".
     """
     name = reviewer.strip()
@@ -51,15 +56,20 @@ def add_review(
             col(Review.superseded_at).is_(None),
         )
     ).all()
-    for old in previous:
+    merged: dict[str, float] = {}
+    kept_comment: str | None = None
+    for old in sorted(previous, key=lambda r: (r.created_at, r.id or 0)):
+        merged.update(old.scores)
+        kept_comment = old.comment or kept_comment
         old.superseded_at = when
         session.add(old)
+    merged.update(checked)
     text = comment.strip() if comment else None
     review = Review(
         record_id=record_id,
         reviewer=name,
-        scores=checked,
-        comment=text or None,
+        scores=merged,
+        comment=kept_comment if comment is None else text or None,
         created_at=when,
     )
     session.add(review)

@@ -1,15 +1,18 @@
 """Shortlists: named, ordered selections of records (e.g. 2022年第四季度报送).
 
 Positions are 1-based and kept contiguous. A record put in a shortlist gets status
-"shortlisted" unless it is already further along (reported, adopted, declined); a record taken
-out of its last shortlist while still "shortlisted" goes back to "reviewing" (if it has current
-reviews) or "submitted". These functions flush but never commit.
+"shortlisted" unless it is already further along (reported, adopted, declined); the status it
+had before (draft, submitted, reviewing: perhaps read from an imported file, with no review in
+caselib) is kept with its shortlist entries. A record taken out of its last shortlist while
+still "shortlisted" gets that status back, or "reviewing" if it was reviewed meanwhile (entries
+made before the previous status was kept: "reviewing" with current reviews, else "submitted").
+These functions flush but never commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,8 @@ from caselib.store.tables import Record, Review, Shortlist, ShortlistItem, Unit,
 
 # Statuses a shortlist must not overwrite: the record has already gone further.
 _PAST_SHORTLIST = ("reported", "adopted", "declined")
+# Statuses a shortlist replaces, and gives back when the record leaves it.
+_BEFORE_SHORTLIST = ("draft", "submitted", "reviewing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,13 +119,14 @@ def create_shortlist(session: Session, name: str, *, now: dt.datetime | None = N
 def delete_shortlist(session: Session, name: str) -> None:
     """Delete a shortlist; its records leave it (statuses follow as for ``remove``)."""
     shortlist = get_shortlist(session, name)
-    ids = _item_ids(session, _id(shortlist))
-    for item in _items(session, _id(shortlist)):
+    items = _items(session, _id(shortlist))
+    prior = {item.record_id: item.previous_status for item in items}
+    for item in items:
         session.delete(item)
     session.flush()  # items first: the database would otherwise cascade them away under us
     session.delete(shortlist)
     session.flush()
-    _release(session, ids)
+    _release(session, prior)
 
 
 def list_shortlists(session: Session) -> list[ShortlistSummary]:
@@ -173,7 +179,8 @@ def add_to_shortlist(
         at = position - 1
     else:
         raise InvalidInputError(f"位置 {position} 超出范围（1–{len(order) + 1}）")
-    _write_order(session, sid, order[:at] + new + order[at:])
+    prior = {rid: _status_before_shortlists(session, rid) for rid in new}
+    _write_order(session, sid, order[:at] + new + order[at:], prior)
     _mark_shortlisted(session, new)
     return _view(session, shortlist)
 
@@ -187,8 +194,9 @@ def remove_from_shortlist(session: Session, name: str, record_ids: Sequence[int]
         if rid not in order:
             raise NotFoundError(f"记录 {rid} 不在入围名单“{shortlist.name}”中")
     gone = set(record_ids)
+    prior = {i.record_id: i.previous_status for i in _items(session, sid) if i.record_id in gone}
     _write_order(session, sid, [rid for rid in order if rid not in gone])
-    _release(session, sorted(gone))
+    _release(session, prior)
     return _view(session, shortlist)
 
 
@@ -277,7 +285,11 @@ def _item_ids(session: Session, sid: int) -> list[int]:
     return [item.record_id for item in _items(session, sid)]
 
 
-def _write_order(session: Session, sid: int, order: list[int]) -> None:
+def _write_order(
+    session: Session, sid: int, order: list[int], prior: dict[int, str | None] | None = None
+) -> None:
+    """Give the shortlist exactly ``order``; new entries keep ``prior[rid]``, the record's
+    status before its first shortlist."""
     existing = {item.record_id: item for item in _items(session, sid)}
     for rid, item in existing.items():
         if rid not in order:
@@ -285,7 +297,10 @@ def _write_order(session: Session, sid: int, order: list[int]) -> None:
     for pos, rid in enumerate(order, start=1):
         current = existing.get(rid)
         if current is None:
-            session.add(ShortlistItem(shortlist_id=sid, record_id=rid, position=pos))
+            before = (prior or {}).get(rid)
+            session.add(
+                ShortlistItem(shortlist_id=sid, record_id=rid, position=pos, previous_status=before)
+            )
         elif current.position != pos:
             current.position = pos
             session.add(current)
@@ -303,11 +318,26 @@ def _mark_shortlisted(session: Session, ids: Sequence[int]) -> None:
     session.flush()
 
 
-def _release(session: Session, ids: Sequence[int]) -> None:
-    """Records that left a shortlist: if still "shortlisted" and in no other shortlist, step
-    back to "reviewing" (has current reviews) or "submitted"."""
+def _status_before_shortlists(session: Session, rid: int) -> str | None:
+    """The status to restore when the record leaves its last shortlist: its present status,
+    or, if it is already shortlisted, what its other entries remember (None if nothing)."""
+    record = get_record(session, rid)
+    if record.status != "shortlisted":
+        return record.status if record.status in _BEFORE_SHORTLIST else None
+    remembered = session.exec(
+        select(ShortlistItem.previous_status).where(
+            ShortlistItem.record_id == rid, col(ShortlistItem.previous_status).is_not(None)
+        )
+    ).first()
+    return remembered
+
+
+def _release(session: Session, prior: Mapping[int, str | None]) -> None:
+    """Records that left a shortlist (with the status their entry remembered): if still
+    "shortlisted" and in no other shortlist, they get that status back, at least "reviewing"
+    if they have current reviews; without a remembered status, "reviewing" or "submitted"."""
     now = utcnow()
-    for rid in ids:
+    for rid in sorted(prior):
         record = session.get(Record, rid)
         if record is None or record.status != "shortlisted":
             continue
@@ -317,7 +347,10 @@ def _release(session: Session, ids: Sequence[int]) -> None:
         reviewed = session.exec(
             select(Review.id).where(Review.record_id == rid, col(Review.superseded_at).is_(None))
         ).first()
-        record.status = "reviewing" if reviewed is not None else "submitted"
+        status = prior[rid] if prior[rid] in _BEFORE_SHORTLIST else "submitted"
+        if reviewed is not None and status != "reviewing":
+            status = "reviewing"  # reviewed while shortlisted (a draft too: it was reviewed)
+        record.status = status or "submitted"
         record.updated_at = now
         session.add(record)
     session.flush()

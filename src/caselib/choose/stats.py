@@ -1,10 +1,18 @@
 """Statistics by unit, tag, month or status: what offices are assessed on.
 
-Per group: records, submitted records (status other than draft), reports (rows), adoptions
-(rows), reported and adopted records, adoption rate (adopted records / reported records), mean
-review score (the mean over reviewed records of their current reviews' raw weighted rubric
-mean, on the rubric scale), and adoption points per level (points from the configuration ×
-adoptions). Trashed records are left out.
+Per group: records, submitted records (status other than draft), reports (rows: 报送次数),
+adoptions (rows: 采用次数), reported and adopted records (distinct records: what the table shows
+as 报送 and 采用), adoption rate (adopted records / reported records), mean review score (the
+mean over reviewed records of their current reviews' raw weighted rubric mean, on the rubric
+scale), and adoption points per level (points from the configuration × adoptions). Trashed
+records are left out.
+
+A record counts as reported when it has a report or an adoption row or its status is
+reported/adopted/declined (a status read from an imported file counts), and as adopted when it
+has an adoption row or its status is adopted (``tracking.REPORTED_STATUSES``): so an adopted
+record is always a reported one, and no row can show more adopted than reported records. A
+record adopted by status only has no level, hence no points: ``status_only_adoptions`` names
+such records so that the office can record the adoption (``caselib adopt``).
 
 A record with several tags counts in each of its tags' rows (its own tags only, not their
 ancestors); untagged records, undated records make rows of their own. The optional total row
@@ -22,8 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
+from caselib.choose.tracking import ADOPTED_STATUSES, REPORTED_STATUSES
 from caselib.errors import InvalidInputError
 from caselib.store.config import Config, default_config
 from caselib.store.tables import (
@@ -177,8 +187,10 @@ def _row(key: str, label: str, members: Sequence[_Facts], cfg: Config) -> StatRo
         for level in f.adoption_levels:
             adoptions += 1
             points_by_level[level] = points_by_level.get(level, 0.0) + levels.get(level, 0.0)
-    reported = sum(1 for f in members if f.reports or f.adoption_levels)
-    adopted = sum(1 for f in members if f.adoption_levels)
+    reported = sum(
+        1 for f in members if f.reports or f.adoption_levels or f.status in REPORTED_STATUSES
+    )
+    adopted = sum(1 for f in members if f.adoption_levels or f.status in ADOPTED_STATUSES)
     scores = sorted(f.score for f in members if f.score is not None)
     return StatRow(
         key=key,
@@ -268,6 +280,23 @@ def _load(
             )
         )
     return out
+
+
+def status_only_adoptions(session: Session) -> list[int]:
+    """Records (not in the trash) whose status is adopted but that have no adoption row: their
+    adoption counts, but without a level it earns no points."""
+    return [
+        int(rid or 0)
+        for rid in session.exec(
+            select(Record.id)
+            .where(
+                col(Record.deleted_at).is_(None),
+                col(Record.status).in_(ADOPTED_STATUSES),
+                ~exists().where(col(Adoption.record_id) == col(Record.id)),
+            )
+            .order_by(col(Record.id))
+        ).all()
+    ]
 
 
 def write_csv(rows: Sequence[StatRow], out: TextIO, by: str = "") -> None:

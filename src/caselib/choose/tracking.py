@@ -1,25 +1,96 @@
 """Reports upward (报送) and adoptions (采用), and a record's history for ``show``.
 
-Each report and each adoption is a row; the record's status follows: a report makes it
-"reported" (an adopted record stays "adopted"), an adoption makes it "adopted". Adopting a
-record that was never reported, or dating an adoption before the first report, is refused
-unless ``force=True`` (an adoption found in a superior's bulletin may predate the office's
-own bookkeeping). These functions flush but never commit.
+Each report and each adoption is a row, and each row is one fact:
+
+* a report is identified by (record, recipient, date): reporting the same record to the same
+  superior on the same day again records nothing and says so (``Logged.created`` is False);
+* an adoption is identified by (record, outlet): an outlet (省委教育工委工作简报第8期) carries a
+  record once, so a second ``adopt`` with the same outlet records nothing, and one with another
+  level or date is refused (a correction is an undo followed by a new adoption). Points are
+  earned per adoption, so a duplicate would double them.
+
+``remove_report`` / ``remove_adoption`` undo a row. The record's status follows the rows: a
+report makes it "reported" (an adopted record stays "adopted"), an adoption makes it
+"adopted"; after an undo it is "adopted" while adoptions remain, "reported" while reports remain
+(or "declined" if so marked), else back to "shortlisted" (in a shortlist), "reviewing" (has
+current reviews) or "submitted".
+
+A report with ``bulletin_id`` must name a bulletin that carried the record. Adopting a record
+that was never reported, or dating an adoption before the first report, is refused unless
+``force=True`` (an adoption found in a superior's bulletin may predate the office's own
+bookkeeping); a forced adoption without a report carries a warning in its notes.
+
+A record counts as reported when it has a report or an adoption row *or* its status says so
+(已报送、已采用、未采用: e.g. read from an imported file's front matter); as adopted when it has
+an adoption row or its status is 已采用. ``stats`` and ranking's already-reported penalty both
+use ``reported_condition`` / ``adopted_condition`` below, so the two never disagree.
+
+Idempotency is enforced by checking inside the caller's transaction before inserting (SQLite
+transactions are serialisable: two writers racing cannot both insert; the loser gets a "locked"
+error). These functions flush but never commit.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import Session, col, select
 
 from caselib.choose.shortlists import shortlists_of
-from caselib.errors import InvalidInputError, NotFoundError
+from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.records import get_record, live_record
 from caselib.store.config import Config, Rubric, default_config
-from caselib.store.tables import Adoption, Bulletin, Record, Report, Review, utcnow
+from caselib.store.tables import (
+    Adoption,
+    Bulletin,
+    BulletinRecord,
+    Record,
+    Report,
+    Review,
+    ShortlistItem,
+    utcnow,
+)
+
+# Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
+# or not the report/adoption rows exist (a status read from an imported file).
+REPORTED_STATUSES = ("reported", "adopted", "declined")
+ADOPTED_STATUSES = ("adopted",)
+
+Row = TypeVar("Row", Report, Adoption)
+
+
+@dataclass(frozen=True, slots=True)
+class Logged(Generic[Row]):
+    """The outcome of ``add_report`` / ``add_adoption``: the row (new, or the one already
+    there), whether it was created, and notes for the user (Chinese, one line each)."""
+
+    row: Row
+    created: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def reported_condition() -> ColumnElement[bool]:
+    """SQL condition on ``record``: the record counts as reported (see the module docstring)."""
+    return or_(
+        col(Record.status).in_(REPORTED_STATUSES),
+        exists().where(col(Report.record_id) == col(Record.id)),
+        exists().where(col(Adoption.record_id) == col(Record.id)),
+    )
+
+
+def adopted_condition() -> ColumnElement[bool]:
+    """SQL condition on ``record``: the record counts as adopted."""
+    return or_(
+        col(Record.status).in_(ADOPTED_STATUSES),
+        exists().where(col(Adoption.record_id) == col(Record.id)),
+    )
+
+
+def _bulletin_name(bulletin: Bulletin) -> str:
+    return f"{bulletin.series}{bulletin.year}年第{bulletin.number}期"
 
 
 def add_report(
@@ -28,20 +99,52 @@ def add_report(
     to: str,
     date: dt.date,
     bulletin_id: int | None = None,
-) -> Report:
-    """Record that the record was reported to ``to`` on ``date`` (optionally in a bulletin)."""
+) -> Logged[Report]:
+    """Record that the record was reported to ``to`` on ``date`` (optionally in a bulletin,
+    which must have carried the record). The same record, recipient and date again is the same
+    fact: nothing is added (``created`` False, a note says so); the same fact with another
+    bulletin is refused (``ConflictError``)."""
     recipient = to.strip()
     if not recipient:
         raise InvalidInputError("报送对象不能为空")
     record = live_record(session, record_id, "报送")
-    if bulletin_id is not None and session.get(Bulletin, bulletin_id) is None:
-        raise NotFoundError(f"简报 #{bulletin_id} 不存在")
+    bulletin = None
+    if bulletin_id is not None:
+        bulletin = session.get(Bulletin, bulletin_id)
+        if bulletin is None:
+            raise NotFoundError(f"简报 #{bulletin_id} 不存在")
+        carried = session.exec(
+            select(BulletinRecord.record_id).where(
+                BulletinRecord.bulletin_id == bulletin_id, BulletinRecord.record_id == record_id
+            )
+        ).first()
+        if carried is None:
+            raise InvalidInputError(
+                f"记录 {record_id} 不在{_bulletin_name(bulletin)}中，不能登记为随该期报送"
+                "（请核对编号，或不加 --bulletin 登记）"
+            )
+    existing = session.exec(
+        select(Report).where(
+            Report.record_id == record_id, Report.to == recipient, Report.date == date
+        )
+    ).first()
+    if existing is not None:
+        if bulletin_id is not None and existing.bulletin_id != bulletin_id:
+            earlier = session.get(Bulletin, existing.bulletin_id) if existing.bulletin_id else None
+            where = f"随{_bulletin_name(earlier)}" if earlier else "未注明简报"
+            raise ConflictError(
+                f"记录 {record_id} 已登记 {date} 报送{recipient}（{where}），与本次不同；"
+                "如需更正，请先用 --undo 撤销原登记"
+            )
+        return Logged(
+            existing, False, [f"记录 {record_id} 已登记过 {date} 报送{recipient}，未重复登记"]
+        )
     report = Report(record_id=record_id, to=recipient, date=date, bulletin_id=bulletin_id)
     session.add(report)
     if record.status != "adopted":
         _set_status(session, record, "reported")
     session.flush()
-    return report
+    return Logged(report, True)
 
 
 def add_adoption(
@@ -53,11 +156,13 @@ def add_adoption(
     *,
     force: bool = False,
     config: Config | None = None,
-) -> Adoption:
+) -> Logged[Adoption]:
     """Record that ``by`` (an outlet: 省委教育工委工作简报第8期) adopted the record at ``level``
     (one of the configured adoption levels: 校级/市级/省级/国家级) on ``date``.
 
-    Refused unless ``force``: a record never reported, an adoption dated before the first
+    The same record and outlet again: nothing is added if level and date agree (``created``
+    False), refused (``ConflictError``) if they differ. Refused unless ``force``: a record never
+    reported (forced, it is recorded with a warning), an adoption dated before the first
     report. Always refused: an unknown level, an empty outlet, a record in the trash.
     """
     outlet = by.strip()
@@ -67,23 +172,127 @@ def add_adoption(
     if level not in levels:
         raise InvalidInputError(f"未知的采用级别“{level}”（可用：{'、'.join(levels)}）")
     record = live_record(session, record_id, "登记采用")
+    existing = session.exec(
+        select(Adoption).where(Adoption.record_id == record_id, Adoption.by == outlet)
+    ).first()
+    if existing is not None:
+        if existing.level == level and existing.date == date:
+            return Logged(existing, False, [f"记录 {record_id} 已登记过被{outlet}采用，未重复计入"])
+        raise ConflictError(
+            f"记录 {record_id} 已登记被{outlet}采用（{existing.level}，{existing.date}），"
+            "与本次不同；如需更正，请先用 --undo 撤销原登记"
+        )
     first = session.exec(
         select(col(Report.date)).where(Report.record_id == record_id).order_by(col(Report.date))
     ).first()
-    if not force:
-        if first is None:
+    notes: list[str] = []
+    if first is None:
+        if not force:
             raise InvalidInputError(
                 f"记录 {record_id} 尚未报送，不能登记采用（确属采用请使用 --force）"
             )
-        if date < first:
+        notes.append(
+            f"注意：记录 {record_id} 没有报送登记，统计时按已报送计；"
+            "如有报送，请用 caselib report 补登"
+        )
+    elif date < first:
+        if not force:
             raise InvalidInputError(
                 f"采用日期 {date} 早于首次报送日期 {first}（确属如此请使用 --force）"
             )
+        notes.append(f"注意：采用日期 {date} 早于首次报送日期 {first}")
     adoption = Adoption(record_id=record_id, by=outlet, level=level, date=date)
     session.add(adoption)
     _set_status(session, record, "adopted")
     session.flush()
-    return adoption
+    return Logged(adoption, True, notes)
+
+
+def remove_report(
+    session: Session, record_id: int, to: str, date: dt.date | None = None
+) -> Logged[Report]:
+    """Undo a report: the record's report to ``to`` (on ``date``; without a date there must be
+    exactly one). ``NotFoundError`` if there is none; the status follows the remaining rows."""
+    recipient = to.strip()
+    record = get_record(session, record_id)
+    query = select(Report).where(Report.record_id == record_id, Report.to == recipient)
+    if date is not None:
+        query = query.where(Report.date == date)
+    rows = list(session.exec(query.order_by(col(Report.date), col(Report.id))).all())
+    if not rows:
+        when = f" {date} " if date else ""
+        known = list_reports(session, record_id)
+        hint = "；已登记：" + "、".join(f"{r.date} 报送{r.to}" for r in known) if known else ""
+        raise NotFoundError(f"记录 {record_id} 没有{when}报送{recipient}的登记{hint}")
+    if len(rows) > 1:
+        dates = "、".join(str(r.date) for r in rows)
+        raise InvalidInputError(
+            f"记录 {record_id} 有 {len(rows)} 次报送{recipient}（{dates}），请用 --date 指明撤销哪一次"
+        )
+    report = rows[0]
+    session.delete(report)
+    session.flush()
+    _settle_status(session, record)
+    notes: list[str] = []
+    if not list_reports(session, record_id) and list_adoptions(session, record_id):
+        notes.append(f"注意：记录 {record_id} 仍登记有采用，但已没有报送登记")
+    return Logged(report, False, notes)
+
+
+def remove_adoption(
+    session: Session,
+    record_id: int,
+    by: str,
+    level: str | None = None,
+    date: dt.date | None = None,
+) -> Logged[Adoption]:
+    """Undo an adoption: the record's adoption by ``by``. ``level`` and ``date``, if given,
+    must be the recorded ones. ``NotFoundError`` if there is none; the status follows."""
+    outlet = by.strip()
+    record = get_record(session, record_id)
+    adoption = session.exec(
+        select(Adoption).where(Adoption.record_id == record_id, Adoption.by == outlet)
+    ).first()
+    if adoption is None:
+        known = list_adoptions(session, record_id)
+        hint = "；已登记：" + "、".join(f"被{a.by}采用" for a in known) if known else ""
+        raise NotFoundError(f"记录 {record_id} 没有被{outlet}采用的登记{hint}")
+    if (level is not None and level != adoption.level) or (
+        date is not None and date != adoption.date
+    ):
+        raise InvalidInputError(
+            f"记录 {record_id} 登记的是被{outlet}采用（{adoption.level}，{adoption.date}），"
+            "与给出的级别或日期不符，未撤销"
+        )
+    session.delete(adoption)
+    session.flush()
+    _settle_status(session, record)
+    return Logged(adoption, False)
+
+
+def _settle_status(session: Session, record: Record) -> None:
+    """The status after an undo: what the remaining rows and shortlists say."""
+    rid = record.id
+    if session.exec(select(Adoption.id).where(Adoption.record_id == rid)).first() is not None:
+        status = "adopted"
+    elif session.exec(select(Report.id).where(Report.record_id == rid)).first() is not None:
+        status = "declined" if record.status == "declined" else "reported"
+    elif (
+        session.exec(select(ShortlistItem.record_id).where(ShortlistItem.record_id == rid)).first()
+        is not None
+    ):
+        status = "shortlisted"
+    elif (
+        session.exec(
+            select(Review.id).where(Review.record_id == rid, col(Review.superseded_at).is_(None))
+        ).first()
+        is not None
+    ):
+        status = "reviewing"
+    else:
+        status = "submitted"
+    _set_status(session, record, status)
+    session.flush()
 
 
 def mark_declined(session: Session, record_id: int) -> Record:

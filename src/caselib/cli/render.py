@@ -533,8 +533,8 @@ def stats_table(rows: list[Any], by: str) -> None:
         table.add_row(
             row.label,
             str(row.records),
-            str(row.reports),
-            str(row.adoptions),
+            str(row.reported_records),
+            str(row.adopted_records),
             rate,
             mean,
             f"{row.points:g}",

@@ -53,7 +53,10 @@ def review(
     comment: Annotated[str | None, typer.Option("--comment", "-c", help="评语。")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """给记录评分（同一评审人再次评分会替换上次评分，历史保留）。"""
+    """给记录评分。
+
+    同一评审人再次评分时逐项更新：给出的评分项替换上次的分数，未给出的评分项与评语沿用上次的。
+    """
     from caselib.choose.reviews import add_review
 
     scores: dict[str, str] = {}
@@ -69,8 +72,13 @@ def review(
         data = _review_json(saved, config)
     if as_json:
         emit_json(data)
-    else:
-        note(f"已记录 {reviewer} 对记录 {record_id} 的评分（加权平均 {data['weighted_mean']:.2f}）")
+        return
+    kept = [name for name in saved.scores if name not in scores]
+    note(f"已记录 {reviewer} 对记录 {record_id} 的评分（加权平均 {data['weighted_mean']:.2f}）")
+    if kept or (comment is None and saved.comment):
+        parts = [f"评分项 {'、'.join(kept)}"] if kept else []
+        parts += ["评语"] if comment is None and saved.comment else []
+        note(f"沿用上次评审的{'与'.join(parts)}；上次评分保留在历史中（reviews --history）")
 
 
 def _review_json(saved: object, config: object) -> dict[str, object]:
@@ -279,44 +287,97 @@ def shortlist_delete(ctx: typer.Context, name: NameArg) -> None:
     note(f"已删除入围名单：{name}")
 
 
+UndoOpt = Annotated[
+    bool,
+    typer.Option("--undo", help="撤销这项登记（以同样的编号与选项指明登记的是哪一项）。"),
+]
+
+
 def report(
     ctx: typer.Context,
     record_ids: IdsArg,
     to: Annotated[str, typer.Option("--to", help="报送对象，如 省委教育工委。")],
-    on: Annotated[str | None, typer.Option("--date", help="报送日期（默认今天）。")] = None,
-    bulletin: Annotated[
-        str | None, typer.Option("--bulletin", help="随哪期简报报送，如 2022-13。")
+    on: Annotated[
+        str | None, typer.Option("--date", help="报送日期（默认今天；撤销时可省略）。")
     ] = None,
+    bulletin: Annotated[
+        str | None,
+        typer.Option("--bulletin", help="随哪期简报报送，如 2022-13（记录须在该期中）。"),
+    ] = None,
+    undo: UndoOpt = False,
 ) -> None:
-    """登记向上级报送（每次报送一行记录），记录状态随之变为“已报送”。"""
-    from caselib.bulletins import get_bulletin
-    from caselib.choose.tracking import add_report
+    """登记向上级报送，记录状态随之变为“已报送”。
 
-    when = parse_date_option(on) or dt.date.today()
+    同一记录、同一报送对象、同一日期只登记一次，重复登记时提示已登记（退出码 0）；--undo 撤销。
+    """
+    from caselib.bulletins import get_bulletin
+    from caselib.choose.tracking import add_report, remove_report
+
+    when = parse_date_option(on)
+    notes: list[str] = []
+    done: list[str] = []
     with state(ctx).library().session() as session:
-        bulletin_id = get_bulletin(session, bulletin).id if bulletin else None
-        for rid in record_ids:
-            add_report(session, rid, to, when, bulletin_id)
-    note(f"已登记报送：{'、'.join(map(str, record_ids))} → {to}（{when.isoformat()}）")
+        if undo:
+            if bulletin is not None:
+                fail("撤销报送时不需要 --bulletin")
+            for rid in record_ids:
+                removed = remove_report(session, rid, to, when)
+                notes += removed.notes
+                done.append(f"{rid}（{removed.row.date.isoformat()}）")
+        else:
+            when = when or dt.date.today()
+            bulletin_id = get_bulletin(session, bulletin).id if bulletin else None
+            for rid in record_ids:
+                logged = add_report(session, rid, to, when, bulletin_id)
+                notes += logged.notes
+                if logged.created:
+                    done.append(str(rid))
+    for line in notes:
+        note(line)
+    if undo:
+        note(f"已撤销报送登记：{'、'.join(done)} → {to}")
+    elif done:
+        assert when is not None
+        note(f"已登记报送：{'、'.join(done)} → {to}（{when.isoformat()}）")
 
 
 def adopt(
     ctx: typer.Context,
     record_id: Annotated[int, typer.Argument(help="记录编号。")],
     by: Annotated[str, typer.Option("--by", help="采用的载体，如 省委教育工委工作简报第8期。")],
-    level: Annotated[str, typer.Option("--level", help="采用级别：校级、市级、省级、国家级。")],
-    on: Annotated[str | None, typer.Option("--date", help="采用日期（默认今天）。")] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="采用级别：校级、市级、省级、国家级（撤销时可省略）。"),
+    ] = None,
+    on: Annotated[
+        str | None, typer.Option("--date", help="采用日期（默认今天；撤销时可省略）。")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="未登记报送也允许登记采用。")] = False,
+    undo: UndoOpt = False,
 ) -> None:
-    """登记上级采用，记录状态随之变为“已采用”（未报送过的记录需加 --force）。"""
-    from caselib.choose.tracking import add_adoption
+    """登记上级采用，记录状态随之变为“已采用”（未报送过的记录需加 --force）。
+
+    同一记录、同一载体只登记一次，重复登记时提示已登记（退出码 0）；--undo 撤销。
+    """
+    from caselib.choose.tracking import add_adoption, remove_adoption
 
     st = state(ctx)
+    when = parse_date_option(on)
+    if undo:
+        with st.library().session() as session:
+            removed = remove_adoption(session, record_id, by, level, when)
+        note(f"已撤销采用登记：记录 {record_id}，{removed.row.by}（{removed.row.level}）")
+        return
+    if level is None:
+        fail("请用 --level 给出采用级别（校级、市级、省级、国家级）")
     config = st.config()
-    when = parse_date_option(on) or dt.date.today()
+    when = when or dt.date.today()
     with st.library().session() as session:
-        add_adoption(session, record_id, by, level, when, force=force, config=config)
-    note(f"已登记采用：记录 {record_id}，{by}（{level}，{when.isoformat()}）")
+        logged = add_adoption(session, record_id, by, level, when, force=force, config=config)
+    for line in logged.notes:
+        note(line)
+    if logged.created:
+        note(f"已登记采用：记录 {record_id}，{by}（{level}，{when.isoformat()}）")
 
 
 def stats(
@@ -336,7 +397,13 @@ def stats(
     as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出。")] = False,
 ) -> None:
     """按单位、标签、月份或状态统计：记录数、报送、采用、采用率、平均分、积分。"""
-    from caselib.choose.stats import METRICS, bars, group_stats, write_csv
+    from caselib.choose.stats import (
+        METRICS,
+        bars,
+        group_stats,
+        status_only_adoptions,
+        write_csv,
+    )
 
     if chart and metric not in METRICS:
         fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
@@ -352,6 +419,7 @@ def stats(
             until=parse_date_option(until),
             total=not (as_json or as_csv),
         )
+        unlogged = status_only_adoptions(session)
     if as_json:
         emit_json([r.to_json() for r in rows])
     elif as_csv:
@@ -362,6 +430,12 @@ def stats(
         render.stats_table(rows, by)
         if chart:
             render.bar_chart(bars(rows, metric), metric)
+    if unlogged:
+        shown = "、".join(map(str, unlogged[:10])) + ("等" if len(unlogged) > 10 else "")
+        note(
+            f"记录 {shown} 的状态为“已采用”但未登记采用载体与级别，采用已计入、积分未计入"
+            "（可用 caselib adopt 补登）"
+        )
 
 
 def register(app: typer.Typer) -> None:

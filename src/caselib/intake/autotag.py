@@ -16,6 +16,23 @@ Matching
 
 Parent tags are not credited with their children's mentions: a text naming 决策共谋 suggests
 决策共谋 (searching for 共同缔造 finds it anyway through the tree).
+
+Automatic tagging (``import --auto-tag``)
+-----------------------------------------
+``suggest_*`` list every tag mentioned, with counts (``caselib tag suggest``): a case of 1,700
+characters mentions twenty tags or more in passing. ``auto_tags`` keeps only what the text is
+about, at most ``MAX_AUTO_TAGS``:
+
+* a tag named in the title (by name or alias);
+* a tag mentioned repeatedly: at least ``REPEAT_SHORT`` times in a text shorter than
+  ``LONG_TEXT`` characters (a story), ``REPEAT_LONG`` times in a longer one (a case);
+* a parent whose parts are mentioned: when the parent and at least two different tags under
+  it are mentioned that often together (决策共谋 once, 建设共管 once, 成果共享 once: the text
+  is about 共同缔造), unless one of those tags qualifies by itself, in which case the more
+  specific tag is kept (filtering by the parent finds it anyway).
+
+Chosen tags are ordered title first, then by mentions (a parent's include its parts'), then by
+name; the first ``MAX_AUTO_TAGS`` are applied.
 """
 
 from __future__ import annotations
@@ -30,6 +47,10 @@ from caselib.text.blocks import body_texts
 from caselib.text.normalize import normalize
 
 MIN_TERM_LENGTH = 2
+MAX_AUTO_TAGS = 5
+REPEAT_SHORT = 2
+REPEAT_LONG = 3
+LONG_TEXT = 1000  # characters (without whitespace): longer than a warm story
 
 
 @dataclass
@@ -61,11 +82,20 @@ class _Vocabulary:
 
     def __init__(self, session: Session) -> None:
         self.terms: dict[str, tuple[str, str]] = {}
+        self.parents: dict[str, str] = {}  # tag name → parent tag name
         names: dict[int, str] = {}
-        for tag_id, name in session.exec(select(Tag.id, Tag.name).order_by(Tag.name)).all():
+        parent_ids: dict[str, int] = {}
+        for tag_id, name, parent_id in session.exec(
+            select(Tag.id, Tag.name, Tag.parent_id).order_by(Tag.name)
+        ).all():
             assert tag_id is not None
             names[tag_id] = name
+            if parent_id is not None:
+                parent_ids[name] = parent_id
             self._add(prepare(name), name, name)
+        for name, parent_id in parent_ids.items():
+            if parent_id in names:
+                self.parents[name] = names[parent_id]
         aliases = session.exec(select(TagAlias.alias, TagAlias.tag_id).order_by(TagAlias.alias))
         for alias, tag_id in aliases.all():
             if tag_id in names:
@@ -104,7 +134,10 @@ def suggest_tags_for_parts(
 ) -> list[TagSuggestion]:
     """``suggest_tags`` over several separate texts (title, summary, each block): no match
     runs across two of them."""
-    vocabulary = _Vocabulary(session)
+    return _suggest(_Vocabulary(session), texts, min_count)
+
+
+def _suggest(vocabulary: _Vocabulary, texts: list[str], min_count: int = 1) -> list[TagSuggestion]:
     found: dict[str, TagSuggestion] = {}
     for text in texts:
         for tag, written in vocabulary.scan(prepare(text)):
@@ -115,6 +148,50 @@ def suggest_tags_for_parts(
     result = [s for s in found.values() if s.count >= min_count]
     result.sort(key=lambda s: (-s.count, s.name))
     return result
+
+
+def auto_tags(session: Session, title: str, texts: list[str]) -> list[str]:
+    """The tags ``import --auto-tag`` applies to a text with this ``title`` and these other
+    parts (summary, body blocks): what the text is about, by the rule in the module docstring,
+    at most ``MAX_AUTO_TAGS``."""
+    vocabulary = _Vocabulary(session)
+    in_title = {s.name for s in _suggest(vocabulary, [title])}
+    own = {s.name: s.count for s in _suggest(vocabulary, [title, *texts])}
+    length = sum(len(prepare(text)) for text in (title, *texts))
+    repeat = REPEAT_LONG if length >= LONG_TEXT else REPEAT_SHORT
+
+    # a parent's mentions include its descendants'; ``sources`` are the different tags named
+    total: dict[str, int] = dict(own)
+    sources: dict[str, set[str]] = {name: {name} for name in own}
+    for name, count in own.items():
+        seen = {name}
+        parent = vocabulary.parents.get(name)
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            total[parent] = total.get(parent, 0) + count
+            sources.setdefault(parent, set()).add(name)
+            parent = vocabulary.parents.get(parent)
+
+    by_itself = {name for name in own if name in in_title or own[name] >= repeat}
+    chosen = set(by_itself)
+    for name, count in total.items():
+        if name in chosen or count < repeat or len(sources[name] - {name}) < 2:
+            continue
+        if not any(_is_under(other, name, vocabulary.parents) for other in by_itself):
+            chosen.add(name)
+    order = sorted(chosen, key=lambda n: (n not in in_title, -total[n], -own.get(n, 0), n))
+    return order[:MAX_AUTO_TAGS]
+
+
+def _is_under(name: str, ancestor: str, parents: dict[str, str]) -> bool:
+    seen: set[str] = set()
+    parent = parents.get(name)
+    while parent is not None and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        parent = parents.get(parent)
+    return False
 
 
 def suggest_tags(session: Session, text: str, min_count: int = 1) -> list[TagSuggestion]:

@@ -472,10 +472,9 @@ def _overall(outcomes: list[str]) -> str:
 
 
 def _with_suggested_tags(session: Session, data: Any) -> Any:
-    from caselib.intake.autotag import suggest_tags_for_parts
+    from caselib.intake.autotag import auto_tags
 
-    parts = [data.title, data.summary or "", *body_texts(data.body)]
-    names = [s.name for s in suggest_tags_for_parts(session, parts)]
+    names = auto_tags(session, data.title, [data.summary or "", *body_texts(data.body)])
     return data.model_copy(update={"tags": list(dict.fromkeys(data.tags + names))})
 
 

@@ -23,19 +23,20 @@ from caselib.store.location import resolve_url, sqlite_path
 # directly; an older library runs every step above its version, in order, in one transaction.
 
 
-def _v2_source_and_missing(conn: Connection) -> None:
-    """Version 2: where a record came from (path, facts such as 文号) and what an import could
-    not find in it."""
+def _v2_source_missing_previous_status(conn: Connection) -> None:
+    """Version 2: where a record came from (path, facts such as 文号), what an import could
+    not find in it, and the status a shortlisted record had before (restored on removal)."""
     for ddl in (
         "ALTER TABLE record ADD COLUMN source_path VARCHAR",
         "ALTER TABLE record ADD COLUMN source_info JSON NOT NULL DEFAULT '{}'",
         "ALTER TABLE record ADD COLUMN missing JSON NOT NULL DEFAULT '[]'",
         "CREATE INDEX ix_record_source_path ON record (source_path)",
+        "ALTER TABLE shortlist_item ADD COLUMN previous_status VARCHAR",
     ):
         conn.exec_driver_sql(ddl)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_and_missing}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
 
 
 def _translate(error: Exception) -> CaselibError:

@@ -8,11 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from caselib.errors import InvalidInputError
-from caselib.store.meta import KINDS, STATUSES
+from caselib.store.meta import KINDS, STATUS_LABELS, STATUSES
 from caselib.text.blocks import Block
 from caselib.text.dates import parse_date
 
 KIND_ALIASES = {"案例": "case", "经验案例": "case", "故事": "story", "暖心故事": "story"}
+# A file may give the status as shown to users (status: 已采用): the Chinese labels are accepted.
+STATUS_ALIASES = {label: code for code, label in STATUS_LABELS.items()}
 FIELD_LABELS = {
     "kind": "类型",
     "title": "标题",
@@ -76,6 +78,7 @@ class RecordIn(BaseModel):
     @classmethod
     def _status(cls, value: Any) -> str:
         text = str(value).strip()
+        text = STATUS_ALIASES.get(text, text)
         if text not in STATUSES:
             raise ValueError(f"状态“{value}”无效，可选：{'、'.join(STATUSES)}")
         return text

@@ -192,6 +192,9 @@ class ShortlistItem(SQLModel, table=True):
     shortlist_id: int = Field(foreign_key="shortlist.id", primary_key=True, ondelete="CASCADE")
     record_id: int = Field(foreign_key="record.id", primary_key=True, ondelete="CASCADE")
     position: int
+    # The record's status before it entered its first shortlist (draft/submitted/reviewing),
+    # restored when it leaves its last one; None for items made before this was kept.
+    previous_status: str | None = None
 
 
 class Report(SQLModel, table=True):
