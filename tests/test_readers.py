@@ -299,9 +299,23 @@ def test_seed_txt_converted_to_docx_by_libreoffice(tmp_path: Path) -> None:
     source = tmp_path / "seed.txt"
     shutil.copyfile(SEED, source)
     converted = soffice_convert(source, "docx", tmp_path / "out")
-    # LibreOffice writes w:jc="start", which python-docx's enums reject: the reader copes.
-    assert b'w:val="start"' in zipfile.ZipFile(converted).read("word/document.xml")
     assert_seed_bulletin(read_document(converted))
+
+
+def test_alignment_values_python_docx_rejects(tmp_path: Path) -> None:
+    """LibreOffice (some versions and filter choices) writes w:jc="start"/"end", which
+    python-docx's enums reject: the reader copes."""
+    original = make_seed_docx(tmp_path / "seed.docx")
+    patched = tmp_path / "start.docx"
+    with zipfile.ZipFile(original) as src, zipfile.ZipFile(patched, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace(b'w:jc w:val="center"', b'w:jc w:val="start"')
+                data = data.replace(b"<w:pPr>", b'<w:pPr><w:jc w:val="end"/>', 3)
+                assert b'w:val="start"' in data
+            dst.writestr(item, data)
+    assert_seed_bulletin(read_document(patched))
 
 
 @needs_soffice
