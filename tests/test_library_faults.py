@@ -34,7 +34,6 @@ import pytest
 from caselib.errors import LibraryError
 from caselib.store import sqlite_backend
 from caselib.store.library import Library
-from caselib.tags import init_library
 from caselib.units import get_or_create_unit
 
 from .conftest import IN_CI, Cli, Run
@@ -454,11 +453,3 @@ def test_a_database_error_never_shows_its_sql(library: Library) -> None:
     message = str(caught.value)
     assert "冲突" in message
     assert not re.search(r"[A-Za-z]{3,}", message), message
-
-
-def test_init_creates_the_library_whole(tmp_path: Path) -> None:
-    lib, created = init_library(str(tmp_path / "库.db"))
-    assert created and lib.counts()["tags"] >= 30
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("库.db-")) == [
-        "库.db"
-    ]
