@@ -49,7 +49,10 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, force: bool 
     """
     check_writable(path, force)
     buffer = io.BytesIO()
-    write(buffer)
+    try:
+        write(buffer)
+    except OSError as exc:
+        raise CaselibError(f"无法写入 {path}：{os_reason(exc)}") from exc
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
@@ -63,7 +66,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, force: bool 
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(buffer.getbuffer())
-            os.fchmod(handle.fileno(), mode)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
