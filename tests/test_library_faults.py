@@ -274,13 +274,21 @@ def test_writes_on_a_full_disk_say_so_in_one_chinese_line(
             limit=40_000,
         ),
         run_cli(db_path, "reindex", limit=40_000),
-        run_cli(db_path, "check", "--repair", limit=40_000),
     ]
-    for run in runs[:2]:
+    for run in runs:
         assert "磁盘" in assert_one_chinese_line(run, db_path)
-    assert runs[2].exit_code == 0 and runs[2].stderr.strip() == "索引完好"
     assert sample.ok("list", "--json").json() == before
     assert sample.ok("check").stderr.strip() == "索引完好"
+    # a check that finds nothing wrong writes nothing; a repair has to write
+    assert run_cli(db_path, "check", "--repair", limit=40_000).stderr.strip() == "索引完好"
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM record_fts_src WHERE id IN (3, 5)")
+    repair = run_cli(db_path, "check", "--repair", limit=40_000)
+    *found, last = repair.stderr.strip().splitlines()
+    assert repair.exit_code == 1 and found[0] == "全文索引缺少记录：3、5"
+    assert last.startswith("错误：") and "磁盘" in last and "Traceback" not in repair.stderr
+    assert sample("check").exit_code == 1  # as it was: the failed repair changed nothing
+    assert sample.ok("check", "--repair").stderr.strip().endswith("已修复索引")
 
 
 @pytest.mark.parametrize("suffix", [".docx", ".xlsx"])

@@ -89,6 +89,8 @@ def check(
         if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
             fail(damaged(lib.path))
         problems = check_index(conn)
+        for problem in problems:
+            note(problem)
         if problems and repair:
             with conn:
                 rebuild_index(conn)
@@ -99,8 +101,6 @@ def check(
         raise lib.translate_error(exc) from exc
     finally:
         conn.close()
-    for problem in problems:
-        note(problem)
     if problems and repair and not problems_after:
         note("已修复索引")
         return
