@@ -87,10 +87,6 @@ def error_code(exc: BaseException) -> int | None:
     return None
 
 
-def is_busy(exc: BaseException) -> bool:
-    return error_code(exc) in (_BUSY, _LOCKED)
-
-
 def is_read_only(exc: BaseException) -> bool:
     return error_code(exc) == _READONLY
 
