@@ -686,7 +686,7 @@ def test_a_failed_export_records_nothing_and_keeps_the_old_file(
     for module, name, broken, message in (
         (caselib.publish.docx_writer, "write_bulletin", broken_writer, "文档生成失败"),
         (caselib.bulletins, "record_bulletin", broken_record, "另一个导出抢先登记"),
-        (os, "replace", broken_replace, f"无法写入 {target}：No space left on device"),
+        (os, "replace", broken_replace, f"无法写入 {target}：磁盘空间已满"),
     ):
         with monkeypatch.context() as patch:
             patch.setattr(module, name, broken)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
-from caselib.store.library import Library
+from caselib.store.library import Library, insert_if_absent
 from caselib.store.tables import Record, RecordTag, Tag, TagAlias
 
 MAX_TAG_LENGTH = 30
@@ -68,10 +68,10 @@ def get_or_create_tags(session: Session, names: list[str]) -> tuple[list[Tag], l
         name = clean_tag_name(raw)
         tag = find_tag(session, name)
         if tag is None:
-            tag = Tag(name=name)
-            session.add(tag)
-            session.flush()
-            created.append(name)
+            # another process may be adding the same tag right now: insert if absent, then read
+            if insert_if_absent(session, Tag, name=name):
+                created.append(name)
+            tag = session.exec(select(Tag).where(Tag.name == name)).one()
         if tag not in tags:
             tags.append(tag)
     return tags, created

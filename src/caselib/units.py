@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
+from caselib.store.library import insert_if_absent
 from caselib.store.tables import Record, Unit, UnitAlias
 
 
@@ -47,10 +48,9 @@ def get_or_create_unit(session: Session, name: str) -> tuple[Unit, bool]:
     unit = find_unit(session, cleaned)
     if unit is not None:
         return unit, False
-    unit = Unit(name=cleaned)
-    session.add(unit)
-    session.flush()
-    return unit, True
+    # another process may be adding the same unit right now: insert if absent, then read
+    created = insert_if_absent(session, Unit, name=cleaned)
+    return session.exec(select(Unit).where(Unit.name == cleaned)).one(), created
 
 
 @dataclass

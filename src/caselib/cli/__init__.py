@@ -25,6 +25,13 @@ class CaselibGroup(TyperGroup):
             return super().invoke(ctx)
         except CaselibError as exc:
             fail(str(exc))
+        except Exception as exc:
+            from caselib.store.faults import from_database_error
+
+            error = from_database_error(exc, ctx.obj.db if isinstance(ctx.obj, State) else None)
+            if error is None:
+                raise
+            fail(str(error))
         except KeyboardInterrupt:
             typer.echo("已取消", err=True)
             raise typer.Exit(130) from None

@@ -57,13 +57,17 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def reindex(ctx: typer.Context) -> None:
     """重建全文索引。"""
-    lib = state(ctx).library()
+    import sqlite3
+
     from caselib.store.sqlite_backend import rebuild_index
 
+    lib = state(ctx).library()
     conn = lib.dbapi_connection()
     try:
         with conn:
             count = rebuild_index(conn)
+    except sqlite3.Error as exc:
+        raise lib.translate_error(exc) from exc
     finally:
         conn.close()
     note(f"已重建索引：{count} 条记录")
@@ -73,23 +77,30 @@ def check(
     ctx: typer.Context,
     repair: Annotated[bool, typer.Option("--repair", help="发现问题时重建索引。")] = False,
 ) -> None:
-    """检查全文索引与记录是否一致（--repair 修复）。"""
-    lib = state(ctx).library()
+    """检查库文件与全文索引（--repair 重建有问题的索引）。"""
+    import sqlite3
+
+    from caselib.store.faults import damaged
     from caselib.store.sqlite_backend import check_index, rebuild_index
 
+    lib = state(ctx).library()
     conn = lib.dbapi_connection()
     try:
+        if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+            fail(damaged(lib.path))
         problems = check_index(conn)
+        for problem in problems:
+            note(problem)
         if problems and repair:
             with conn:
                 rebuild_index(conn)
             problems_after = check_index(conn)
         else:
             problems_after = problems
+    except sqlite3.Error as exc:
+        raise lib.translate_error(exc) from exc
     finally:
         conn.close()
-    for problem in problems:
-        note(problem)
     if problems and repair and not problems_after:
         note("已修复索引")
         return
@@ -97,6 +108,8 @@ def check(
         fail(
             f"索引有 {len(problems_after)} 处问题（运行 caselib check --repair 或 caselib reindex 修复）"
         )
+    if lib.read_only is not None:
+        note("库只能读取：已做只读检查（全文索引的内部结构检查需要写权限，已跳过）")
     note("索引完好")
 
 

@@ -205,9 +205,9 @@ def export_bulletin(
     store it as a bulletin carrying the records in this order (``bulletins.record_bulletin``,
     the file's name and hash as its source).
 
-    The issue is stored only once the document has been built and written to the temporary
-    file, and the file is renamed into place only once the issue is stored: a failure at any
-    step leaves neither a new file nor a new row (the caller's transaction rolls back). An
+    The issue is stored only once the document has been built, and the file is renamed into
+    place only once the issue is stored: a failure at any step (a full disk included) leaves
+    neither a new file nor a new row (the caller's transaction rolls back). An
     existing issue or an existing file (without ``force``) is refused before any work.
     """
     from caselib.publish.docx_writer import write_bulletin

@@ -8,10 +8,12 @@ function that needs it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlmodel import Session, col
 
-from caselib.errors import InvalidInputError, NotFoundError
+from caselib.errors import CaselibError, InvalidInputError, NotFoundError, os_reason
 from caselib.publish.fileio import atomic_write, atomic_write_text, check_writable, safe_filename
 from caselib.publish.selection import IN_CHUNK
 from caselib.store.tables import Record
@@ -350,17 +352,32 @@ def export_xlsx(
     # so the cell can be reused (a new styled cell per row costs an eighth of the export).
     score_cell = WriteOnlyCell(ws)
     score_cell.number_format = "0.00"
-    for row in rows:
-        score = row[_SCORE_COLUMN]
-        if score is not None and write_only:
-            score_cell.value = score
-            row = [*row[:_SCORE_COLUMN], score_cell, *row[_SCORE_COLUMN + 1 :]]
-        ws.append(row)
-    if not write_only:
-        for cells in ws.iter_rows(min_row=2, min_col=_SCORE_COLUMN + 1, max_col=_SCORE_COLUMN + 1):
-            cells[0].number_format = "0.00"
 
     def write(handle: IO[bytes]) -> None:
         wb.save(handle)
 
-    atomic_write(target, write, force=force)
+    try:
+        for row in rows:
+            score = row[_SCORE_COLUMN]
+            if score is not None and write_only:
+                score_cell.value = score
+                row = [*row[:_SCORE_COLUMN], score_cell, *row[_SCORE_COLUMN + 1 :]]
+            ws.append(row)
+        if not write_only:
+            for cells in ws.iter_rows(
+                min_row=2, min_col=_SCORE_COLUMN + 1, max_col=_SCORE_COLUMN + 1
+            ):
+                cells[0].number_format = "0.00"
+        atomic_write(target, write, force=force)
+    except Exception as exc:
+        # openpyxl streams a write-only sheet through a temporary file of its own; when that
+        # fails (a full disk: lxml raises its SerialisationError), say so, and close the
+        # stream now, or it fails again, unreported, when it is collected
+        if not write_only or not (
+            isinstance(exc, OSError) or type(exc).__name__ == "SerialisationError"
+        ):
+            raise
+        with contextlib.suppress(Exception):
+            ws._writer.close()
+        reason = os_reason(exc) if isinstance(exc, OSError) else "磁盘空间可能已满"
+        raise CaselibError(f"无法写入临时文件（{tempfile.gettempdir()}）：{reason}") from None

@@ -4,6 +4,7 @@ The library handle (``library``), its tables, schema version and migrations, whe
 file is, the record input schema, the library's configuration file beside it (``config``: the
 rubric, ranking weights and theme parts, read by every layer above), and what is specific to
 SQLite (``sqlite_backend``: the bigram full-text index; ``reader``: the plain-``sqlite3`` read
-path that never loads SQLAlchemy). A PostgreSQL backend will sit beside ``sqlite_backend``.
+path that never loads SQLAlchemy), and ``faults``: a locked, read-only, full or damaged library
+told in one Chinese line. A PostgreSQL backend will sit beside ``sqlite_backend``.
 It knows text but nothing of the layers above: a new library is filled by whoever creates it.
 """

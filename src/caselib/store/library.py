@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,9 +16,9 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from caselib.errors import CaselibError, LibraryError
+from caselib.errors import CaselibError, LibraryError, os_reason
+from caselib.store import faults, sqlite_backend, tables
 from caselib.store import meta as library_meta
-from caselib.store import sqlite_backend, tables
 from caselib.store.location import resolve_url, sqlite_path
 
 # Upgrades from version N-1 to N, keyed by N. A fresh library is created at SCHEMA_VERSION
@@ -39,19 +41,6 @@ def _v2_source_missing_previous_status(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
 
 
-def _translate(error: Exception) -> CaselibError:
-    text = str(error).lower()
-    if "locked" in text or "busy" in text:
-        return LibraryError("库正被另一个程序写入，等待超时，请稍后再试")
-    if "readonly" in text or "read-only" in text:
-        return LibraryError("库文件是只读的，无法写入")
-    if "not a database" in text or "malformed" in text:
-        return LibraryError("该文件不是 caselib 库（无法作为数据库打开）")
-    if "unable to open" in text:
-        return LibraryError("无法打开库文件，请检查路径与权限")
-    return LibraryError(f"数据库错误：{error}")
-
-
 def _dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -59,25 +48,35 @@ def _dump_json(value: Any) -> str:
 class Library:
     """An open case library. Use ``Library.open()`` or ``Library.init()``."""
 
-    def __init__(self, url: str, engine: Engine) -> None:
+    def __init__(self, url: str, engine: Engine, *, read_only: str | None = None) -> None:
         self.url = url
         self.engine = engine
         self.path: Path | None = sqlite_path(url)
+        #: Why the library was opened for reading only (the line shown for a refused write),
+        #: or None when it was opened for writing.
+        self.read_only = read_only
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def translate_error(self, exc: Exception) -> CaselibError:
+        """One Chinese line for a database error (see ``faults.library_error``)."""
+        return faults.library_error(exc, self.path, read_only=self.read_only)
+
     # -- opening -------------------------------------------------------------
     @classmethod
-    def _engine(cls, url: str) -> Engine:
+    def _engine(cls, url: str, reading_uri: str | None = None) -> Engine:
         target: str | URL = url
         path = sqlite_path(url)
         if path is not None and not url.startswith("sqlite:///file:"):
             # a plain file path may hold "?" or "#": pass it whole, never parsed as a URL
             target = URL.create("sqlite", database=str(path))
+        options: dict[str, Any] = {}
+        if reading_uri is not None:
+            options["creator"] = lambda: sqlite3.connect(reading_uri, uri=True)
         # JSON columns hold Chinese text: store it as UTF-8, not \u escapes (half the size).
-        engine = create_engine(target, json_serializer=_dump_json)
+        engine = create_engine(target, json_serializer=_dump_json, **options)
         if engine.dialect.name == "sqlite":
 
             @event.listens_for(engine, "connect")
@@ -88,12 +87,25 @@ class Library:
 
     @classmethod
     def open(cls, db: str | None = None) -> Library:
-        """Open an existing library, upgrading its schema if it was written by an older caselib."""
+        """Open an existing library, upgrading its schema if it was written by an older caselib.
+
+        A library this user may read but not write (the file or its folder is read-only) is
+        opened for reading: reads work, a write is refused with one line."""
         url = resolve_url(db)
         path = sqlite_path(url)
         if path is not None and not path.exists():
             raise LibraryError(f"库不存在：{path}（请先运行 caselib init）")
-        lib = cls(url, cls._engine(url))
+        reason = None
+        if path is not None and not url.startswith("sqlite:///file:"):
+            if not os.access(path.parent, os.W_OK):
+                reason = faults.READ_ONLY_FOLDER
+            elif not os.access(path, os.W_OK):
+                reason = faults.READ_ONLY
+        if path is not None and reason is not None:
+            engine = cls._engine(url, sqlite_backend.reading_uri(path))
+        else:
+            engine = cls._engine(url)
+        lib = cls(url, engine, read_only=reason)
         lib._check_and_upgrade()
         return lib
 
@@ -105,6 +117,7 @@ class Library:
         default tag vocabulary: ``tags.init_library``), so the store imports nothing above it.
 
         An existing caselib library is opened unchanged; any other existing file is refused.
+        A library file is made whole or not at all (see ``_create_file``).
         """
         url = resolve_url(db)
         path = sqlite_path(url)
@@ -114,13 +127,49 @@ class Library:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise LibraryError(f"无法创建库所在目录：{path.parent}（{exc.strerror}）") from exc
+                raise LibraryError(
+                    f"无法创建库所在目录：{path.parent}（{os_reason(exc)}）"
+                ) from exc
+            cls._create_file(path, populate)
+            return cls.open(db), True
         lib = cls(url, cls._engine(url))
         if lib._read_meta() is not None:
             lib._check_and_upgrade()
             return lib, False
         lib._create(populate)
         return lib, True
+
+    @classmethod
+    def _create_file(cls, path: Path, populate: Callable[[Session], object] | None) -> None:
+        """Build a new library in a temporary file next to ``path`` and rename it into place
+        when it is complete, so a full disk or an interrupted ``init`` leaves no half-made
+        library behind. The file is created readable and writable by its owner only (0600):
+        it holds names and contact details."""
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".new", dir=path.parent)
+            os.close(fd)
+        except OSError as exc:
+            raise LibraryError(f"无法在 {path.parent} 中创建库文件（{os_reason(exc)}）") from exc
+        tmp = Path(name)
+        lib = cls("sqlite:///" + str(tmp), cls._engine("sqlite:///" + str(tmp)))
+        try:
+            lib._create(populate)
+            try:
+                with lib.engine.connect() as conn:
+                    # copy the write-ahead log into the file: the file alone is the library
+                    busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+            except (OperationalError, DatabaseError) as exc:
+                raise faults.library_error(exc, path) from exc
+            if busy:
+                raise LibraryError(faults.IO_ERROR)
+            lib.engine.dispose()
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise LibraryError(f"无法创建库文件：{path}（{os_reason(exc)}）") from exc
+        finally:
+            lib.engine.dispose()
+            for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
 
     def _read_meta(self) -> dict[str, str] | None:
         """The meta table, or None when the database is empty; LibraryError if it is not ours."""
@@ -133,7 +182,7 @@ class Library:
                     raise LibraryError("该数据库不是 caselib 库（缺少 meta 表）")
                 rows = conn.exec_driver_sql("SELECT key, value FROM meta").fetchall()
         except (OperationalError, DatabaseError) as exc:
-            raise _translate(exc) from exc
+            raise self.translate_error(exc) from exc
         meta = {str(k): str(v) for k, v in rows}
         library_meta.check_meta(list(meta.items()))
         return meta
@@ -158,7 +207,7 @@ class Library:
                 with self.session() as session:
                     populate(session)
         except (OperationalError, DatabaseError) as exc:
-            raise _translate(exc) from exc
+            raise self.translate_error(exc) from exc
 
     def _check_and_upgrade(self) -> None:
         meta = self._read_meta()
@@ -178,7 +227,7 @@ class Library:
                         "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),)
                     )
         except (OperationalError, DatabaseError) as exc:
-            raise _translate(exc) from exc
+            raise self.translate_error(exc) from exc
 
     @property
     def schema_version(self) -> int:
@@ -200,7 +249,7 @@ class Library:
             session.commit()
         except (OperationalError, DatabaseError) as exc:
             session.rollback()
-            raise _translate(exc) from exc
+            raise self.translate_error(exc) from exc
         except BaseException:
             session.rollback()
             raise
@@ -211,8 +260,14 @@ class Library:
         """A plain sqlite3 connection (read path of search; no ORM)."""
         if self.path is None:
             raise LibraryError("全文检索目前只支持 SQLite 库")
-        conn = sqlite3.connect(self.path)
-        sqlite_backend.configure_connection(conn)
+        try:
+            if self.read_only is not None:
+                conn = sqlite3.connect(sqlite_backend.reading_uri(self.path), uri=True)
+            else:
+                conn = sqlite3.connect(self.path)
+            sqlite_backend.configure_connection(conn)
+        except sqlite3.Error as exc:
+            raise self.translate_error(exc) from exc
         return conn
 
     def counts(self) -> dict[str, int]:
@@ -224,8 +279,24 @@ class Library:
             "tags": "SELECT COUNT(*) FROM tag",
             "bulletins": "SELECT COUNT(*) FROM bulletin",
         }
-        with self.engine.connect() as conn:
-            return {k: int(conn.exec_driver_sql(q).scalar_one()) for k, q in queries.items()}
+        try:
+            with self.engine.connect() as conn:
+                return {k: int(conn.exec_driver_sql(q).scalar_one()) for k, q in queries.items()}
+        except (OperationalError, DatabaseError) as exc:
+            raise self.translate_error(exc) from exc
+
+
+def insert_if_absent(session: Session, model: type[SQLModel], **values: Any) -> bool:
+    """Insert a row unless one with the same unique key is already there; True when this call
+    inserted it. Get-or-create is race-free this way: insert if absent, then read. Two
+    processes adding the same new name at once both succeed, where "read, then insert" makes
+    one of them fail on the unique key."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing()
+    return bool(session.exec(statement).rowcount)
 
 
 def _reindex_after_flush(session: Session, _context: Any) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import sqlite3
 
 from caselib.errors import LibraryError
-from caselib.store import sqlite_backend
+from caselib.store import faults, sqlite_backend
 from caselib.store.location import resolve_url, sqlite_path
 from caselib.store.meta import SCHEMA_VERSION, check_meta
 
 
 def connect_sqlite(db: str | None) -> sqlite3.Connection:
-    """A plain ``sqlite3`` connection to the library, for read-only commands.
+    """A plain ``sqlite3`` connection to the library, for read-only commands (opened
+    read-only, so it works in a folder this user cannot write: ``reading_uri``).
 
     A library written by an older caselib is first upgraded through ``Library.open`` (the only
     case that loads SQLAlchemy here)."""
@@ -23,11 +24,13 @@ def connect_sqlite(db: str | None) -> sqlite3.Connection:
     if not path.exists():
         raise LibraryError(f"库不存在：{path}（请先运行 caselib init）")
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_backend.reading_uri(path), uri=True)
         sqlite_backend.configure_connection(conn)
         rows = conn.execute("SELECT key, value FROM meta").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise LibraryError("该文件不是 caselib 库") from exc
+    except sqlite3.Error as exc:
+        if "no such table" in str(exc):
+            raise LibraryError(faults.not_a_library(path)) from exc
+        raise faults.library_error(exc, path) from exc
     if check_meta(rows) < SCHEMA_VERSION:
         conn.close()
         from caselib.store.library import Library  # loads SQLAlchemy: only to upgrade

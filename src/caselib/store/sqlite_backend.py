@@ -58,8 +58,10 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from operator import add
+from pathlib import Path
 from typing import Any
 
+from caselib.store import faults
 from caselib.text.blocks import body_texts
 from caselib.text.normalize import normalize
 
@@ -75,6 +77,7 @@ FTS_COLUMNS = ("title", "tags", "unit", "summary", "body")
 COLUMN_WEIGHTS = (10.0, 8.0, 3.0, 3.0, 1.0)
 
 _BATCH = 400
+_SQLITE_ERROR = 1  # SQLite's generic error code (a missing table, a failed FTS5 command)
 #: Marks the end of a segment; every character starts a bigram, the last one with this.
 END = "\ue080"
 #: Escapes a character of the reserved range U+E000–U+E0FF found in the text itself.
@@ -193,6 +196,21 @@ def configure_connection(dbapi_connection: sqlite3.Connection) -> None:
     # imported file stays cheap.
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def reading_uri(path: Path) -> str:
+    """The URI that opens the library at ``path`` for reading only.
+
+    A library keeps write-ahead logging files (``-wal``, ``-shm``) next to it, which SQLite
+    must be able to create even to read. In a folder this user cannot write it cannot, so
+    there the file is opened ``immutable`` (read as it is, no locks, no ``-shm``) as long as
+    no ``-wal`` holds changes not yet copied into it; otherwise (or when the folder can be
+    written) a plain read-only open, which reads those changes."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not (wal.exists() and wal.stat().st_size > 0):
+        uri += "&immutable=1"
+    return uri
 
 
 def prepare_new_database(dbapi_connection: Any) -> None:
@@ -431,15 +449,27 @@ def check_index(conn: Any) -> list[str]:
             conn.rollback()
 
 
+def _index_damage(exc: sqlite3.DatabaseError) -> bool:
+    """True when the error says the index is damaged (not that the library is locked,
+    read-only, full or unreadable as a whole)."""
+    return faults.is_damage(exc) or faults.error_code(exc) in (None, _SQLITE_ERROR)
+
+
 def _check_index(conn: Any) -> list[str]:
     problems: list[str] = []
     # FTS5 writes its pending changes (and its totals) at a savepoint: make the tables current.
     conn.execute("SAVEPOINT caselib_check_index")
     conn.execute("RELEASE caselib_check_index")
     try:
+        # FTS5's own check is a command written as an INSERT: it needs the write lock
         conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
     except sqlite3.DatabaseError as exc:
-        problems.append(f"全文索引内部结构损坏（{exc}）")
+        if faults.is_read_only(exc):
+            pass  # a read-only library: the checks below read only
+        elif _index_damage(exc):
+            problems.append("全文索引内部结构损坏")
+        else:
+            raise  # locked, full, unreadable: the library's trouble, not the index's
 
     stored: dict[int, str] = {}
     damaged: list[int] = []
@@ -472,7 +502,9 @@ def _check_index(conn: Any) -> list[str]:
         if averages != [fts_rows + len(extra), *totals] and not damaged and not extra:
             problems.append("全文索引的统计数据与内容不符（索引已损坏）")
     except (sqlite3.DatabaseError, ValueError) as exc:
-        problems.append(f"全文索引内部结构损坏（{exc}）")
+        if isinstance(exc, sqlite3.DatabaseError) and not _index_damage(exc):
+            raise
+        problems.append("全文索引内部结构损坏")
         extra = []
 
     record_ids = [r[0] for r in conn.execute("SELECT id FROM record ORDER BY id")]
