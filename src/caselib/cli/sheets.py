@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from caselib.cli import review as review_cmd
 from caselib.cli.common import emit_json, fail, note, parse_date_option, state
@@ -39,6 +39,17 @@ class ReviewGroup(TyperGroup):
         return [c for c in super().list_commands(ctx) if c != SCORE_COMMAND]
 
 
+class _ScoreContext(typer.Context):
+    @property
+    def command_path(self) -> str:
+        """``caselib review``: the routing name never shows in usage lines and hints."""
+        return self.parent.command_path if self.parent else super().command_path
+
+
+class _ScoreCommand(TyperCommand):
+    context_class = _ScoreContext
+
+
 review_app = typer.Typer(
     cls=ReviewGroup,
     help=(
@@ -50,7 +61,7 @@ review_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-review_app.command(SCORE_COMMAND, hidden=True)(review_cmd.review)
+review_app.command(SCORE_COMMAND, hidden=True, cls=_ScoreCommand)(review_cmd.review)
 
 ShortlistOpt = Annotated[str, typer.Option("--shortlist", help="入围名单名称。")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="覆盖已有的文件。")]
@@ -84,30 +95,34 @@ def sheets(
     st = state(ctx)
     config = st.config()
     pack = outdir / READING_PACK
+    # The plan is committed first: a sheet must never carry a library identity that a later
+    # failure rolled back.
     with st.library().session() as session:
         planned = plan_sheets(session, shortlist)
-        check_writable(pack, force)
-        written = make_sheets(planned, names, config.rubric, outdir, force=force)
+    check_writable(pack, force)
+    soffice = None
+    if pdf:
+        from caselib.intake.readers.convert import find_soffice
+
+        soffice = find_soffice()
+        if soffice is not None:
+            check_writable(pack.with_suffix(".pdf"), force)
+    written = make_sheets(planned, names, config.rubric, outdir, force=force)
+    with st.library().session() as session:
         write_reading_pack(session, planned, pack, force=force)
     for path in written:
         note(f"已生成评分表：{path}")
     note(f"已生成阅读材料：{pack}（{len(planned.candidates)} 篇，序号与评分表一致）")
-    if pdf:
-        from caselib.intake.readers.convert import find_soffice
+    if pdf and soffice is None:
+        note("未找到 LibreOffice，未生成 PDF 版阅读材料（DOCX 已生成）")
+    elif soffice is not None:
+        from caselib.errors import CaselibError
+        from caselib.publish.pdf_render import docx_to_pdf
 
-        if find_soffice() is None:
-            note("未找到 LibreOffice，未生成 PDF 版阅读材料（DOCX 已生成）")
-        else:
-            from caselib.errors import CaselibError
-            from caselib.publish.pdf_render import docx_to_pdf
-
-            target = pack.with_suffix(".pdf")
-            if target.exists() and not force:
-                fail(f"文件已存在：{target}（如需覆盖请加 --force）")
-            try:
-                note(f"已生成阅读材料 PDF：{docx_to_pdf(pack, outdir)}")
-            except CaselibError as exc:
-                note(f"阅读材料 PDF 未生成：{exc}")
+        try:
+            note(f"已生成阅读材料 PDF：{docx_to_pdf(pack, outdir, soffice=soffice)}")
+        except CaselibError as exc:
+            note(f"阅读材料 PDF 未生成：{exc}")
 
 
 @review_app.command("import")
