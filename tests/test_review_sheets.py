@@ -481,6 +481,13 @@ def test_a_trashed_record_refuses_the_sheet(panel: tuple[Cli, Path], tmp_path: P
     assert current_reviews(cli, 1) == {}
 
 
+def test_an_unfilled_sheet_says_so(panel: tuple[Cli, Path]) -> None:
+    cli, out = panel
+    run = _import(cli, out / "评分表-王老师.xlsx")
+    assert run.exit_code == 0
+    assert "评分表-王老师.xlsx：王老师 还没有填写任何评分，未作改动" in run.stderr
+
+
 def test_dry_run_shows_and_writes_nothing(panel: tuple[Cli, Path], tmp_path: Path) -> None:
     cli, out = panel
     cli.ok("review", "1", "--reviewer", "王老师", "--score", "典型性=3")

@@ -226,7 +226,10 @@ def write_summary(
     title = f"{summary.shortlist} 评审汇总表（{summary.reference_date.isoformat()}）"
     table(ws, title, headers, rows)
     foot = len(rows) + 4
-    ws.cell(row=foot - 1, column=1, value=_explanation(summary, scale))
+    note = ws.cell(row=foot - 1, column=1, value=_explanation(summary, scale))
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=foot - 1, start_column=1, end_row=foot - 1, end_column=len(headers))
+    ws.row_dimensions[foot - 1].height = 32
     ws.cell(row=foot + 1, column=1, value=SIGNATURE).font = Font(size=12)
     for line in summary.warnings:
         foot += 1

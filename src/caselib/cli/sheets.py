@@ -168,6 +168,9 @@ def import_sheets(
             else:
                 apply_import(session, plan, config.rubric)
         who = sheet.reviewer
+        if not plan.changes and not plan.unchanged:
+            note(f"{path.name}：{who} 还没有填写任何评分，未作改动")
+            continue
         if not plan.changes:
             note(f"{path.name}：{who} 的评分与库中已有的相同，未作改动")
             continue
