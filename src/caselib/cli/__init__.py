@@ -76,13 +76,23 @@ def _main(
     ctx.obj = State(db=db)
 
 
-from caselib.cli import browse, export, intake, library, records, review, taxonomy  # noqa: E402
+from caselib.cli import (  # noqa: E402
+    browse,
+    export,
+    intake,
+    library,
+    records,
+    review,
+    sheets,
+    taxonomy,
+)
 
 records.register(app)
 browse.register(app)
 intake.register(app)
 export.register(app)
 review.register(app)
+sheets.register(app)
 taxonomy.register(app)
 library.register(app)
 

@@ -440,7 +440,7 @@ def stats(
 
 def register(app: typer.Typer) -> None:
     app.command()(rubric)
-    app.command()(review)
+    # ``review`` itself is the group of cli/sheets.py, which routes ``review 12 …`` here.
     app.command()(reviews)
     app.command()(rank)
     app.add_typer(shortlist_app, name="shortlist")
