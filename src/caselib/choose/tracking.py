@@ -20,6 +20,7 @@ from caselib.errors import InvalidInputError, NotFoundError
 from caselib.records import get_record, live_record
 from caselib.store.config import Config, Rubric, default_config
 from caselib.store.tables import Adoption, Bulletin, Record, Report, Review, utcnow
+from caselib.text.dates import local_time
 
 
 def add_report(
@@ -168,12 +169,12 @@ def history(session: Session, record_id: int, rubric: Rubric | None = None) -> l
         }
         events.append(
             (
-                (rv.created_at.date(), 0, rv.created_at, rv.id),
-                HistoryEvent(rv.created_at.date(), "review", text, data),
+                (local_time(rv.created_at).date(), 0, rv.created_at, rv.id),
+                HistoryEvent(local_time(rv.created_at).date(), "review", text, data),
             )
         )
     for shortlist, position in shortlists_of(session, record_id):
-        day = shortlist.created_at.date()
+        day = local_time(shortlist.created_at).date()
         events.append(
             (
                 (day, 1, shortlist.created_at, shortlist.id),
