@@ -58,6 +58,7 @@ class Run:
     exit_code: int
     stdout: str
     stderr: str
+    stdout_bytes: bytes = b""
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -76,7 +77,7 @@ class Cli:
         result = runner.invoke(app, ["--db", str(self.db), *args], input=input, env=env)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
 
     def ok(self, *args: str, input: str | bytes | None = None) -> Run:
         run = self(*args, input=input)

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from caselib.choose.reviews import add_review
-from caselib.choose.stats import NO_TAG, StatRow, bars, group_stats, write_csv
+from caselib.choose.stats import NO_TAG, StatRow, bars, csv_table, group_stats
 from caselib.choose.tracking import add_adoption, add_report
 from caselib.errors import InvalidInputError
 from tests.test_reviews import RUBRIC, Lib, scores
+
+from .conftest import Cli
 
 
 @pytest.fixture
@@ -133,9 +135,8 @@ def test_filters_and_bad_input(lib: Lib) -> None:
 
 
 def test_csv(lib: Lib) -> None:
-    out = io.StringIO()
-    write_csv(group_stats(lib.session, "unit", total=True), out, "unit")
-    table = list(csv.reader(io.StringIO(out.getvalue())))
+    header, rows = csv_table(group_stats(lib.session, "unit", total=True), "unit")
+    table = [header, *rows]
     assert table[0][:4] == ["单位", "记录数", "已提交", "报送次数"]
     assert table[0][-4:] == ["积分（校级）", "积分（市级）", "积分（省级）", "积分（国家级）"]
     assert table[1][0] == "机关党委"
@@ -168,3 +169,16 @@ def test_to_json(lib: Lib) -> None:
     data = row.to_json()
     assert data["key"] == "机关党委"
     assert data["points_by_level"]["国家级"] == 50.0
+
+
+def test_stats_csv_is_written_like_an_exported_csv(sample: Cli, tmp_path: Path) -> None:
+    """One CSV writer: a byte-order mark (Excel reads the Chinese), CRLF line ends."""
+    printed = sample.ok("stats", "--csv").stdout_bytes
+    exported = tmp_path / "全部记录.csv"
+    sample.ok("export", "--all", "--format", "csv", "-o", str(exported))
+    for data in (printed, exported.read_bytes()):
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert data.count(b"\r\n") == data.count(b"\n") > 1
+    table = list(csv.reader(io.StringIO(printed.decode("utf-8-sig"), newline="")))
+    assert table[0][0] == "单位"
+    assert "机关党委" in [row[0] for row in table[1:]]

@@ -336,7 +336,7 @@ def stats(
     as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出。")] = False,
 ) -> None:
     """按单位、标签、月份或状态统计：记录数、报送、采用、采用率、平均分、积分。"""
-    from caselib.choose.stats import METRICS, bars, group_stats, write_csv
+    from caselib.choose.stats import METRICS, bars, csv_table, group_stats
 
     if chart and metric not in METRICS:
         fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
@@ -355,7 +355,11 @@ def stats(
     if as_json:
         emit_json([r.to_json() for r in rows])
     elif as_csv:
-        write_csv(rows, sys.stdout, by)
+        from caselib.publish.formats import csv_bytes
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(csv_bytes(*csv_table(rows, by)))
+        sys.stdout.buffer.flush()
     else:
         from caselib.cli import render
 
