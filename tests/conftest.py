@@ -39,6 +39,9 @@ def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CASELIB_DB", raising=False)
+    # The code prefers VISUAL to EDITOR: a VISUAL set by the person running the tests must
+    # not replace the editors the tests give.
+    monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", "false")
 
 
