@@ -33,6 +33,27 @@ def need_tool_or_skip(name: str) -> None:
         pytest.skip(f"{name} is not installed on this machine")
 
 
+def need_shared(path: Path = SHARED) -> Path:
+    """``path`` under ../shared (the seed bulletin): skipped when this checkout has no
+    ../shared, except under CI, where its absence is a failure (like a missing LibreOffice)."""
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is required under CI (the seed bulletin in ../shared)")
+        pytest.skip(f"{path} is not available (../shared is not next to this checkout)")
+    return path
+
+
+def need_seed() -> Path:
+    """The seed bulletin (``need_shared``)."""
+    return need_shared(SEED)
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    """The seed bulletin's path: skipped without ../shared, a failure under CI."""
+    return need_seed()
+
+
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("home")

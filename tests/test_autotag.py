@@ -11,9 +11,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from caselib.intake.autotag import TagSuggestion, suggest_tags, suggest_tags_for_record
 from caselib.store.tables import Record, Tag, TagAlias
 
-SEED = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"
-)
+from .conftest import SEED, need_seed
 
 # name → (parent, aliases): the campaign's vocabulary, plus tags the seed never mentions.
 VOCABULARY: dict[str, tuple[str | None, list[str]]] = {
@@ -67,8 +65,7 @@ def counts(suggestions: list[TagSuggestion]) -> dict[str, int]:
 
 
 def test_the_seed_suggests_its_themes(session: Session) -> None:
-    if not SEED.exists():
-        pytest.skip("seed bulletin not available")
+    need_seed()
     found = counts(suggest_tags(session, SEED.read_text("utf-8")))
     expected = {
         "共同缔造",
@@ -96,8 +93,7 @@ def test_the_seed_suggests_its_themes(session: Session) -> None:
 
 
 def test_the_seed_with_the_default_vocabulary(tmp_path: Path) -> None:
-    if not SEED.exists():
-        pytest.skip("seed bulletin not available")
+    need_seed()
     from caselib.tags import load_default_vocabulary
 
     engine = create_engine(f"sqlite:///{tmp_path / 'default.db'}")
