@@ -472,7 +472,8 @@ def rubric(config: Any, path: Path | None) -> None:
     err.print(
         f"配置文件：{path}"
         if path
-        else "使用默认配置（caselib rubric --init 可写出配置文件以便修改）"
+        else "使用默认配置（caselib rubric --init 可写出配置文件以便修改）",
+        soft_wrap=True,
     )
 
 
