@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, SQLModel, create_engine
 
 from caselib.intake.autotag import TagSuggestion, suggest_tags, suggest_tags_for_record
+from caselib.store.library import Library
 from caselib.store.tables import Record, Tag, TagAlias
 
 from .conftest import SEED, need_seed
@@ -36,12 +37,12 @@ VOCABULARY: dict[str, tuple[str | None, list[str]]] = {
 
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[Session]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'autotag.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
+    # caselib's own library, without its default vocabulary: the tests bring their own
+    library, _ = Library.init(str(tmp_path / "autotag.db"))
+    with library.session() as s:
         add_vocabulary(s, VOCABULARY)
         yield s
-    engine.dispose()
+    library.engine.dispose()
 
 
 def add_vocabulary(session: Session, vocabulary: dict[str, tuple[str | None, list[str]]]) -> None:

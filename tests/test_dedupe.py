@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
-from sqlmodel import Session, SQLModel, create_engine, delete, select
+from sqlmodel import Session, delete, select
 
 from caselib import dedupe
+from caselib.store.library import Library
 from caselib.store.tables import DupeBand, NearDuplicate, Record, Unit, utcnow
 
 from .conftest import IN_CI, SEED, need_seed
@@ -169,16 +169,10 @@ EDITS = [
 
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[Session]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'dedupe.db'}")
-
-    @event.listens_for(engine, "connect")
-    def _fk_on(dbapi_connection: object, _record: object) -> None:
-        dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[attr-defined]
-
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
+    library, _ = Library.init(str(tmp_path / "dedupe.db"))  # caselib's own schema and settings
+    with Session(library.engine) as s:
         yield s
-    engine.dispose()
+    library.engine.dispose()
 
 
 def body(text: str) -> list[dict[str, object]]:
