@@ -198,3 +198,20 @@ def test_a_wide_terminal_shows_every_column(cli: Cli, monkeypatch: pytest.Monkey
     header = cli.ok("list").stdout.splitlines()[1]
     for name in ("编号", "类型", "标题", "单位", "日期", "状态", "标签"):
         assert name in header
+
+
+def test_rubric_and_tag_suggestions_fit_a_narrow_terminal(
+    sample: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _narrow(monkeypatch, 60)
+    shown = sample.ok("rubric").stdout
+    assert "…" not in shown
+    assert all(len(line) <= 60 for line in shown.splitlines())
+    descriptions = column_text(shown, "说明")
+    for description in (
+        "事实准确、数据可核，人物、时间、地点具体",
+        "体现实践活动主题，在同类工作中有代表性",
+    ):
+        assert description in descriptions
+    suggested = sample.ok("tag", "suggest", "1").stdout
+    assert "…" not in suggested and "推荐标签" in suggested

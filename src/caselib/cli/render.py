@@ -131,7 +131,8 @@ def fitted_table(
 ) -> Table:
     """A table that fits ``width`` (the console's): less important columns are dropped
     until the others fit; text wraps, nothing is cut with "…" (``column_widths``)."""
-    widths = column_widths(columns, rows, width or out.width)
+    width = width or out.width
+    widths = column_widths(columns, rows, width)
     shown = [i for i, w in enumerate(widths) if w is not None]
     table = Table(title=title)
     for i in shown:
@@ -248,16 +249,17 @@ def tag_suggestions(rows: list[dict[str, Any]]) -> None:
     if not rows:
         err.print("词表中的标签在正文里都没有出现")
         return
-    table = Table(title="推荐标签")
-    table.add_column("标签")
-    table.add_column("出现次数", justify="right")
-    table.add_column("匹配到")
-    table.add_column("已有")
-    for row in rows:
-        table.add_row(
-            row["tag"], str(row["count"]), "、".join(row["matched"]), "✓" if row["applied"] else ""
-        )
-    out.print(table)
+    columns = [
+        Col("标签", key=True),
+        Col("出现次数", justify="right", keep=True),
+        Col("匹配到", drop=1),
+        Col("已有", keep=True),
+    ]
+    cells = [
+        [row["tag"], str(row["count"]), "、".join(row["matched"]), "✓" if row["applied"] else ""]
+        for row in rows
+    ]
+    out.print(fitted_table(columns, cells, title="推荐标签"))
 
 
 def library_info(data: dict[str, Any]) -> None:
@@ -302,25 +304,30 @@ OUTCOME_LABELS = {
 
 
 def import_summary(reports: list[FileReport], *, dry_run: bool) -> None:
-    table = Table(title="导入结果（试运行，未写入）" if dry_run else "导入结果")
-    table.add_column("文件", overflow="fold", max_width=40)
-    table.add_column("结果")
-    table.add_column("记录")
-    table.add_column("编码")
-    table.add_column("说明", overflow="fold")
+    columns = [
+        Col("文件", key=True, max_width=40),
+        Col("结果", keep=True),
+        Col("记录"),
+        Col("编码", keep=True, drop=1),
+        Col("说明"),
+    ]
+    cells: list[list[Any]] = []
     for r in reports:
         label, style = OUTCOME_LABELS.get(r.outcome, (r.outcome, ""))
         message = "；".join(x for x in [r.message, *r.notes] if x)
         if r.bulletin_id:
             message = (f"简报 {r.bulletin_id}；" + message).rstrip("；")
-        table.add_row(
-            Path(r.path).name,
-            Text(label, style=style),
-            "、".join(map(str, r.record_ids)),
-            r.encoding or "",
-            message,
+        cells.append(
+            [
+                Path(r.path).name,
+                Text(label, style=style),
+                "、".join(map(str, r.record_ids)),
+                r.encoding or "",
+                message,
+            ]
         )
-    err.print(table)
+    title = "导入结果（试运行，未写入）" if dry_run else "导入结果"
+    err.print(fitted_table(columns, cells, title=title, width=err.width))
     counts = {key: sum(1 for r in reports if r.outcome == key) for key in OUTCOME_LABELS}
     err.print("，".join(f"{OUTCOME_LABELS[k][0]} {v}" for k, v in counts.items() if v) or "无文件")
 
@@ -388,17 +395,16 @@ def duplicate_pairs(rows: list[dict[str, Any]]) -> None:
     if not rows:
         err.print("没有发现相似的记录")
         return
-    table = Table(title="疑似重复的记录")
-    table.add_column("相似度", justify="right")
-    table.add_column("记录")
-    table.add_column("相似记录")
-    for row in rows:
-        table.add_row(
+    columns = [Col("相似度", justify="right", keep=True), Col("记录", key=True), Col("相似记录")]
+    cells = [
+        [
             f"{row['similarity']:.0%}",
             f"[{row['record_id']}] {row['title']}（{row['unit']}）",
             f"[{row['other_id']}] {row['other_title']}（{row['other_unit']}）",
-        )
-    out.print(table)
+        ]
+        for row in rows
+    ]
+    out.print(fitted_table(columns, cells, title="疑似重复的记录"))
 
 
 def bulletin_table(rows: list[dict[str, Any]]) -> None:
@@ -450,19 +456,21 @@ def bulletin_detail(data: dict[str, Any]) -> None:
 def rubric(config: Any, path: Path | None) -> None:
     from caselib.choose.scoring import TERM_LABELS
 
-    table = Table(title=f"评分细则（{config.rubric.scale_label}）")
-    table.add_column("评分项")
-    table.add_column("权重", justify="right")
-    table.add_column("说明")
-    for c in config.rubric.criteria:
-        table.add_row(c.name, f"{c.weight:g}", c.description)
-    out.print(table)
-    terms = Table(title="排序各项的权重（每项取值 0–1，权重即最多可得的分数）")
-    terms.add_column("项")
-    terms.add_column("权重", justify="right")
-    for name, weight in config.weights.model_dump().items():
-        terms.add_row(TERM_LABELS.get(name, name), f"{weight:g}")
-    out.print(terms)
+    criteria = [Col("评分项", key=True), Col("权重", justify="right", keep=True), Col("说明")]
+    cells = [[c.name, f"{c.weight:g}", c.description] for c in config.rubric.criteria]
+    out.print(fitted_table(criteria, cells, title=f"评分细则（{config.rubric.scale_label}）"))
+    weights = [
+        [TERM_LABELS.get(name, name), f"{weight:g}"]
+        for name, weight in config.weights.model_dump().items()
+    ]
+    out.print(
+        fitted_table(
+            [Col("项", key=True), Col("权重", justify="right", keep=True)],
+            weights,
+            title="排序权重",
+        )
+    )
+    out.print("排序得分 = 各项“取值 × 权重”之和；每项取值 0–1，权重即该项最多可得的分数")
     low, high = config.length.case
     s_low, s_high = config.length.story
     out.print(
