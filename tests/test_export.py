@@ -897,7 +897,9 @@ def test_an_output_name_without_a_suffix_gets_the_formats(quarter: Cli, tmp_path
     quarter.ok("export", "1", "3", "-F", "xlsx", "-o", str(tmp_path / "第四季度名单"))
     quarter.ok("export", "1", "-F", "docx", "-o", str(tmp_path / "汇编.终稿"))
     quarter.ok("export", "1", "-o", str(tmp_path / "备份"))
-    files = files_in(tmp_path)
+    quarter.ok("export", "3", "-o", str(tmp_path / "2022.11"))  # a folder named with a dot
+    assert [p.name[:5] for p in (tmp_path / "2022.11").iterdir()] == ["0003-"]
+    files = [f for f in files_in(tmp_path) if not f.startswith("2022.11/")]
     assert [f for f in files if not f.startswith("备份/")] == [
         "汇编.终稿.docx",
         "第四季度名单.xlsx",

@@ -32,14 +32,15 @@ IN_CHUNK = 900  # bound parameters per IN (...) query
 def resolve_format(fmt: str | None, output: Path | None, *, folder: bool = False) -> str:
     """The export format: as given, else from the output's suffix (.docx, .xlsx, .csv, .json);
     Markdown when the output is a folder (an existing one, ``folder``: written with a trailing
-    slash, or a name without a suffix). An unknown format, or an output suffix that names
-    none (``-o 简报.pdf``), raises ``InvalidInputError``."""
+    slash, or a name without a file's suffix: ``-o 2022.11备份``). An unknown format, or an
+    output suffix that names another kind of file (``-o 简报.pdf``), raises
+    ``InvalidInputError``."""
     if fmt is None:
-        if output is None or folder or output.is_dir() or not output.suffix:
-            return "md"
-        suffix = output.suffix.lower()
-        if suffix in _SUFFIX_FORMATS:
+        suffix = output.suffix.lower() if output is not None else ""
+        if suffix in _SUFFIX_FORMATS and not (folder or (output and output.is_dir())):
             return _SUFFIX_FORMATS[suffix]
+        if output is None or folder or output.is_dir() or suffix not in FILE_SUFFIXES:
+            return "md"
         raise InvalidInputError(
             f"无法按扩展名 {output.suffix} 导出：可用 .docx、.xlsx、.csv、.json，"
             "md 导出到文件夹；也可用 --format 指定格式"
