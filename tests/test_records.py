@@ -200,6 +200,7 @@ def test_add_on_a_terminal_asks_kind_title_unit_date_and_tags(
         in template
     )
     assert "tags: [暖心, 迎新, 共同缔造]" in template
+    assert "\nauthor:\ncontact:\nsummary:\n---\n" in template  # the optional fields, empty
     assert "## 一级小标题" in template and "暖心故事：写一件具体的事" in template
     # what was saved, not a bare number
     assert (

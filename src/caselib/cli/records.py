@@ -195,7 +195,9 @@ def _write_in_editor(fields: dict[str, Any]) -> RecordIn:
     for key in ("date", "end_date", "submitted"):
         if isinstance(shown[key], str):
             shown[key] = parse_date(shown[key]) if shown[key].strip() else None
-    template = render_record(shown, comment=_template_hints(str(fields["kind"])))
+    template = _with_empty_fields(
+        render_record(shown, comment=_template_hints(str(fields["kind"])))
+    )
     text = open_editor(template)
     if text is None:
         fail("编辑器中未做修改：未新增记录")
@@ -207,6 +209,15 @@ def _write_in_editor(fields: dict[str, Any]) -> RecordIn:
         raise
 
 
+def _with_empty_fields(template: str) -> str:
+    """The template with the optional fields left empty shown too (``date:``), so that the
+    layout shows every field a record can have."""
+    head, _, rest = template.partition("\n---\n")
+    present = {line.split(":", 1)[0] for line in head.splitlines()}
+    missing = [f"{key}:" for key in ("date", "author", "contact", "summary") if key not in present]
+    return "\n".join([head, *missing]) + "\n---\n" + rest
+
+
 def _template_hints(kind: str) -> str:
     body = (
         "暖心故事：写一件具体的事，交代时间、地点、人物和细节，300–1,000 字，可不分节。"
@@ -215,8 +226,9 @@ def _template_hints(kind: str) -> str:
     )
     return "\n".join(
         [
-            "新记录：填好下面各项（标签写在方括号中，用逗号分隔），正文写在第二个 --- 之后；",
-            "保存并关闭编辑器即新增；不保存则不新增。以 # 开头的说明行不会保存。",
+            "新记录：填好下面各项，正文写在第二个 --- 之后；保存并关闭编辑器即新增，不保存则不新增。",
+            "标签写在方括号中、用逗号分隔；date 为事件日期（如 2022-10-20）；summary 为一两句话的摘要；",
+            "可留空的项留空即可。这几行以 # 开头的说明不会保存。",
             "正文每段之间空一行；小标题单独一行：“## 一级小标题”“### （一）二级小标题”“#### 1. 三级小标题”。",
             body,
         ]
