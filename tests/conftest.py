@@ -33,12 +33,36 @@ def need_tool_or_skip(name: str) -> None:
         pytest.skip(f"{name} is not installed on this machine")
 
 
+def need_shared(path: Path = SHARED) -> Path:
+    """``path`` under ../shared (the seed bulletin): skipped when this checkout has no
+    ../shared, except under CI, where its absence is a failure (like a missing LibreOffice)."""
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{path} is required under CI (the seed bulletin in ../shared)")
+        pytest.skip(f"{path} is not available (../shared is not next to this checkout)")
+    return path
+
+
+def need_seed() -> Path:
+    """The seed bulletin (``need_shared``)."""
+    return need_shared(SEED)
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    """The seed bulletin's path: skipped without ../shared, a failure under CI."""
+    return need_seed()
+
+
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.delenv("CASELIB_DB", raising=False)
+    # The code prefers VISUAL to EDITOR: a VISUAL set by the person running the tests must
+    # not replace the editors the tests give.
+    monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.setenv("EDITOR", "false")
 
 
@@ -58,6 +82,7 @@ class Run:
     exit_code: int
     stdout: str
     stderr: str
+    stdout_bytes: bytes = b""
 
     def json(self) -> Any:
         return json.loads(self.stdout)
@@ -76,7 +101,7 @@ class Cli:
         result = runner.invoke(app, ["--db", str(self.db), *args], input=input, env=env)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return Run(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
 
     def ok(self, *args: str, input: str | bytes | None = None) -> Run:
         run = self(*args, input=input)

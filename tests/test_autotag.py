@@ -16,12 +16,11 @@ from caselib.intake.autotag import (
     suggest_tags_for_parts,
     suggest_tags_for_record,
 )
+from caselib.store.library import Library
 from caselib.store.tables import Record, Tag, TagAlias
 from tests.conftest import Cli
 
-SEED = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"
-)
+from .conftest import SEED, need_seed
 
 # name → (parent, aliases): the campaign's vocabulary, plus tags the seed never mentions.
 VOCABULARY: dict[str, tuple[str | None, list[str]]] = {
@@ -46,12 +45,12 @@ VOCABULARY: dict[str, tuple[str | None, list[str]]] = {
 
 @pytest.fixture
 def session(tmp_path: Path) -> Iterator[Session]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'autotag.db'}")
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as s:
+    # caselib's own library, without its default vocabulary: the tests bring their own
+    library, _ = Library.init(str(tmp_path / "autotag.db"))
+    with library.session() as s:
         add_vocabulary(s, VOCABULARY)
         yield s
-    engine.dispose()
+    library.engine.dispose()
 
 
 def add_vocabulary(session: Session, vocabulary: dict[str, tuple[str | None, list[str]]]) -> None:
@@ -75,8 +74,7 @@ def counts(suggestions: list[TagSuggestion]) -> dict[str, int]:
 
 
 def test_the_seed_suggests_its_themes(session: Session) -> None:
-    if not SEED.exists():
-        pytest.skip("seed bulletin not available")
+    need_seed()
     found = counts(suggest_tags(session, SEED.read_text("utf-8")))
     expected = {
         "共同缔造",
@@ -104,8 +102,7 @@ def test_the_seed_suggests_its_themes(session: Session) -> None:
 
 
 def test_the_seed_with_the_default_vocabulary(tmp_path: Path) -> None:
-    if not SEED.exists():
-        pytest.skip("seed bulletin not available")
+    need_seed()
     from caselib.tags import load_default_vocabulary
 
     engine = create_engine(f"sqlite:///{tmp_path / 'default.db'}")

@@ -21,7 +21,7 @@ from caselib.errors import CaselibError
 from caselib.publish.docx_writer import Article, BulletinSpec, write_bulletin, write_compilation
 from caselib.publish.pdf_render import docx_to_pdf, fonts_conf_path
 
-from .conftest import SHARED, need_tool_or_skip
+from .conftest import need_shared, need_tool_or_skip
 from .test_docx_writer import load_seed, seed_stories
 
 TOOLS = ("soffice", "pdftotext", "pdfinfo", "pdffonts")
@@ -68,8 +68,7 @@ def article_texts(articles: list[Article]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def material() -> tuple[BulletinSpec, list[Article]]:
-    if not SHARED.exists():
-        pytest.skip(f"{SHARED} (the seed bulletin) is not available")
+    need_shared()
     spec, case = load_seed()
     return replace(spec, copies=120), [case, *seed_stories(case)]
 

@@ -44,7 +44,7 @@ from caselib.intake.readers import read_document
 from caselib.publish.docx_writer import Article, BulletinSpec, write_bulletin, write_compilation
 from caselib.text.blocks import Block
 
-from .conftest import SEED, SHARED
+from .conftest import SEED, need_seed
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TYPE_WIDTH_TWIPS = 11906 - 1587 - 1474
@@ -105,8 +105,7 @@ def seed_stories(case: Article) -> list[Article]:
 
 @pytest.fixture(scope="session")
 def seed() -> tuple[BulletinSpec, Article]:
-    if not SHARED.exists():
-        pytest.skip(f"{SHARED} (the seed bulletin) is not available")
+    need_seed()
     return load_seed()
 
 

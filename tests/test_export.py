@@ -116,6 +116,7 @@ def quarter(sample: Cli) -> Cli:
 def first_issue(cli: Cli, out: Path, *extra: str) -> Path:
     """Issue 13 of 2022 from the shortlist, every header option given."""
     target = out / "简报第13期.docx"
+    out.mkdir(exist_ok=True)
     cli.ok(
         "export",
         "--shortlist",
@@ -256,12 +257,13 @@ def test_bad_editor_note_file(quarter: Cli, tmp_path: Path, make: Any, message: 
     if make is not None:
         make(note)
     out = tmp_path / "out"
+    out.mkdir()
     run = quarter(
         "export", "--shortlist", QUARTER, "-F", "docx", "-o", str(out / "a.docx"),
         *HEADER_OPTIONS, "--editor-note", str(note),
     )  # fmt: skip
     assert run.exit_code == 1 and message in run.stderr and run.stderr.count("\n") == 1
-    assert not out.exists() and bulletins(quarter) == []
+    assert files_in(out) == [] and bulletins(quarter) == []
 
 
 def _zip_without_document(path: Path) -> None:
@@ -288,13 +290,14 @@ def test_bad_template(
     if make is not None:
         make(template)
     target = tmp_path / "out" / "a.docx"
+    target.parent.mkdir()
     extra = HEADER_OPTIONS if bulletin else []
     run = quarter(
         "export", "--shortlist", QUARTER, "-F", "docx", "-o", str(target), *extra,
         "--template", str(template),
     )  # fmt: skip
     assert run.exit_code == 1 and message in run.stderr and run.stderr.count("\n") == 1
-    assert not target.parent.exists() and bulletins(quarter) == []
+    assert files_in(target.parent) == [] and bulletins(quarter) == []
 
 
 @pytest.mark.parametrize(
@@ -341,7 +344,7 @@ def test_json_to_stdout_in_shortlist_order_with_bodies(quarter: Cli) -> None:
 
 
 def test_json_file_format_from_the_suffix(quarter: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "new" / "名单.json"
+    target = tmp_path / "名单.json"
     quarter.ok("export", "3", "1", "-o", str(target))
     data = json.loads(target.read_text("utf-8"))
     assert [r["id"] for r in data] == [3, 1]
@@ -471,10 +474,15 @@ def test_xlsx_write_modes_agree(quarter: Cli, tmp_path: Path) -> None:
         assert a.column_dimensions[letter].width == b.column_dimensions[letter].width
 
 
-def test_missing_folders_are_created_and_folders_get_safe_names(
+def test_missing_folders_are_reported_and_folders_get_safe_names(
     quarter: Cli, tmp_path: Path
 ) -> None:
     deep = tmp_path / "报送" / "2022" / "名单.csv"
+    run = quarter("export", "--shortlist", QUARTER, "-o", str(deep))
+    assert run.exit_code == 1
+    assert run.stderr == f"错误：输出位置所在的文件夹不存在：{deep.parent}（请先创建）\n"
+    assert not (tmp_path / "报送").exists()
+    deep.parent.mkdir(parents=True)
     quarter.ok("export", "--shortlist", QUARTER, "-o", str(deep))
     assert deep.is_file()
     # An existing folder, or a new one written with a trailing slash, gets a file named
@@ -486,6 +494,9 @@ def test_missing_folders_are_created_and_folders_get_safe_names(
     quarter.ok("export", "--tag", "共同缔造", "--kind", "case", "-F", "csv", "-o", str(folder))
     assert files_in(folder) == sorted(["共同缔造_经验案例.csv", "入围名单“Q4_校级”.xlsx"])
     new = tmp_path / "新文件夹"
+    run = quarter("export", "1", "-F", "docx", "-o", f"{new}/")
+    assert run.exit_code == 1 and run.stderr == f"错误：输出文件夹不存在：{new}（请先创建）\n"
+    new.mkdir()
     quarter.ok(
         "export", "1", "-F", "docx", "-o", f"{new}/", *HEADER_OPTIONS, "--date", "2022-10-20"
     )
@@ -647,6 +658,7 @@ def test_an_existing_issue_is_refused_before_anything_is_written(
     first_issue(quarter, tmp_path / "first")
     before = bulletins(quarter)
     target = tmp_path / "again" / "简报第13期.docx"
+    target.parent.mkdir()
     run = quarter(
         "export", "2", "-F", "docx", "-o", str(target), "--series", SERIES,
         "--issue", "13", "--date", "2022-12-30",
@@ -655,7 +667,7 @@ def test_an_existing_issue_is_refused_before_anything_is_written(
     assert (
         f"简报已存在：{SERIES} 2022 年第 13 期" in run.stderr and "--bulletin 2022-13" in run.stderr
     )
-    assert not target.parent.exists()
+    assert files_in(target.parent) == []
     assert bulletins(quarter) == before
 
 
@@ -700,13 +712,14 @@ def test_a_failed_export_records_nothing_and_keeps_the_old_file(
 
 def test_dry_run_writes_and_records_nothing(quarter: Cli, tmp_path: Path) -> None:
     target = tmp_path / "out" / "简报.docx"
+    target.parent.mkdir()
     run = quarter.ok(
         "export", "--shortlist", QUARTER, "-F", "docx", "-o", str(target), *HEADER_OPTIONS,
         "--date", "2022-10-20", "--dry-run",
     )  # fmt: skip
     assert "第 1 期（2022-10-20）" in run.stdout and OFFICE in run.stdout
     assert "导出后登记为新的一期" in run.stdout
-    assert not target.parent.exists() and bulletins(quarter) == []
+    assert files_in(target.parent) == [] and bulletins(quarter) == []
     run = quarter.ok("export", "--all", "-o", str(tmp_path / "md"), "--dry-run")
     assert "14 个文件" in run.stdout and not (tmp_path / "md").exists()
 
@@ -860,3 +873,36 @@ def test_the_api_without_the_cli(quarter: Cli, tmp_path: Path) -> None:
                 today=dt.date(2022, 12, 1),
             )
     assert [r["id"] for r in bulletins(quarter)[0]["records"]] == [3, 1, 12]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "x.pdf"], "无法按扩展名 .pdf 导出：可用 .docx、.xlsx、.csv、.json，md 导出到文件夹；也可用 --format 指定格式"),
+        (["-F", "docx", "-o", "x.pdf"], "输出文件“x.pdf”的扩展名与导出格式 docx 不符：请改为 .docx"),
+        (["-F", "xlsx", "-o", "名单.csv"], "输出文件“名单.csv”的扩展名与导出格式 xlsx 不符：请改为 .xlsx"),
+        (["-F", "md", "-o", "备份.docx"], "md 格式每条记录导出为一个文件，-o 应给出文件夹（如 备份/），而不是“备份.docx”"),
+    ],
+)  # fmt: skip
+def test_an_output_name_must_agree_with_the_format(
+    quarter: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = quarter("export", "1", *args)
+    assert run.exit_code == 1 and run.stderr == f"错误：{message}\n"
+    assert files_in(tmp_path) == []
+
+
+def test_an_output_name_without_a_suffix_gets_the_formats(quarter: Cli, tmp_path: Path) -> None:
+    quarter.ok("export", "1", "3", "-F", "xlsx", "-o", str(tmp_path / "第四季度名单"))
+    quarter.ok("export", "1", "-F", "docx", "-o", str(tmp_path / "汇编.终稿"))
+    quarter.ok("export", "1", "-o", str(tmp_path / "备份"))
+    quarter.ok("export", "3", "-o", str(tmp_path / "2022.11"))  # a folder named with a dot
+    assert [p.name[:5] for p in (tmp_path / "2022.11").iterdir()] == ["0003-"]
+    files = [f for f in files_in(tmp_path) if not f.startswith("2022.11/")]
+    assert [f for f in files if not f.startswith("备份/")] == [
+        "汇编.终稿.docx",
+        "第四季度名单.xlsx",
+    ]
+    backup = [f for f in files if f.startswith("备份/")]
+    assert len(backup) == 1 and backup[0].startswith("备份/0001-") and backup[0].endswith(".md")

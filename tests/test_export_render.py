@@ -17,7 +17,7 @@ import pytest
 
 from caselib.publish.pdf_render import docx_to_pdf
 
-from .conftest import CASES_DIR, SEED, Cli, need_tool_or_skip
+from .conftest import CASES_DIR, SEED, Cli, need_seed, need_tool_or_skip
 from .test_docx_render import FOOTER, assert_in_order, pdf_info, pdf_text, squeeze
 
 TOOLS = ("soffice", "pdftotext", "pdfinfo")
@@ -70,8 +70,7 @@ def shortlist_issue(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
 @pytest.fixture(scope="module")
 def seed_issue(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """The real bulletin imported, then exported again from the library with --bulletin."""
-    if not SEED.exists():
-        pytest.skip(f"{SEED} (the seed bulletin) is not available")
+    need_seed()
     _tools()
     work = tmp_path_factory.mktemp("export-render-seed")
     cli = Cli(work / "lib.db")

@@ -109,7 +109,7 @@ def test_export_refuses_to_overwrite(sample: Cli, tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("没有 YAML 头", "缺少 YAML 头"),
-        ("---\ntitle: [未闭合\n---\n\n正文", "YAML 头格式错误"),
+        ("---\ntitle: [未闭合\n---\n\n正文", "YAML 头第 2 行格式错误"),
         ("---\ntitle: 题\nunit: 机关党委\ncolor: red\n---\n\n正文", "未知字段：color"),
     ],
 )
@@ -136,3 +136,80 @@ def test_markdown_without_unit_is_kept_incomplete(cli: Cli, tmp_path: Path) -> N
     report = cli.ok("import", str(path), "--json").json()[0]
     assert report["outcome"] == "imported" and report["records"][0]["missing"] == ["unit"]
     assert cli.ok("show", str(report["record_ids"][0]), "--json").json()["unit"] == "待补单位"
+
+
+HEAD = "---\nkind: case\ntitle: 机关党委：党建引领聚合力\nunit: 机关党委\n"
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        (
+            HEAD + "tags: [共同缔造, 决策共谋\nsummary: 摘要\n",
+            "YAML 头第 5 行格式错误：方括号“[ ]”没有闭合，或其中各项之间缺少英文逗号",
+        ),
+        (
+            "---\nkind: case\ntitle: 机关党委: 党建引领聚合力\nunit: 机关党委\n",
+            "YAML 头第 3 行格式错误：多了英文冒号加空格“: ”，或缩进不对：含“: ”的值请整个用引号括起来，字段名顶格写",
+        ),
+        (
+            '---\nkind: case\ntitle: "机关党委：党建引领聚合力\nunit: 机关党委\n',
+            "YAML 头第 3 行格式错误：引号没有闭合",
+        ),
+        (
+            "---\nkind: case\ntitle 机关党委：党建引领聚合力\nunit: 机关党委\n",
+            "YAML 头第 3 行格式错误：字段名后缺少英文冒号加空格“: ”",
+        ),
+        (
+            HEAD + "tags: [共同缔造]]\n",
+            "YAML 头第 5 行格式错误：这一行多了符号或缩进不对：每行应为顶格的“字段: 值”",
+        ),
+        (HEAD + "summary: @机关党委\n", "YAML 头第 5 行格式错误：值不能以“@”“`”“%”开头（请用引号括起来）"),
+    ],
+)  # fmt: skip
+def test_front_matter_errors_are_chinese_and_name_the_line_to_fix(front: str, message: str) -> None:
+    from caselib.errors import InvalidInputError
+    from caselib.text.markdown import parse_record
+
+    with pytest.raises(InvalidInputError) as caught:
+        parse_record(front + "---\n\n正文。\n")
+    assert str(caught.value) == message
+
+
+def test_a_rejected_edit_is_kept_aside_word_for_word(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+    import tempfile
+
+    import caselib.cli.records as records_cli
+
+    rid = cli.ok("add", "-t", "机关党委：党建引领聚合力", "-u", "机关党委", input="正文一段。\n")
+    record_id = rid.stdout.strip()
+    before = cli.ok("show", record_id, "--json").json()
+    monkeypatch.setattr(records_cli, "is_interactive", lambda: True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\np = sys.argv[1]\nt = open(p, encoding='utf-8').read()\n"
+        "t = t.replace('tags: []', 'tags: [共同缔造, 决策共谋').replace('正文一段。', '改写后的正文。')\n"
+        "open(p, 'w', encoding='utf-8').write(t)\n",
+        "utf-8",
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    run = cli("edit", record_id)
+    assert run.exit_code == 1
+    kept = next(tmp_path.glob(f"caselib-edit-{record_id}-*.md"))
+    assert run.stderr == (
+        f"修改未保存；您编辑的内容已留在 {kept}，可修正后用 --file 重新提交\n"
+        "错误：YAML 头第 7 行格式错误：方括号“[ ]”没有闭合，或其中各项之间缺少英文逗号\n"
+    )
+    text = kept.read_text("utf-8")
+    assert "tags: [共同缔造, 决策共谋\n" in text and text.endswith("改写后的正文。\n")
+    assert cli.ok("show", record_id, "--json").json() == before
+    # corrected, the kept text goes in with --file
+    kept.write_text(text.replace("决策共谋\n", "决策共谋]\n"), "utf-8")
+    cli.ok("edit", record_id, "--file", str(kept))
+    after = cli.ok("show", record_id, "--json").json()
+    assert after["tags"] == ["共同缔造", "决策共谋"]
+    assert after["body"] == [{"type": "paragraph", "text": "改写后的正文。"}]

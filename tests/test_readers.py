@@ -37,11 +37,18 @@ from caselib.intake.readers import (
 )
 from caselib.text.blocks import Block
 
-SEED = Path("/work/shared/seeds/000_6d8e0766dcaef642.txt")
-if not SEED.exists():  # the repository may be checked out elsewhere
-    SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / SEED.name
-SEED_TEXT = SEED.read_text(encoding="utf-8")
-SEED_LINES = SEED_TEXT.split("\n")  # SEED_LINES[n - 1] is line n of the file
+from .conftest import need_seed
+
+
+def seed_text() -> str:
+    """The seed bulletin, found next to the repository (``need_seed``: skipped without
+    ../shared, a failure under CI)."""
+    return need_seed().read_text(encoding="utf-8")
+
+
+def seed_lines() -> list[str]:
+    return seed_text().split("\n")  # seed_lines()[n - 1] is line n of the file
+
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -55,7 +62,7 @@ needs_pdftools = pytest.mark.skipif(
 
 
 def seed_line(n: int) -> str:
-    return SEED_LINES[n - 1]
+    return seed_lines()[n - 1]
 
 
 # --- what the seed must come in as -------------------------------------------------------
@@ -131,7 +138,7 @@ def assert_seed_bulletin(doc: ParsedDocument, *, exact_paragraphs: bool = True) 
 
 
 def test_seed_text_utf8() -> None:
-    doc = read_document(SEED)
+    doc = read_document(need_seed())
     assert_seed_bulletin(doc)
     assert doc.encoding == "utf-8"
     assert doc.warnings == []
@@ -149,9 +156,9 @@ def test_seed_text_utf8() -> None:
 )
 def test_seed_text_in_other_encodings(tmp_path: Path, codec: str, reported: str) -> None:
     if codec == "utf-16-be-bom":
-        data = b"\xfe\xff" + SEED_TEXT.encode("utf-16-be")
+        data = b"\xfe\xff" + seed_text().encode("utf-16-be")
     else:
-        data = SEED_TEXT.encode(codec)
+        data = seed_text().encode(codec)
     path = tmp_path / "简报第13期.txt"
     path.write_bytes(data)
     doc = read_document(path)
@@ -161,7 +168,7 @@ def test_seed_text_in_other_encodings(tmp_path: Path, codec: str, reported: str)
 
 def test_seed_text_with_windows_newlines_and_indents(tmp_path: Path) -> None:
     """Offices indent paragraphs with full-width spaces and save with CRLF."""
-    lines = [("\u3000\u3000" + ln if len(ln) > 40 else ln) for ln in SEED_LINES]
+    lines = [("\u3000\u3000" + ln if len(ln) > 40 else ln) for ln in seed_lines()]
     path = tmp_path / "seed.txt"
     path.write_bytes("\r\n".join(lines).encode("gbk"))
     assert_seed_bulletin(read_document(path))
@@ -211,7 +218,7 @@ def make_seed_docx(path: Path, *, office_and_date_on_one_line: bool = False) -> 
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     _add_page_number(footer)
     section.header.paragraphs[0].text = "内部资料 注意保存"
-    numbered = [(n, line.strip()) for n, line in enumerate(SEED_LINES, 1) if line.strip()]
+    numbered = [(n, line.strip()) for n, line in enumerate(seed_lines(), 1) if line.strip()]
     for n, text in numbered:
         if office_and_date_on_one_line and n == 9:
             continue
@@ -297,7 +304,7 @@ def soffice_convert(source: Path, target: str, outdir: Path) -> Path:
 @needs_soffice
 def test_seed_txt_converted_to_docx_by_libreoffice(tmp_path: Path) -> None:
     source = tmp_path / "seed.txt"
-    shutil.copyfile(SEED, source)
+    shutil.copyfile(need_seed(), source)
     converted = soffice_convert(source, "docx", tmp_path / "out")
     assert_seed_bulletin(read_document(converted))
 
@@ -336,7 +343,7 @@ def test_seed_doc_and_wps_converted_by_libreoffice(tmp_path: Path) -> None:
 def test_seed_pdf(tmp_path: Path) -> None:
     """A PDF is hard-wrapped text: the frame, title, unit and headings still come through."""
     source = tmp_path / "seed.txt"
-    shutil.copyfile(SEED, source)
+    shutil.copyfile(need_seed(), source)
     pdf = soffice_convert(source, "pdf", tmp_path / "out")
     doc = read_document(pdf)
     assert_seed_bulletin(doc, exact_paragraphs=False)
@@ -352,7 +359,7 @@ def test_seed_pdf(tmp_path: Path) -> None:
 @needs_pdftools
 def test_encrypted_pdf(tmp_path: Path) -> None:
     source = tmp_path / "seed.txt"
-    shutil.copyfile(SEED, source)
+    shutil.copyfile(need_seed(), source)
     options = (
         'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},'
         '"DocumentOpenPassword":{"type":"string","value":"secret"}}'
@@ -1056,7 +1063,7 @@ def test_round_trip_through_caselib_docx_writer(tmp_path: Path) -> None:
     """A bulletin caselib exported (custom 一级标题 styles, relative outline levels, a title
     broken by hand) reads back as what was written."""
     writer = pytest.importorskip("caselib.publish.docx_writer")
-    seed = read_document(SEED)
+    seed = read_document(need_seed())
     frame = seed.bulletin
     assert frame is not None
     case = seed.articles[0]

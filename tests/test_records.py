@@ -145,26 +145,186 @@ def test_add_empty_body(cli: Cli) -> None:
     assert run.exit_code == 1 and "正文不能为空" in run.stderr
 
 
-def test_add_prompts_on_a_terminal(
+EDITOR_SCRIPT = """import pathlib, sys
+seen, body, path = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+text = path.read_text("utf-8")
+pathlib.Path(seen).write_text(text, "utf-8")
+path.write_text(text + body.replace("|", "\\n"), "utf-8")
+"""
+
+
+def _terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, body: str) -> Path:
+    """A terminal session: prompts allowed, an editor that appends ``body`` ("|" for a line
+    break) to the file it is given and keeps a copy of the template it saw."""
+    import caselib.cli.records as records_cli
+
+    monkeypatch.setattr(records_cli, "is_interactive", lambda: True)
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR_SCRIPT, "utf-8")
+    seen = tmp_path / "template.md"
+    monkeypatch.setenv("EDITOR", f'{sys.executable} {script} {seen} "{body}"')
+    return seen
+
+
+def test_add_on_a_terminal_asks_kind_title_unit_date_and_tags(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen = _terminal(
+        monkeypatch, tmp_path, "|## 一、背景||迎新第一天，党员干部在校门口帮新生搬行李。|"
+    )
+    answers = "story\n机关党委：迎新路上的暖心身影\n机关党委\n2022年8月27日\n暖心 迎新，共同缔造\n"
+    run = cli.ok("add", "--json", input=answers)
+    # the prompts went to stderr, the library's tags offered before the tag prompt
+    for prompt in ("类型", "标题", "单位", "事件日期", "标签"):
+        assert prompt in run.stderr
+    assert "库中已有标签：\n" in run.stderr
+    assert "\n  共同缔造：决策共谋、发展共建、建设共管、成果共享、效果共评\n" in run.stderr
+    new_id = json.loads(run.stdout[run.stdout.index("{") :])["id"]
+    data = cli.ok("show", str(new_id), "--json").json()
+    assert (data["kind"], data["title"], data["unit"], data["date"]) == (
+        "story",
+        "机关党委：迎新路上的暖心身影",
+        "机关党委",
+        "2022-08-27",
+    )
+    assert data["tags"] == ["暖心", "迎新", "共同缔造"]
+    assert data["body"] == [
+        {"type": "heading", "text": "一、背景", "level": 1},
+        {"type": "paragraph", "text": "迎新第一天，党员干部在校门口帮新生搬行李。"},
+    ]
+    # the template showed the layout: the answers as front matter, hints on the body
+    template = seen.read_text("utf-8")
+    assert template.startswith("---\n# 新记录")
+    assert (
+        "kind: story\ntitle: 机关党委：迎新路上的暖心身影\nunit: 机关党委\ndate: 2022-08-27"
+        in template
+    )
+    assert "tags: [暖心, 迎新, 共同缔造]" in template
+    assert "\nauthor:\ncontact:\nsummary:\n---\n" in template  # the optional fields, empty
+    assert "## 一级小标题" in template and "暖心故事：写一件具体的事" in template
+    # what was saved, not a bare number
+    assert (
+        f"已新增记录 {new_id}：机关党委：迎新路上的暖心身影（机关党委，暖心故事，2022-08-27；"
+        "标签：暖心、迎新、共同缔造；正文 25 字）" in run.stderr
+    )
+
+
+def test_add_on_a_terminal_asks_again_after_a_bad_kind_or_date(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _terminal(monkeypatch, tmp_path, "|经验案例正文。|")
+    answers = "新闻\n案例\n文学院党委：经典共读\n文学院党委\n2022-02-30\n\n\n"
+    run = cli.ok("add", input=answers)
+    assert "类型只能是 case（经验案例）或 story（暖心故事）" in run.stderr
+    assert "无法识别的日期“2022-02-30”" in run.stderr
+    data = cli.ok("show", run.stdout.strip().splitlines()[-1], "--json").json()
+    assert (data["kind"], data["date"], data["tags"]) == ("case", None, [])
+
+
+def test_add_in_an_editor_left_unchanged_adds_nothing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import caselib.cli.records as records_cli
 
     monkeypatch.setattr(records_cli, "is_interactive", lambda: True)
-    editor = tmp_path / "editor.py"
-    editor.write_text(
-        "import sys\nopen(sys.argv[1], 'w', encoding='utf-8').write('编辑器里写的正文。\\n')\n"
+    monkeypatch.setenv("EDITOR", "true")
+    run = cli(
+        "add", "-t", "机关党委：迎新", "-u", "机关党委", "-k", "case", "-d", "", "--tag", "迎新"
     )
-    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
-    run = cli.ok("add", "--json", input="生命科学学院：科技小院\n生命科学学院党委\n2022年7月10日\n")
-    # CliRunner echoes the typed answers to stdout; the prompts themselves went to stderr
-    assert "标题" in run.stderr and "单位" in run.stderr
-    new_id = json.loads(run.stdout[run.stdout.index("{") :])["id"]
-    data = cli.ok("show", str(new_id), "--json").json()
-    assert data["title"] == "生命科学学院：科技小院"
-    assert data["unit"] == "生命科学学院党委"
-    assert data["date"] == "2022-07-10"
-    assert data["body"] == [{"type": "paragraph", "text": "编辑器里写的正文。"}]
+    assert run.exit_code == 1 and run.stderr.endswith("错误：编辑器中未做修改：未新增记录\n")
+    assert cli.ok("list", "--json").json() == []
+
+
+def test_a_malformed_new_record_is_kept_aside(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    _terminal(monkeypatch, tmp_path, "|正文。|")
+    run = cli(
+        "add",
+        "-t",
+        "题目",
+        "-u",
+        "机关党委",
+        "-k",
+        "case",
+        "-d",
+        "",
+        "--tag",
+        "迎新",
+        "--status",
+        "已完成",
+    )
+    assert run.exit_code == 1
+    assert "状态“已完成”无效" in run.stderr
+    kept = next(tmp_path.glob("caselib-add-*.md"))
+    assert f"未新增记录；您写的内容已留在 {kept}" in run.stderr
+    assert kept.read_text("utf-8").endswith("\n正文。\n")
+    assert cli.ok("list", "--json").json() == []
+
+
+@pytest.mark.parametrize(
+    ("env", "platform", "on_path", "expected"),
+    [
+        ({"VISUAL": "code -w", "EDITOR": "vim"}, "linux", ["nano"], "code -w"),
+        ({"EDITOR": "vim"}, "linux", ["nano"], "vim"),
+        ({}, "linux", ["nano", "vi"], "nano"),
+        ({}, "linux", ["vi"], "vi"),
+        ({}, "win32", [], "notepad"),
+    ],
+)
+def test_the_editor_is_visual_then_editor_then_a_sensible_default(
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    platform: str,
+    on_path: list[str],
+    expected: str,
+) -> None:
+    import shutil
+
+    from caselib.cli import common
+
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(common.sys, "platform", platform)
+    monkeypatch.setattr(
+        shutil, "which", lambda name: f"/usr/bin/{name}" if name in on_path else None
+    )
+    assert common.choose_editor() == expected
+
+
+def test_no_editor_at_all_is_one_chinese_line(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import caselib.cli.records as records_cli
+
+    monkeypatch.setattr(records_cli, "is_interactive", lambda: True)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    run = cli("add", "-t", "题目", "-u", "机关党委", "-k", "case", "-d", "", "--tag", "迎新")
+    assert run.exit_code == 1
+    assert run.stderr.endswith("错误：找不到文本编辑器：请设置环境变量 EDITOR（如 EDITOR=nano）\n")
+
+
+def test_add_from_stdin_says_what_was_saved(cli: Cli) -> None:
+    run = cli.ok(
+        "add",
+        "-t",
+        "文学院党委：经典共读",
+        "-u",
+        "文学院党委",
+        "--tag",
+        "理论学习",
+        input="正文一段。\n",
+    )
+    rid = int(run.stdout)
+    assert run.stderr.endswith(
+        f"已新增记录 {rid}：文学院党委：经典共读（文学院党委，经验案例；标签：理论学习；正文 5 字）\n"
+    )
 
 
 def test_show_unknown_record(cli: Cli) -> None:

@@ -1,7 +1,7 @@
 """Reviews: scoring against the rubric, supersession, refusals.
 
 Also home of ``Lib``, the small builder the review/ranking/tracking/stats tests share: a temp
-SQLite library made with ``SQLModel.metadata.create_all`` and realistic Chinese records.
+SQLite library made by ``Library.init`` and realistic Chinese records.
 """
 
 from __future__ import annotations
@@ -9,18 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, select
 
 from caselib.choose.reviews import add_review, list_reviews
 from caselib.errors import InvalidInputError, NotFoundError
 from caselib.store.config import default_config
+from caselib.store.library import Library
 from caselib.store.tables import Record, RecordTag, Review, Tag, Unit
 from caselib.text.blocks import Block, blocks_to_json
-from tests.conftest import SEED, Cli
+from tests.conftest import Cli, need_seed
 
 FIVE_PARTS = ("决策共谋", "发展共建", "建设共管", "效果共评", "成果共享")
 SEED_HEADINGS = (
@@ -33,9 +32,7 @@ SEED_HEADINGS = (
 def seed_case_blocks() -> list[Block]:
     """The seed bulletin's case (机关党委：党建引领聚合力 “共同缔造”暖人心) as blocks: its three
     section headings and its paragraphs, PDF line breaks after "，" joined."""
-    if not SEED.exists():
-        pytest.skip("the shared/ seed is absent (outside this repository's CI)")
-    lines = [ln.strip() for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in need_seed().read_text("utf-8").splitlines() if ln.strip()]
     start = next(i for i, ln in enumerate(lines) if ln.startswith("机关党委：")) + 1
     end = next(i for i, ln in enumerate(lines) if ln.startswith("报："))
     blocks: list[Block] = []
@@ -62,23 +59,18 @@ STORY_TEXT = (
 )
 
 
-def _fast_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA synchronous = OFF")
-    cursor.execute("PRAGMA journal_mode = MEMORY")
-    cursor.close()
-
-
 class Lib:
-    """A fresh library in a temp SQLite file; rows are created directly, as the tests need."""
+    """A fresh library in a temp SQLite file, made by caselib itself (``Library.init``: its
+    schema, index and connection settings, foreign keys enforced); rows are created directly,
+    as the tests need."""
 
     def __init__(self, path: Path) -> None:
-        self.engine = create_engine(f"sqlite:///{path}")
+        self.library, _ = Library.init(str(path))
+        self.engine = self.library.engine
+        self.session = Session(self.engine)
         # Tests check logic, not durability: without fsync a library is built in milliseconds
         # even when the disk is busy.
-        event.listen(self.engine, "connect", _fast_sqlite)
-        SQLModel.metadata.create_all(self.engine)
-        self.session = Session(self.engine)
+        self.session.connection().exec_driver_sql("PRAGMA synchronous = OFF")
         self._units: dict[str, Unit] = {}
         self._tags: dict[str, Tag] = {}
         root = self.tag("共同缔造")

@@ -8,12 +8,10 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel
 
 import caselib.store.tables  # noqa: F401  (registers the tables)
 from caselib.errors import InvalidInputError, NotFoundError
@@ -29,6 +27,7 @@ from caselib.search import (
     search,
 )
 from caselib.store import tables as models
+from caselib.store.library import Library
 from caselib.store.sqlite_backend import (
     _FAST,
     END,
@@ -40,7 +39,6 @@ from caselib.store.sqlite_backend import (
     check_index,
     column_tokens,
     configure_connection,
-    create_index,
     index_size_bytes,
     phrase_match,
     rebuild_index,
@@ -55,14 +53,14 @@ from caselib.text.normalize import find_normalized, normalize, normalize_with_of
 
 
 class Lib:
-    """Builds records with plain SQL on a connection whose tables come from SQLModel."""
+    """Builds records with plain SQL, on a plain connection (as ``list`` and ``search`` read)
+    to a library made by caselib itself (``Library.init``: tables, index, settings)."""
 
-    def __init__(self) -> None:
-        self.conn = sqlite3.connect(":memory:")
-        engine = create_engine("sqlite://", creator=lambda: self.conn, poolclass=StaticPool)
-        SQLModel.metadata.create_all(engine)
+    def __init__(self, path: Path) -> None:
+        library, _ = Library.init(str(path))
+        library.engine.dispose()
+        self.conn = sqlite3.connect(path)
         configure_connection(self.conn)
-        create_index(self.conn)
         self.units: dict[str, int] = {}
         self.tags: dict[str, int] = {}
 
@@ -170,8 +168,8 @@ def all_segments(conn: sqlite3.Connection) -> Iterator[tuple[int, list[str]]]:
 
 
 @pytest.fixture
-def lib() -> Iterator[Lib]:
-    library = Lib()
+def lib(tmp_path: Path) -> Iterator[Lib]:
+    library = Lib(tmp_path / "search.db")
     library.unit("机关党委", aliases=["机关"])
     library.unit("计算机学院党委", aliases=["计算机学院"])
     library.tag("共同缔造", aliases=["美好环境与幸福生活共同缔造"])
@@ -699,13 +697,10 @@ def test_check_index_on_a_library_without_an_index(lib: Lib) -> None:
 
 def test_rebuild_is_atomic_on_a_plain_connection(tmp_path: Any) -> None:
     path = tmp_path / "lib.db"
-    engine = create_engine(f"sqlite:///{path}")
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
-    conn = sqlite3.connect(path)
+    library, _ = Library.init(str(path))
+    library.engine.dispose()
+    conn = sqlite3.connect(path)  # no pragmas, no ORM: rebuilding must still be atomic
     try:
-        create_index(conn)
-        conn.commit()
         with conn:
             assert rebuild_index(conn) == 0
         assert check_index(conn) == []

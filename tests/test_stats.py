@@ -15,9 +15,9 @@ from caselib.choose.stats import (
     NO_TAG,
     StatRow,
     bars,
+    csv_table,
     group_stats,
     status_only_adoptions,
-    write_csv,
 )
 from caselib.choose.tracking import add_adoption, add_report
 from caselib.errors import InvalidInputError
@@ -141,9 +141,8 @@ def test_filters_and_bad_input(lib: Lib) -> None:
 
 
 def test_csv(lib: Lib) -> None:
-    out = io.StringIO()
-    write_csv(group_stats(lib.session, "unit", total=True), out, "unit")
-    table = list(csv.reader(io.StringIO(out.getvalue())))
+    header, rows = csv_table(group_stats(lib.session, "unit", total=True), "unit")
+    table = [header, *rows]
     assert table[0][:4] == ["单位", "记录数", "已提交", "报送次数"]
     assert table[0][-4:] == ["积分（校级）", "积分（市级）", "积分（省级）", "积分（国家级）"]
     assert table[1][0] == "机关党委"
@@ -302,3 +301,50 @@ def test_cli_statuses_in_imported_files_count_in_stats_and_ranking(
         "马克思主义学院党委：思政讲堂进社区": 1.0,
         "马克思主义学院党委：社区小课堂": 0.0,
     }
+
+
+def test_stats_csv_is_written_like_an_exported_csv(sample: Cli, tmp_path: Path) -> None:
+    """One CSV writer: a byte-order mark (Excel reads the Chinese), CRLF line ends."""
+    printed = sample.ok("stats", "--csv").stdout_bytes
+    exported = tmp_path / "全部记录.csv"
+    sample.ok("export", "--all", "--format", "csv", "-o", str(exported))
+    for data in (printed, exported.read_bytes()):
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert data.count(b"\r\n") == data.count(b"\n") > 1
+    table = list(csv.reader(io.StringIO(printed.decode("utf-8-sig"), newline="")))
+    assert table[0][0] == "单位"
+    assert "机关党委" in [row[0] for row in table[1:]]
+
+
+def test_stats_chart_draws_the_metric_asked_for(sample: Cli) -> None:
+    sample.ok("report", "2", "3", "--to", "省委教育工委", "--date", "2022-11-12")
+    sample.ok(
+        "adopt", "3", "--by", "省委教育工委工作简报第8期", "--level", "省级", "--date", "2022-12-02"
+    )
+    rows = {r["key"]: r for r in sample.ok("stats", "--json").json()}
+
+    def bars(metric: str) -> dict[str, int]:
+        shown = sample.ok("stats", "--chart", "--metric", metric).stdout
+        drawn = {}
+        for line in shown.splitlines():
+            if "█" in line or line.rstrip().endswith((" 0", " 0%")):
+                label = line.split()[0].rstrip("\u3000")
+                drawn[label] = line.count("█")
+        return drawn
+
+    adopted_unit = sample.ok("show", "3", "--json").json()["unit"]
+    points = bars("points")
+    assert points[adopted_unit] == 40  # the only points: the full width
+    assert all(n == 0 for unit, n in points.items() if unit != adopted_unit)
+    assert set(points) == {row["label"] for key, row in rows.items() if key}
+    records = bars("records")
+    most = max(row["records"] for key, row in rows.items() if key)
+    for key, row in rows.items():
+        if key:
+            assert records[row["label"]] == max(1, round(row["records"] / most * 40))
+    shown = sample.ok("stats", "--chart", "--metric", "adoption_rate").stdout
+    assert "采用率" in shown and "100%" in shown
+
+    run = sample("stats", "--chart", "--metric", "likes")
+    assert run.exit_code == 1
+    assert run.stderr.startswith("错误：未知的统计指标“likes”（可用：records、")

@@ -22,13 +22,12 @@ counts every record once. Data only: rendering (rich tables and bars) belongs to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
@@ -299,20 +298,19 @@ def status_only_adoptions(session: Session) -> list[int]:
     ]
 
 
-def write_csv(rows: Sequence[StatRow], out: TextIO, by: str = "") -> None:
-    """Rows as CSV with Chinese headers; one points column per adoption level. Rates and
-    means are written with 4 decimals, empty when undefined."""
+def csv_table(rows: Sequence[StatRow], by: str = "") -> tuple[list[str], list[list[Any]]]:
+    """The header and the rows of the CSV table, Chinese headers, one points column per
+    adoption level; rates and means with 4 decimals, empty when undefined. Written by the
+    same CSV writer as exported records (``publish.formats.csv_bytes``)."""
     levels: list[str] = []
     for row in rows:
         for level in row.points_by_level:
             if level not in levels:
                 levels.append(level)
-    writer = csv.writer(out)
-    writer.writerow(
-        [GROUPINGS.get(by, "分组"), *METRICS.values(), *(f"积分（{lv}）" for lv in levels)]
-    )
+    header = [GROUPINGS.get(by, "分组"), *METRICS.values(), *(f"积分（{lv}）" for lv in levels)]
+    body: list[list[Any]] = []
     for row in rows:
-        writer.writerow(
+        body.append(
             [
                 row.label,
                 row.records,
@@ -327,6 +325,7 @@ def write_csv(rows: Sequence[StatRow], out: TextIO, by: str = "") -> None:
                 *(f"{row.points_by_level.get(lv, 0.0):g}" for lv in levels),
             ]
         )
+    return header, body
 
 
 def _fmt(value: float | None) -> str:

@@ -53,6 +53,7 @@ from caselib.store.tables import (
     ShortlistItem,
     utcnow,
 )
+from caselib.text.dates import local_time
 
 # Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
 # or not the report/adoption rows exist (a status read from an imported file).
@@ -377,12 +378,12 @@ def history(session: Session, record_id: int, rubric: Rubric | None = None) -> l
         }
         events.append(
             (
-                (rv.created_at.date(), 0, rv.created_at, rv.id),
-                HistoryEvent(rv.created_at.date(), "review", text, data),
+                (local_time(rv.created_at).date(), 0, rv.created_at, rv.id),
+                HistoryEvent(local_time(rv.created_at).date(), "review", text, data),
             )
         )
     for shortlist, position in shortlists_of(session, record_id):
-        day = shortlist.created_at.date()
+        day = local_time(shortlist.created_at).date()
         events.append(
             (
                 (day, 1, shortlist.created_at, shortlist.id),

@@ -73,14 +73,32 @@ def parse_date_option(value: str | None) -> date | None:
     return parse_date(value)
 
 
+def choose_editor() -> str:
+    """The editor to run: $VISUAL, else $EDITOR, else notepad on Windows, nano or vi elsewhere."""
+    import os
+    import shutil
+
+    for variable in ("VISUAL", "EDITOR"):
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value
+    if sys.platform == "win32":
+        return "notepad"
+    for name in ("nano", "vi"):
+        if shutil.which(name):
+            return name
+    fail("找不到文本编辑器：请设置环境变量 EDITOR（如 EDITOR=nano）")
+
+
 def open_editor(text: str, suffix: str = ".md") -> str | None:
-    """Let the user edit ``text`` in $VISUAL/$EDITOR; None when the file was left unchanged."""
+    """Let the user edit ``text`` in ``choose_editor()``; None when the file was left
+    unchanged."""
     import os
     import subprocess
     import tempfile
     from pathlib import Path
 
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    editor = choose_editor()
     fd, name = tempfile.mkstemp(prefix="caselib-", suffix=suffix)
     path = Path(name)
     try:

@@ -77,7 +77,7 @@ def export(
         typer.Option(
             "--output",
             "-o",
-            help="输出文件；md 为文件夹；给出已有文件夹时自动命名；json 不给则输出到屏幕。",
+            help="输出文件（扩展名须与格式相符，没有扩展名时自动加上）；md 为文件夹；给出已有文件夹时自动命名；所在文件夹须已存在；json 不给则输出到屏幕。",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
@@ -169,7 +169,7 @@ def export(
         read_editor_note,
         split_names,
     )
-    from caselib.publish.selection import check_selection, resolve_format
+    from caselib.publish.selection import check_selection, output_path, resolve_format
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
     check_selection(
@@ -180,7 +180,9 @@ def export(
         filters=filters,
     )
     out = _Output(Path(output), output.endswith(("/", os.sep))) if output else _Output(None)
-    kind_fmt = resolve_format(fmt, out.path)
+    kind_fmt = resolve_format(fmt, out.path, folder=out.folder)
+    if out.path is not None:
+        out = _Output(output_path(kind_fmt, out.path, folder=out.folder), out.folder)
     header = {
         "--date": date is not None,
         "--office": office is not None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,11 @@ from caselib.cli.common import (
     open_editor,
     state,
 )
+
+if TYPE_CHECKING:
+    from caselib.store.library import Library
+    from caselib.store.schemas import RecordIn
+    from caselib.tags import TagNode
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
@@ -29,8 +34,9 @@ def add(
         str | None, typer.Option("--unit", "-u", help="报送单位（新单位会自动创建）。")
     ] = None,
     kind: Annotated[
-        str, typer.Option("--kind", "-k", help="类型：case（经验案例）或 story（暖心故事）。")
-    ] = "case",
+        str | None,
+        typer.Option("--kind", "-k", help="类型：case（经验案例，默认）或 story（暖心故事）。"),
+    ] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="标签，可重复。")] = None,
     date: Annotated[
         str | None, typer.Option("--date", "-d", help="事件日期，如 2022-10-20 或 2022年10月20日。")
@@ -53,51 +59,184 @@ def add(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """新增一条记录。缺少的信息在终端中会提示输入，正文可在编辑器中撰写；非终端时从标准输入读取正文。"""
+    """新增一条记录。在终端中会逐项询问缺少的类型、标题、单位、日期与标签，再在编辑器中按模板撰写正文；非终端时从标准输入读取正文。"""
     from caselib.records import add_record, record_to_json
     from caselib.store.schemas import validate_record
     from caselib.text.markdown import parse_plain_body
 
     interactive = is_interactive()
-    if title is None and interactive:
-        title = typer.prompt("标题", err=True)
-    if unit is None and interactive:
-        unit = typer.prompt("单位", err=True)
-    if date is None and interactive:
-        date = typer.prompt("事件日期（可留空）", default="", show_default=False, err=True) or None
+    if interactive:
+        kind = kind or _ask_kind()
+        title = title or _ask("标题")
+        unit = unit or _ask("单位")
+        date = date if date is not None else _ask_date()
+        tag = tag if tag is not None else _ask_tags(state(ctx).library())
     if title is None:
         fail("缺少标题：请用 --title 指定")
     if unit is None:
         fail("缺少单位：请用 --unit 指定")
-    text = _read_body(body_file, interactive)
-    data = validate_record(
-        {
-            "kind": kind,
-            "title": title,
-            "unit": unit,
-            "tags": tag or [],
-            "date": date,
-            "end_date": end_date,
-            "submitted": submitted,
-            "author": author,
-            "contact": contact,
-            "status": status,
-            "summary": summary,
-            "body": parse_plain_body(text),
-        }
-    )
+    fields: dict[str, Any] = {
+        "kind": kind or "case",
+        "title": title,
+        "unit": unit,
+        "tags": tag or [],
+        "date": date,
+        "end_date": end_date,
+        "submitted": submitted,
+        "author": author,
+        "contact": contact,
+        "status": status,
+        "summary": summary,
+    }
+    if body_file is None and interactive:
+        data = _write_in_editor(fields)
+    else:
+        fields["body"] = parse_plain_body(_read_body(body_file))
+        data = validate_record(fields)
     with state(ctx).library().session() as session:
         change = add_record(session, data)
         result = record_to_json(change.record)
     for message in change.notes:
         note(message)
+    note(saved_summary(result))
     if as_json:
         emit_json(result)
     else:
         typer.echo(result["id"])
 
 
-def _read_body(body_file: Path | None, interactive: bool) -> str:
+def saved_summary(record: dict[str, Any]) -> str:
+    """What ``add`` saved, in one line: “已新增记录 16：标题（单位，暖心故事，2022-08-27；
+    标签：暖心、迎新；正文 3 段，120 字）”."""
+    from caselib.store.meta import KIND_LABELS
+
+    facts = [record["unit"], KIND_LABELS.get(record["kind"], record["kind"])]
+    if record.get("date"):
+        facts.append(record["date"])
+    details = [f"标签：{'、'.join(record['tags'])}" if record["tags"] else "无标签"]
+    details.append(f"正文 {record['length']} 字")
+    return (
+        f"已新增记录 {record['id']}：{record['title']}（{'，'.join(facts)}；{'；'.join(details)}）"
+    )
+
+
+def _ask(label: str) -> str:
+    while True:
+        answer = str(typer.prompt(label, err=True)).strip()
+        if answer:
+            return answer
+
+
+def _ask_kind() -> str:
+    from caselib.store.schemas import KIND_ALIASES
+
+    while True:
+        answer = str(
+            typer.prompt("类型（case 经验案例 / story 暖心故事）", default="case", err=True)
+        ).strip()
+        answer = KIND_ALIASES.get(answer, answer.lower())
+        if answer in ("case", "story"):
+            return answer
+        note("类型只能是 case（经验案例）或 story（暖心故事）")
+
+
+def _ask_date() -> str | None:
+    from caselib.errors import InvalidInputError
+    from caselib.text.dates import parse_date
+
+    while True:
+        answer = str(
+            typer.prompt("事件日期（可留空）", default="", show_default=False, err=True)
+        ).strip()
+        if not answer:
+            return None
+        try:
+            return parse_date(answer).isoformat()
+        except InvalidInputError as exc:
+            note(str(exc))
+
+
+def _ask_tags(lib: Library) -> list[str]:
+    """Tags typed on one line (separated by spaces, commas or 、), the library's tags offered."""
+    import re
+
+    from caselib.tags import tag_tree
+
+    with lib.session() as session:
+        nodes = tag_tree(session)
+
+    def names(node: TagNode) -> list[str]:
+        return [node.name, *(n for child in node.children for n in names(child))]
+
+    if nodes:
+        note("库中已有标签：")
+        for node in nodes:
+            below = names(node)[1:]
+            note(f"  {node.name}" + (f"：{'、'.join(below)}" if below else ""))
+    answer = typer.prompt(
+        "标签（用空格、逗号或顿号分隔，新标签会自动创建；可留空）",
+        default="",
+        show_default=False,
+        err=True,
+    )
+    return [t for t in re.split(r"[\s,，、;；]+", str(answer)) if t]
+
+
+def _write_in_editor(fields: dict[str, Any]) -> RecordIn:
+    """The record written in the editor on a template: the answers so far in the front matter
+    (editable there too), the expected layout of the body in comments. A template left
+    unchanged adds nothing; a malformed one is kept aside, like a rejected ``edit``."""
+    from caselib.errors import InvalidInputError
+    from caselib.store.schemas import validate_record
+    from caselib.text.dates import parse_date
+    from caselib.text.markdown import parse_record, render_record
+
+    shown = dict(fields)
+    for key in ("date", "end_date", "submitted"):
+        if isinstance(shown[key], str):
+            shown[key] = parse_date(shown[key]) if shown[key].strip() else None
+    template = _with_empty_fields(
+        render_record(shown, comment=_template_hints(str(fields["kind"])))
+    )
+    text = open_editor(template)
+    if text is None:
+        fail("编辑器中未做修改：未新增记录")
+    try:
+        return validate_record(parse_record(text))
+    except InvalidInputError:
+        saved = _keep_aside("caselib-add-", text)
+        note(f"未新增记录；您写的内容已留在 {saved}，可修正后用 caselib import 导入")
+        raise
+
+
+def _with_empty_fields(template: str) -> str:
+    """The template with the optional fields left empty shown too (``date:``), so that the
+    layout shows every field a record can have."""
+    head, _, rest = template.partition("\n---\n")
+    present = {line.split(":", 1)[0] for line in head.splitlines()}
+    missing = [f"{key}:" for key in ("date", "author", "contact", "summary") if key not in present]
+    return "\n".join([head, *missing]) + "\n---\n" + rest
+
+
+def _template_hints(kind: str) -> str:
+    body = (
+        "暖心故事：写一件具体的事，交代时间、地点、人物和细节，300–1,000 字，可不分节。"
+        if kind == "story"
+        else "经验案例：1,500–5,000 字，用小标题分节，写清背景、做法（数量、日期等实据）、成效与启示。"
+    )
+    return "\n".join(
+        [
+            "新记录：填好下面各项，正文写在第二个 --- 之后；保存并关闭编辑器即新增，不保存则不新增。",
+            "标签写在方括号中、用逗号分隔；date 为事件日期（如 2022-10-20）；summary 为一两句话的摘要；",
+            "可留空的项留空即可。这几行以 # 开头的说明不会保存。",
+            "正文每段之间空一行；小标题单独一行：“## 一级小标题”“### （一）二级小标题”“#### 1. 三级小标题”。",
+            body,
+        ]
+    )
+
+
+def _read_body(body_file: Path | None) -> str:
+    """The body from ``--body-file`` (``-`` for standard input), else standard input."""
     if body_file is not None:
         try:
             raw = sys.stdin.buffer.read() if str(body_file) == "-" else body_file.read_bytes()
@@ -111,9 +250,6 @@ def _read_body(body_file: Path | None, interactive: bool) -> str:
             fail(
                 f"正文文件不是 UTF-8 编码：{body_file}（请另存为 UTF-8，或用 caselib import 导入）"
             )
-    if interactive:
-        text = open_editor("", suffix=".txt")
-        return text or ""
     try:
         return sys.stdin.read()
     except UnicodeDecodeError:
@@ -180,7 +316,7 @@ def edit(
             change = update_record(session, record_id, data)
     except Exception:
         if from_file is None:
-            saved = _keep_rejected_edit(record_id, text)
+            saved = _keep_aside(f"caselib-edit-{record_id}-", text)
             note(f"修改未保存；您编辑的内容已留在 {saved}，可修正后用 --file 重新提交")
         raise
     for message in change.notes:
@@ -188,11 +324,12 @@ def edit(
     note(f"已保存记录 {record_id}")
 
 
-def _keep_rejected_edit(record_id: int, text: str) -> Path:
+def _keep_aside(prefix: str, text: str) -> Path:
+    """Text the user wrote but that could not be saved, kept in a temporary .md file."""
     import tempfile
 
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", prefix=f"caselib-edit-{record_id}-", suffix=".md", delete=False
+        "w", encoding="utf-8", prefix=prefix, suffix=".md", delete=False
     )
     with handle:
         handle.write(text)

@@ -5,18 +5,21 @@ Data tables go to stdout; progress bars and summaries of what happened go to std
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, JustifyMethod
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
 from caselib.store.meta import KIND_LABELS, STATUS_LABELS
+from caselib.text.dates import format_local_time
 
 if TYPE_CHECKING:
     from caselib.intake.importing import FileReport
@@ -40,20 +43,134 @@ def _missing(fields: list[str]) -> str:
     return "、".join(MISSING_LABELS.get(f, f) for f in fields)
 
 
+@dataclass(frozen=True)
+class Col:
+    """A table column and how it gives way on a narrow console.
+
+    ``keep``: short values (numbers, dates, kinds, statuses) shown whole on one line;
+    ``key``: the column that tells rows apart, never dropped and at least ``KEY_WIDTH`` wide
+    (longer names wrap, never end in "…"); ``drop``: when the columns do not fit, the one
+    with the highest ``drop`` is left out first (0: never). Other text wraps (Chinese has no
+    spaces, so it is folded at any character rather than cut).
+    """
+
+    header: str
+    justify: JustifyMethod = "left"
+    keep: bool = False
+    key: bool = False
+    drop: int = 0
+    style: str = ""
+    max_width: int | None = None
+
+
+KEY_WIDTH = 12  # cells: six Chinese characters
+TEXT_WIDTH = 6  # cells a wrapping text column keeps at least
+HEADER_WIDTH = 4  # cells of a short column's header kept on one line (two characters)
+
+
+def _plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def column_widths(
+    columns: Sequence[Col], rows: Sequence[Sequence[Any]], width: int
+) -> list[int | None]:
+    """The width of each column (None: left out) so that the table fits ``width`` cells.
+
+    Each column has a least width (a short column: its longest value; the key column:
+    ``KEY_WIDTH``; other text: ``TEXT_WIDTH``; never more than its longest content) and a
+    wanted width (its longest content, header included). Columns are dropped, highest
+    ``drop`` first, until the least widths fit; the room left goes to short columns' headers
+    first, then to the text columns in proportion to what they still want.
+    """
+    least: list[int] = []
+    want: list[int] = []
+    for i, column in enumerate(columns):
+        values = max((cell_len(_plain(r[i])) for r in rows), default=1)
+        header = cell_len(column.header)
+        wanted = max(values, header)
+        if column.max_width is not None:
+            wanted = min(wanted, column.max_width)
+        if column.keep:
+            least.append(max(values, min(header, HEADER_WIDTH)))
+            wanted = max(wanted, least[-1])
+        else:
+            least.append(min(wanted, KEY_WIDTH if column.key else TEXT_WIDTH))
+        want.append(wanted)
+    shown = list(range(len(columns)))
+
+    def room() -> int:
+        return width - (3 * len(shown) + 1)
+
+    while sum(least[i] for i in shown) > room():
+        droppable = [i for i in shown if columns[i].drop]
+        if not droppable:
+            break
+        shown.remove(max(droppable, key=lambda i: columns[i].drop))
+    widths: dict[int, int] = {i: least[i] for i in shown}
+    spare = room() - sum(widths.values())
+    for i in shown:
+        if columns[i].keep and spare > 0:
+            extra = min(spare, want[i] - widths[i])
+            widths[i] += extra
+            spare -= extra
+    text = [i for i in shown if not columns[i].keep and want[i] > widths[i]]
+    while spare > 0 and text:
+        missing = sum(want[i] - widths[i] for i in text)
+        share = {i: (want[i] - widths[i]) * spare // missing for i in text}
+        if not any(share.values()):
+            share[max(text, key=lambda i: want[i] - widths[i])] = 1
+        for i in text:
+            widths[i] += share[i]
+            spare -= share[i]
+        text = [i for i in text if want[i] > widths[i]]
+    return [widths.get(i) for i in range(len(columns))]
+
+
+def fitted_table(
+    columns: Sequence[Col],
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = None,
+    row_styles: Sequence[str] | None = None,
+    width: int | None = None,
+) -> Table:
+    """A table that fits ``width`` (the console's): less important columns are dropped
+    until the others fit; text wraps, nothing is cut with "…" (``column_widths``)."""
+    width = width or out.width
+    widths = column_widths(columns, rows, width)
+    shown = [i for i, w in enumerate(widths) if w is not None]
+    table = Table(title=title)
+    for i in shown:
+        column = columns[i]
+        table.add_column(
+            column.header,
+            justify=column.justify,
+            style=column.style,
+            overflow="fold",
+            width=widths[i],
+        )
+    for index, row in enumerate(rows):
+        style = row_styles[index] if row_styles else ""
+        table.add_row(*(row[i] for i in shown), style=style)
+    return table
+
+
 def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
     if not rows:
         err.print("（没有记录）")
         return
-    table = Table(title=title, show_lines=False, expand=False)
-    table.add_column("编号", justify="right", style="bold")
-    table.add_column("类型")
-    table.add_column("标题", overflow="fold", max_width=48)
-    table.add_column("单位")
-    table.add_column("日期")
-    table.add_column("状态")
-    table.add_column("标签", overflow="fold", max_width=30)
-    for row in rows:
-        table.add_row(
+    columns = [
+        Col("编号", justify="right", keep=True, style="bold"),
+        Col("类型", keep=True, drop=3),
+        Col("标题", key=True, max_width=48),
+        Col("单位", drop=1),
+        Col("日期", keep=True),
+        Col("状态", keep=True, drop=2),
+        Col("标签", max_width=30, drop=4),
+    ]
+    cells = [
+        [
             str(row["id"]),
             _kind(row["kind"]),
             row["title"] + (f"（待补{_missing(row['missing'])}）" if row.get("missing") else ""),
@@ -61,15 +178,17 @@ def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
             row["date"] or "",
             _status(row["status"]),
             "、".join(row["tags"]),
-        )
-    out.print(table)
+        ]
+        for row in rows
+    ]
+    out.print(fitted_table(columns, cells, title=title))
     err.print(f"共 {len(rows)} 条")
 
 
 def record_detail(data: dict[str, Any]) -> None:
     meta = Table.grid(padding=(0, 2))
-    meta.add_column(style="bold")
-    meta.add_column()
+    meta.add_column(style="bold", no_wrap=True)
+    meta.add_column(overflow="fold")
     dates = data["date"] or "—"
     if data.get("end_date"):
         dates += f" 至 {data['end_date']}"
@@ -91,11 +210,17 @@ def record_detail(data: dict[str, Any]) -> None:
     ]
     if data.get("missing"):
         fields.append(("待补", _missing(data["missing"]) + "（用 caselib edit 补全）"))
+    if data.get("created"):
+        fields.append(("录入时间", format_local_time(data["created"])))
+    if data.get("updated") and data["updated"] != data.get("created"):
+        fields.append(("修改时间", format_local_time(data["updated"])))
     if data.get("summary"):
         fields.append(("摘要", data["summary"]))
     for key, value in fields:
         meta.add_row(key, value)
-    out.print(Panel(meta, title=Text(data["title"], style="bold"), expand=False))
+    # The title above the panel, not in its border, where a long one would be cut with "…".
+    out.print(Text(data["title"], style="bold"))
+    out.print(Panel(meta, expand=False))
     for block in data.get("body", []):
         if block["type"] == "heading":
             out.print(Text("\n" + block["text"], style="bold cyan"))
@@ -141,29 +266,26 @@ def tag_tree(nodes: list[TagNode]) -> None:
 
 
 def unit_table(rows: list[dict[str, Any]]) -> None:
-    table = Table()
-    table.add_column("单位")
-    table.add_column("记录数", justify="right")
-    table.add_column("别名")
-    for row in rows:
-        table.add_row(row["name"], str(row["count"]), "、".join(row["aliases"]))
-    out.print(table)
+    columns = [Col("单位", key=True), Col("记录数", justify="right", keep=True), Col("别名")]
+    cells = [[row["name"], str(row["count"]), "、".join(row["aliases"])] for row in rows]
+    out.print(fitted_table(columns, cells))
 
 
 def tag_suggestions(rows: list[dict[str, Any]]) -> None:
     if not rows:
         err.print("词表中的标签在正文里都没有出现")
         return
-    table = Table(title="推荐标签")
-    table.add_column("标签")
-    table.add_column("出现次数", justify="right")
-    table.add_column("匹配到")
-    table.add_column("已有")
-    for row in rows:
-        table.add_row(
-            row["tag"], str(row["count"]), "、".join(row["matched"]), "✓" if row["applied"] else ""
-        )
-    out.print(table)
+    columns = [
+        Col("标签", key=True),
+        Col("出现次数", justify="right", keep=True),
+        Col("匹配到", drop=1),
+        Col("已有", keep=True),
+    ]
+    cells = [
+        [row["tag"], str(row["count"]), "、".join(row["matched"]), "✓" if row["applied"] else ""]
+        for row in rows
+    ]
+    out.print(fitted_table(columns, cells, title="推荐标签"))
 
 
 def library_info(data: dict[str, Any]) -> None:
@@ -231,25 +353,30 @@ def _origins(report: FileReport) -> list[str]:
 
 
 def import_summary(reports: list[FileReport], *, dry_run: bool) -> None:
-    table = Table(title="导入结果（试运行，未写入）" if dry_run else "导入结果")
-    table.add_column("文件", overflow="fold", max_width=40)
-    table.add_column("结果")
-    table.add_column("记录")
-    table.add_column("编码")
-    table.add_column("说明", overflow="fold")
+    columns = [
+        Col("文件", key=True, max_width=40),
+        Col("结果", keep=True),
+        Col("记录"),
+        Col("编码", keep=True, drop=1),
+        Col("说明"),
+    ]
+    cells: list[list[Any]] = []
     for r in reports:
         label, style = OUTCOME_LABELS.get(r.outcome, (r.outcome, ""))
         message = "；".join(x for x in [r.message, *r.warnings, *r.notes, *_origins(r)] if x)
         if r.bulletin_id:
             message = (f"简报 {r.bulletin_id}；" + message).rstrip("；")
-        table.add_row(
-            r.path,
-            Text(label, style=style),
-            "、".join(map(str, r.record_ids)),
-            r.encoding or "",
-            message,
+        cells.append(
+            [
+                r.path,
+                Text(label, style=style),
+                "、".join(map(str, r.record_ids)),
+                r.encoding or "",
+                message,
+            ]
         )
-    err.print(table)
+    title = "导入结果（试运行，未写入）" if dry_run else "导入结果"
+    err.print(fitted_table(columns, cells, title=title, width=err.width))
     counts = {key: sum(1 for r in reports if r.outcome == key) for key in OUTCOME_LABELS}
     err.print("，".join(f"{OUTCOME_LABELS[k][0]} {v}" for k, v in counts.items() if v) or "无文件")
 
@@ -317,53 +444,56 @@ def duplicate_pairs(rows: list[dict[str, Any]]) -> None:
     if not rows:
         err.print("没有发现相似的记录")
         return
-    table = Table(title="疑似重复的记录")
-    table.add_column("相似度", justify="right")
-    table.add_column("记录")
-    table.add_column("相似记录")
-    for row in rows:
-        table.add_row(
+    columns = [Col("相似度", justify="right", keep=True), Col("记录", key=True), Col("相似记录")]
+    cells = [
+        [
             f"{row['similarity']:.0%}",
             f"[{row['record_id']}] {row['title']}（{row['unit']}）",
             f"[{row['other_id']}] {row['other_title']}（{row['other_unit']}）",
-        )
-    out.print(table)
+        ]
+        for row in rows
+    ]
+    out.print(fitted_table(columns, cells, title="疑似重复的记录"))
 
 
 def bulletin_table(rows: list[dict[str, Any]]) -> None:
     if not rows:
         err.print("（没有简报）")
         return
-    table = Table()
-    table.add_column("编号", justify="right")
-    table.add_column("系列", overflow="fold")
-    table.add_column("期号")
-    table.add_column("日期")
-    table.add_column("编印单位", overflow="fold")
-    table.add_column("篇数", justify="right")
-    for row in rows:
-        table.add_row(
+    columns = [
+        Col("编号", justify="right", keep=True),
+        Col("系列", drop=2),
+        Col("期号", key=True),
+        Col("日期", keep=True),
+        Col("编印单位", drop=1),
+        Col("篇数", justify="right", keep=True),
+    ]
+    cells = [
+        [
             str(row["id"]),
             row["series"],
             f"{row['year']} 年第 {row['number']} 期",
             row["date"],
             row["office"],
             str(row["record_count"]),
-        )
-    out.print(table)
+        ]
+        for row in rows
+    ]
+    out.print(fitted_table(columns, cells))
 
 
 def bulletin_detail(data: dict[str, Any]) -> None:
     head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column()
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column(overflow="fold")
     head.add_row("期号", f"{data['year']} 年第 {data['number']} 期")
     head.add_row("日期", data["date"])
     head.add_row("编印单位", data["office"])
     for key in ("报", "送", "发"):
         if data["distribution"].get(key):
             head.add_row(key, "，".join(data["distribution"][key]))
-    out.print(Panel(head, title=Text(data["series"], style="bold red"), expand=False))
+    out.print(Text(data["series"], style="bold red"))
+    out.print(Panel(head, expand=False))
     if data.get("editor_note"):
         out.print(Text("编者按：", style="bold").append(data["editor_note"], style=""))
     for index, record in enumerate(data.get("records", []), start=1):
@@ -375,19 +505,21 @@ def bulletin_detail(data: dict[str, Any]) -> None:
 def rubric(config: Any, path: Path | None) -> None:
     from caselib.choose.scoring import TERM_LABELS
 
-    table = Table(title=f"评分细则（{config.rubric.scale_label}）")
-    table.add_column("评分项")
-    table.add_column("权重", justify="right")
-    table.add_column("说明")
-    for c in config.rubric.criteria:
-        table.add_row(c.name, f"{c.weight:g}", c.description)
-    out.print(table)
-    terms = Table(title="排序各项的权重（每项取值 0–1，权重即最多可得的分数）")
-    terms.add_column("项")
-    terms.add_column("权重", justify="right")
-    for name, weight in config.weights.model_dump().items():
-        terms.add_row(TERM_LABELS.get(name, name), f"{weight:g}")
-    out.print(terms)
+    criteria = [Col("评分项", key=True), Col("权重", justify="right", keep=True), Col("说明")]
+    cells = [[c.name, f"{c.weight:g}", c.description] for c in config.rubric.criteria]
+    out.print(fitted_table(criteria, cells, title=f"评分细则（{config.rubric.scale_label}）"))
+    weights = [
+        [TERM_LABELS.get(name, name), f"{weight:g}"]
+        for name, weight in config.weights.model_dump().items()
+    ]
+    out.print(
+        fitted_table(
+            [Col("项", key=True), Col("权重", justify="right", keep=True)],
+            weights,
+            title="排序权重",
+        )
+    )
+    out.print("排序得分 = 各项“取值 × 权重”之和；每项取值 0–1，权重即该项最多可得的分数")
     low, high = config.length.case
     s_low, s_high = config.length.story
     out.print(
@@ -397,7 +529,8 @@ def rubric(config: Any, path: Path | None) -> None:
     err.print(
         f"配置文件：{path}"
         if path
-        else "使用默认配置（caselib rubric --init 可写出配置文件以便修改）"
+        else "使用默认配置（caselib rubric --init 可写出配置文件以便修改）",
+        soft_wrap=True,
     )
 
 
@@ -405,26 +538,27 @@ def review_table(rows: list[dict[str, Any]], criteria: list[str]) -> None:
     if not rows:
         err.print("（尚无评分）")
         return
-    table = Table(title="评分")
-    table.add_column("评审人")
-    for name in criteria:
-        table.add_column(name, justify="right")
-    table.add_column("加权平均", justify="right")
-    table.add_column("评语", overflow="fold")
-    table.add_column("时间")
+    columns = [
+        Col("评审人", key=True),
+        *(Col(name, justify="right", keep=True) for name in criteria),
+        Col("加权平均", justify="right", keep=True),
+        Col("评语"),
+        Col("时间", keep=True, drop=1),
+    ]
+    cells = []
     for row in rows:
-        style = "" if row["current"] else "dim strike"
-        cells = [f"{row['scores'][c]:g}" if c in row["scores"] else "—" for c in criteria]
         mean = row["weighted_mean"]
-        table.add_row(
-            row["reviewer"],
-            *cells,
-            f"{mean:.2f}" if mean is not None else "—",
-            row["comment"] or "",
-            str(row["created"])[:16].replace("T", " "),
-            style=style,
+        cells.append(
+            [
+                row["reviewer"],
+                *(f"{row['scores'][c]:g}" if c in row["scores"] else "—" for c in criteria),
+                f"{mean:.2f}" if mean is not None else "—",
+                row["comment"] or "",
+                format_local_time(row["created"]),
+            ]
         )
-    out.print(table)
+    styles = ["" if row["current"] else "dim strike" for row in rows]
+    out.print(fitted_table(columns, cells, title="评分", row_styles=styles))
 
 
 def ranking(result: Any, *, explain: bool, limited: bool) -> None:
@@ -434,14 +568,17 @@ def ranking(result: Any, *, explain: bool, limited: bool) -> None:
     if explain:
         _ranking_explained(result, limited)
         return
-    table = Table(title="排序结果")
-    table.add_column("名次", justify="right")
-    table.add_column("编号", justify="right")
-    table.add_column("得分", justify="right")
-    table.add_column("标题", overflow="fold", ratio=3)
-    table.add_column("单位", overflow="fold", ratio=1)
+    columns = [
+        Col("名次", justify="right", keep=True),
+        Col("编号", justify="right", keep=True),
+        Col("得分", justify="right", keep=True),
+        Col("标题", key=True),
+        Col("单位", drop=1),
+    ]
     if limited:
-        table.add_column("选择", overflow="fold", ratio=1)
+        columns.append(Col("选择"))
+    rows: list[list[Any]] = []
+    styles: list[str] = []
     for record in result:
         title = record.title + ("（未评审）" if record.unreviewed else "")
         cells: list[Any] = [
@@ -453,8 +590,9 @@ def ranking(result: Any, *, explain: bool, limited: bool) -> None:
         ]
         if limited:
             cells.append(Text(record.reason, style="green" if record.selected else "dim"))
-        table.add_row(*cells, style="" if record.selected or not limited else "dim")
-    out.print(table)
+        rows.append(cells)
+        styles.append("" if record.selected or not limited else "dim")
+    out.print(fitted_table(columns, rows, title="排序结果", row_styles=styles))
 
 
 def _ranking_explained(result: Any, limited: bool) -> None:
@@ -491,55 +629,71 @@ def shortlist_table(rows: list[dict[str, Any]]) -> None:
     if not rows:
         err.print("（没有入围名单）")
         return
-    table = Table()
-    table.add_column("名称")
-    table.add_column("记录数", justify="right")
-    table.add_column("创建时间")
-    for row in rows:
-        table.add_row(row["name"], str(row["count"]), row["created_at"].replace("T", " "))
-    out.print(table)
+    columns = [
+        Col("名称", key=True),
+        Col("记录数", justify="right", keep=True),
+        Col("创建时间", keep=True, drop=1),
+    ]
+    cells = [[row["name"], str(row["count"]), format_local_time(row["created_at"])] for row in rows]
+    out.print(fitted_table(columns, cells))
 
 
 def shortlist_detail(data: dict[str, Any]) -> None:
-    table = Table(title=f"入围名单：{data['name']}")
-    table.add_column("序号", justify="right")
-    table.add_column("编号", justify="right")
-    table.add_column("标题", overflow="fold")
-    table.add_column("单位")
-    table.add_column("类型")
-    table.add_column("状态")
-    for item in data["items"]:
-        table.add_row(
+    columns = [
+        Col("序号", justify="right", keep=True),
+        Col("编号", justify="right", keep=True),
+        Col("标题", key=True),
+        Col("单位", drop=1),
+        Col("类型", keep=True, drop=2),
+        Col("状态", keep=True),
+    ]
+    cells = [
+        [
             str(item["position"]),
             str(item["id"]),
             item["title"],
             item["unit"],
             _kind(item["kind"]),
             _status(item["status"]) + ("（回收站）" if item["trashed"] else ""),
-        )
-    out.print(table)
+        ]
+        for item in data["items"]
+    ]
+    out.print(fitted_table(columns, cells, title=f"入围名单：{data['name']}"))
+
+
+STATS_COLUMNS = (
+    Col("记录", justify="right", keep=True),
+    Col("报送", justify="right", keep=True),
+    Col("采用", justify="right", keep=True),
+    Col("采用率", justify="right", keep=True, drop=1),
+    Col("平均评分", justify="right", keep=True, drop=3),
+    Col("积分", justify="right", keep=True, drop=2),
+)
 
 
 def stats_table(rows: list[Any], by: str) -> None:
     from caselib.choose.stats import GROUPINGS
 
-    table = Table(title=f"按{GROUPINGS.get(by, by)}统计")
-    table.add_column(GROUPINGS.get(by, by))
-    for label in ("记录", "报送", "采用", "采用率", "平均评分", "积分"):
-        table.add_column(label, justify="right")
+    label = GROUPINGS.get(by, by)
+    cells = []
     for row in rows:
         rate = f"{row.adoption_rate:.0%}" if row.adoption_rate is not None else "—"
         mean = f"{row.mean_score:.2f}" if row.mean_score is not None else "—"
-        table.add_row(
-            row.label,
-            str(row.records),
-            str(row.reported_records),
-            str(row.adopted_records),
-            rate,
-            mean,
-            f"{row.points:g}",
-            style="bold" if row.key == "" else "",
+        cells.append(
+            [
+                row.label,
+                str(row.records),
+                str(row.reported_records),
+                str(row.adopted_records),
+                rate,
+                mean,
+                f"{row.points:g}",
+            ]
         )
+    styles = ["bold" if row.key == "" else "" for row in rows]
+    table = fitted_table(
+        [Col(label, key=True), *STATS_COLUMNS], cells, title=f"按{label}统计", row_styles=styles
+    )
     out.print(table)
 
 
@@ -560,8 +714,8 @@ def bar_chart(bars: list[Any], metric: str) -> None:
 def export_plan(plan: dict[str, Any]) -> None:
     """What ``export --dry-run`` would write: the files, the 报头 of a bulletin, the records."""
     head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column()
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column(overflow="fold")
     head.add_row("格式", plan["format"])
     head.add_row("记录", f"{plan['selection']}，共 {len(plan['records'])} 条")
     targets = plan["targets"]

@@ -400,9 +400,9 @@ def stats(
     from caselib.choose.stats import (
         METRICS,
         bars,
+        csv_table,
         group_stats,
         status_only_adoptions,
-        write_csv,
     )
 
     if chart and metric not in METRICS:
@@ -423,7 +423,11 @@ def stats(
     if as_json:
         emit_json([r.to_json() for r in rows])
     elif as_csv:
-        write_csv(rows, sys.stdout, by)
+        from caselib.publish.formats import csv_bytes
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(csv_bytes(*csv_table(rows, by)))
+        sys.stdout.buffer.flush()
     else:
         from caselib.cli import render
 

@@ -15,7 +15,7 @@ import json
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -249,16 +249,26 @@ def csv_value(value: Any) -> str:
     return str(value)
 
 
-def export_csv(target: Path, rows: list[list[Any]], *, force: bool = False) -> None:
-    """The rows as CSV in UTF-8 with a byte-order mark (so Excel reads the Chinese), CRLF line
-    ends, headers in Chinese."""
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """Every CSV caselib writes (exports and ``stats --csv``): UTF-8 with a byte-order mark,
+    so that Excel reads the Chinese, CRLF line ends, cells through ``csv_value``."""
     import csv
 
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(TABLE_HEADERS)
+    writer.writerow(header)
     writer.writerows([csv_value(v) for v in row] for row in rows)
-    atomic_write_text(target, buffer.getvalue(), force=force, encoding="utf-8-sig")
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_csv(target: Path, rows: list[list[Any]], *, force: bool = False) -> None:
+    """The rows as a CSV file (``csv_bytes``) with the Chinese ``TABLE_HEADERS``."""
+    data = csv_bytes(TABLE_HEADERS, rows)
+
+    def write(handle: IO[bytes]) -> None:
+        handle.write(data)
+
+    atomic_write(target, write, force=force)
 
 
 # Blocks whose assigned characters are all East Asian Wide (W) or Fullwidth (F) in Unicode's

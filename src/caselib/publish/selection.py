@@ -20,21 +20,78 @@ if TYPE_CHECKING:
 
 FORMATS = ("md", "json", "csv", "xlsx", "docx")
 _SUFFIX_FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
+# Suffixes that name a kind of file: an output called so must be that kind. Any other suffix
+# ("第14期.终稿") is part of the name, and the format's own suffix is added to it.
+FILE_SUFFIXES = frozenset(
+    {*_SUFFIX_FORMATS, ".md", ".markdown", ".txt", ".pdf", ".doc", ".dotx", ".wps", ".xls",
+     ".ods", ".odt", ".rtf", ".html", ".htm", ".xml", ".zip", ".png", ".jpg"}
+)  # fmt: skip
 IN_CHUNK = 900  # bound parameters per IN (...) query
 
 
-def resolve_format(fmt: str | None, output: Path | None) -> str:
-    """The export format: as given, else from the output's suffix (.docx, .xlsx, .csv, .json),
-    else Markdown. An unknown format raises ``InvalidInputError``."""
+def resolve_format(fmt: str | None, output: Path | None, *, folder: bool = False) -> str:
+    """The export format: as given, else from the output's suffix (.docx, .xlsx, .csv, .json);
+    Markdown when the output is a folder (an existing one, ``folder``: written with a trailing
+    slash, or a name without a file's suffix: ``-o 2022.11备份``). An unknown format, or an
+    output suffix that names another kind of file (``-o 简报.pdf``), raises
+    ``InvalidInputError``."""
     if fmt is None:
         suffix = output.suffix.lower() if output is not None else ""
-        return _SUFFIX_FORMATS.get(suffix, "md")
+        if suffix in _SUFFIX_FORMATS and not (folder or (output and output.is_dir())):
+            return _SUFFIX_FORMATS[suffix]
+        if output is None or folder or output.is_dir() or suffix not in FILE_SUFFIXES:
+            return "md"
+        raise InvalidInputError(
+            f"无法按扩展名 {output.suffix} 导出：可用 .docx、.xlsx、.csv、.json，"
+            "md 导出到文件夹；也可用 --format 指定格式"
+        )
     cleaned = fmt.strip().lower().lstrip(".")
     if cleaned in ("markdown",):
         cleaned = "md"
     if cleaned not in FORMATS:
         raise InvalidInputError(f"不支持的导出格式：{fmt}（可用：{'、'.join(FORMATS)}）")
     return cleaned
+
+
+def output_path(fmt: str, output: Path, *, folder: bool = False) -> Path:
+    """Where an export in ``fmt`` goes, checked before anything is written.
+
+    Markdown goes to a folder (one file per record): ``output`` is made if missing, but not
+    its parent, and a name with a file's suffix (``备份.pdf``) is refused. Other formats go to
+    a file: ``output`` itself when its suffix is the format's; with the suffix added when it
+    has none (``-o 简报第14期`` → 简报第14期.docx); refused when its suffix names another kind of
+    file (``-o 简报.pdf`` with docx). A folder (existing, or written with a trailing slash)
+    must exist and gets a name chosen inside it (``output_file``). A missing folder is
+    reported (``InvalidInputError``), never made silently.
+    """
+    if fmt == "md":
+        if not output.is_dir() and not folder and output.suffix.lower() in FILE_SUFFIXES:
+            raise InvalidInputError(
+                f"md 格式每条记录导出为一个文件，-o 应给出文件夹（如 备份/），而不是“{output.name}”"
+            )
+        _parent_exists(output)
+        return output
+    if folder or output.is_dir():
+        if not output.is_dir():
+            raise InvalidInputError(f"输出文件夹不存在：{output}（请先创建）")
+        return output
+    expected = f".{fmt}"
+    suffix = output.suffix.lower()
+    if suffix != expected:
+        if suffix in FILE_SUFFIXES:
+            raise InvalidInputError(
+                f"输出文件“{output.name}”的扩展名与导出格式 {fmt} 不符：请改为 {expected}"
+            )
+        output = output.with_name(output.name + expected)
+    _parent_exists(output)
+    return output
+
+
+def _parent_exists(output: Path) -> None:
+    parent = output.parent
+    if not parent.is_dir():
+        what = "不是文件夹" if parent.exists() else "不存在"
+        raise InvalidInputError(f"输出位置所在的文件夹{what}：{parent}（请先创建）")
 
 
 def output_file(output: Path, default_name: str, *, folder: bool = False) -> Path:

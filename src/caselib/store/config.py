@@ -239,7 +239,7 @@ def parse_config(text: str, source: str = "配置") -> Config:
     except tomllib.TOMLDecodeError as exc:
         line, detail = _toml_error_line(exc, text)
         raise InvalidInputError(
-            f"配置文件 {source} 第 {line} 行：TOML 格式错误（{detail}）"
+            f"配置文件 {source} 第 {line} 行：TOML 格式错误（{_toml_problem(detail)}）"
         ) from None
     merged = _merge(tomllib.loads(default_config_text()), data, ())
     try:
@@ -284,6 +284,40 @@ def _merge(base: dict[str, Any], over: Mapping[str, Any], at: tuple[str, ...]) -
 
 
 _TOML_POS = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
+
+
+# tomllib's messages (English) by how they start, in the words of someone editing the file.
+_TOML_PROBLEMS = (
+    ("Invalid value", "值的写法不对：文字加英文双引号，数字不加，列表写在 [ ] 中"),
+    ("Expected '=' after a key", "设置项后面缺少“=”"),
+    ("Expected ']' at the end of a table", "表名缺少右方括号“]”"),
+    ("Expected ']]' at the end of an array", "“[[”缺少对应的“]]”"),
+    ("Expected newline or end of document", "一行只能写一个设置项"),
+    ("Cannot declare", "同一个表或设置项写了两次"),
+    ("Cannot overwrite a value", "同一个设置项写了两次"),
+    ("Cannot redefine namespace", "同一个表写了两次"),
+    ("Cannot mutate immutable namespace", "同一个表写了两次"),
+    ("Duplicate inline table key", "花括号中的设置项写了两次"),
+    ("Unclosed array", "列表缺少右方括号“]”"),
+    ("Unclosed inline table", "花括号“{”没有闭合"),
+    ("Unterminated string", "引号没有闭合"),
+    ("Invalid statement", "无法识别这一行：应为“设置项 = 值”或“[表名]”"),
+    ("Invalid initial character for a key", "设置项名称的写法不对（含中文的名称要加英文双引号）"),
+    ("Illegal character", "含有不允许的字符"),
+    ("Found invalid character", "含有不允许的字符"),
+    ("Invalid date or datetime", "日期的写法不对"),
+    ("Invalid hex value", "字符串中的转义写法不对"),
+    ("Escaped character", "字符串中的转义写法不对"),
+    ("Unescaped", "字符串中的反斜杠“\\”要写成“\\\\”"),
+)
+
+
+def _toml_problem(message: str) -> str:
+    """tomllib's message in Chinese (it has no translations of its own)."""
+    for start, chinese in _TOML_PROBLEMS:
+        if message.startswith(start):
+            return chinese
+    return "格式不对"
 
 
 def _toml_error_line(exc: tomllib.TOMLDecodeError, text: str) -> tuple[int, str]:

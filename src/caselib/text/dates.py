@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 from caselib.errors import InvalidInputError
 
@@ -35,3 +35,18 @@ def parse_date(text: str) -> date:
 def format_chinese_date(value: date) -> str:
     """2022年10月20日, without leading zeros, as offices write it."""
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def local_time(value: datetime | str) -> datetime:
+    """A stored timestamp in the machine's local time zone. Timestamps are stored in UTC;
+    SQLite may hand them back naive or as ISO text, both taken as UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone()
+
+
+def format_local_time(value: datetime | str) -> str:
+    """A timestamp as people read it: local time, to the minute ("2026-11-28 09:33")."""
+    return local_time(value).strftime("%Y-%m-%d %H:%M")

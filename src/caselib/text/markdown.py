@@ -233,12 +233,52 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.load(match.group(1), Loader=_loader()) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 2} 行" if mark is not None else ""
-        raise InvalidInputError(f"YAML 头格式错误{where}：{getattr(exc, 'problem', exc)}") from exc
+        raise InvalidInputError(yaml_error_message(exc)) from exc
     if not isinstance(meta, dict):
         raise InvalidInputError("YAML 头应为“字段: 值”的形式")
     return meta, text[match.end() :]
+
+
+# PyYAML's problems (English), by how they start, in the words of someone editing a record.
+_YAML_PROBLEMS = (
+    ("did not find expected ',' or ']'", "方括号“[ ]”没有闭合，或其中各项之间缺少英文逗号"),
+    ("did not find expected ',' or '}'", "花括号“{ }”没有闭合，或其中各项之间缺少英文逗号"),
+    ("found unexpected end of stream", "引号没有闭合"),
+    (
+        "mapping values are not allowed",
+        "多了英文冒号加空格“: ”，或缩进不对：含“: ”的值请整个用引号括起来，字段名顶格写",
+    ),
+    ("could not find expected ':'", "字段名后缺少英文冒号加空格“: ”"),
+    ("did not find expected key", "这一行多了符号或缩进不对：每行应为顶格的“字段: 值”"),
+    ("expected <block end>", "这一行多了符号或缩进不对：每行应为顶格的“字段: 值”"),
+    ("found character '\\t'", "含有制表符：请改用空格"),
+    ("found a tab character", "含有制表符：请改用空格"),
+    ("found unknown escape character", "双引号中的反斜杠“\\”写法不对"),
+    ("found undefined alias", "值不能以“*”“&”开头（请用引号括起来）"),
+    ("did not find expected alphabetic", "值不能以“*”“&”开头（请用引号括起来）"),
+    ("found character that cannot start any token", "值不能以“@”“`”“%”开头（请用引号括起来）"),
+)
+# Constructs left open (a list, a quoted text): the line to fix is where they start.
+_OPEN_CONTEXTS = (
+    "while parsing a flow",
+    "while scanning a quoted scalar",
+    "while scanning a simple",
+)
+
+
+def yaml_error_message(exc: Exception) -> str:
+    """One Chinese line for a YAML error in a record's front matter, naming the line of the
+    file to fix (the file's line 1 is the opening ``---``)."""
+    problem = str(getattr(exc, "problem", "") or "")
+    context = str(getattr(exc, "context", "") or "")
+    mark = getattr(exc, "problem_mark", None)
+    if context.startswith(_OPEN_CONTEXTS) and getattr(exc, "context_mark", None) is not None:
+        mark = exc.context_mark  # type: ignore[attr-defined]
+    where = f"第 {mark.line + 2} 行" if mark is not None else ""
+    for start, chinese in _YAML_PROBLEMS:
+        if problem.startswith(start):
+            return f"YAML 头{where}格式错误：{chinese}"
+    return f"YAML 头{where}格式错误：请检查这一行的冒号、引号、括号与缩进"
 
 
 def parse_record(text: str) -> dict[str, Any]:
