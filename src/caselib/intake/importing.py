@@ -135,7 +135,7 @@ def _import_into(
         )
     data = path.read_bytes()
     file_hash = hashlib.sha256(data).hexdigest()
-    if suffix in MARKDOWN_SUFFIXES:
+    if suffix in MARKDOWN_SUFFIXES and _is_caselib_markdown(data):
         articles, bulletin = _read_markdown(data, name, file_hash, options), None
     else:
         articles, bulletin, report.encoding, warnings = _read_document(
@@ -143,6 +143,12 @@ def _import_into(
         )
         report.notes += warnings
     _store(session, articles, bulletin, name, file_hash, options, report)
+
+
+def _is_caselib_markdown(data: bytes) -> bool:
+    from caselib.intake.readers.markdownfile import is_caselib_record
+
+    return is_caselib_record(data)
 
 
 def _read_markdown(data: bytes, name: str, file_hash: str, options: ImportOptions) -> list[Any]:

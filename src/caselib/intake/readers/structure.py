@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from caselib.errors import InvalidInputError
-from caselib.intake.readers.model import Line, ParsedArticle, ParsedBulletin
+from caselib.intake.readers.model import Fact, Line, ParsedArticle, ParsedBulletin
 from caselib.text.blocks import Block
 from caselib.text.dates import parse_date
 from caselib.text.normalize import split_recipients
@@ -57,7 +57,6 @@ _NOISE = [
     re.compile(r"^[\-—–_=━─·•*＊~～.…]{3,}$"),  # rules drawn with characters
     re.compile(r"^[（(]?\s*(?:全文)?完\s*[）)]?$"),  # （完）
 ]
-_ATTACHMENT = re.compile(r"^附件\s*\d*\s*[：:]?$")
 _CONTACT = re.compile(
     r"^(?:联系人|联系电话|电话|手机|邮箱|电子邮箱|E-?mail|地址|邮编)\s*[：:]", re.I
 )
@@ -89,12 +88,12 @@ _TAIL_NOISE = re.compile(
 
 _UNIT_SUFFIX = re.compile(
     r"(?:党委|党工委|党总支|总支|党支部|支部|党组|工委|委员会|学院|书院|研究院|研究所|中心|办公室"
-    r"|部|处|办|机关|馆|医院|中学|小学|学校|大学|公司|集团|街道|社区|村|镇|乡|区|县|市|局|厅|委"
+    r"|部|处|办|机关|馆|医院|政府|中学|小学|学校|大学|公司|集团|街道|社区|村|镇|乡|区|县|市|局|厅|委"
     r"|站|队|团|会|所|院|系|室|科|组|班)$"
 )
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]{1,10}[）)]$")
 _TITLE_SHAPE = re.compile(
-    r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)：\s*(?P<topic>\S.*)$"
+    r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)[：:]\s*(?P<topic>\S.*)$"
 )
 _TITLE_LABEL = re.compile(
     r"^(?:案例名称|案例标题|案例题目|故事标题|故事名称|标题|题目)\s*[：:]\s*(?P<v>.+)$"
@@ -132,6 +131,13 @@ _NUMBERING: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"^\d{1,2}\s*[、．.](?!\d)"), 3),
     (re.compile(r"^[（(]\s*\d{1,2}\s*[）)]"), 3),
     (re.compile(r"^[①-⑳]"), 3),
+    # clause numbers of standards and rules: 1总则, 1.3配置原则 (not 5月, 3名, 10个)
+    (
+        re.compile(
+            r"^\d{1,2}(?:\.\d{1,2}){0,3}(?=[\u4e00-\u9fff])(?![年月日时点分个人名位次天岁届级期])"
+        ),
+        3,
+    ),
 ]
 
 
@@ -151,6 +157,8 @@ def is_noise(text: str) -> bool:
 def _ending(text: str) -> str:
     """'soft' (must go on), 'close' (sentence or bracket closed) or 'open' (no punctuation)."""
     last = text[-1]
+    if text.endswith(("——", "--")):
+        return "close"  # 回复如下—— introduces what follows
     if last in _SOFT:
         return "soft"
     if last in _TERMINAL or last in _CLOSERS:
@@ -189,7 +197,7 @@ def numbering_level(text: str) -> int:
 
 def is_numbered_heading(text: str) -> bool:
     """A numbered line short enough to be a heading, with no full stop before its end."""
-    if not numbering_level(text) or len(text) > 40:
+    if not numbering_level(text) or len(text) > 40 or text.endswith(("。", "；", ";")):
         return False
     return not re.search(r"[。！？!?]", text[:-1])
 
@@ -250,7 +258,7 @@ def column_kind(text: str) -> tuple[bool, str | None]:
     core = _COLUMN_DECOR.sub("", text)
     if core in _COLUMN_KINDS:
         return True, _COLUMN_KINDS[core]
-    if re.match(r"^[【〖\[].{1,12}[】〗\]]$", text) and core and len(core) <= 12:
+    if re.match(r"^[【〖].{1,12}[】〗]$", text) and core and len(core) <= 12:
         if "故事" in core:
             return True, "story"
         if "案例" in core or "经验" in core:
@@ -277,7 +285,7 @@ def _display_width(text: str) -> int:
 
 def _hard(line: Line) -> bool:
     """Lines the layout marks as standing alone."""
-    if line.table or line.styled or line.centered:
+    if line.table or line.styled or line.centered or line.skip:
         return True
     return line.bold and heading_like(line.text)
 
@@ -285,9 +293,9 @@ def _hard(line: Line) -> bool:
 def _starts_structure(line: Line) -> bool:
     """Lines that begin something of their own, so the previous line cannot run into them."""
     text = line.text
-    if _hard(line) or is_numbered_heading(text) or _DIST.match(text):
+    if _hard(line) or is_numbered_heading(text) or _DIST.match(text) or _ANNOTATION.match(text):
         return True
-    if _EDITOR_NOTE.match(text):
+    if _EDITOR_NOTE.match(text) or line.list_level:
         return True
     if byline(text, after_title=False)[0] or column_kind(text)[0] or _date_only(text):
         return True
@@ -329,8 +337,9 @@ def rejoin(lines: list[Line]) -> list[Line]:
     for line in lines:
         if out and _continues(out[-1], last_piece, line, wrap):
             prev = out[-1]
+            joined = prev.joined or not _ANNOTATION.match(line.text)
             out[-1] = replace(
-                prev, text=_glue(prev.text, line.text), bold=prev.bold and line.bold, joined=True
+                prev, text=_glue(prev.text, line.text), bold=prev.bold and line.bold, joined=joined
             )
         else:
             out.append(line)
@@ -338,7 +347,17 @@ def rejoin(lines: list[Line]) -> list[Line]:
     return out
 
 
+_ANNOTATION = re.compile(r"^[（(][^（）()]{1,8}[）)]$")
+
+
 def _continues(prev: Line, last_piece: str, nxt: Line, wrap: int | None) -> bool:
+    if (
+        _ANNOTATION.match(nxt.text)
+        and not (prev.skip or prev.table or nxt.skip)
+        and heading_like(prev.text)
+        and not byline(nxt.text, after_title=False)[0]
+    ):
+        return True  # 配置规范 / （试行）: a heading's annotation on its own line
     if _hard(prev) or _starts_structure(nxt):
         return False
     if _DIST.match(prev.text) or byline(prev.text, after_title=False)[0]:
@@ -346,8 +365,8 @@ def _continues(prev: Line, last_piece: str, nxt: Line, wrap: int | None) -> bool
     ending = _ending(prev.text)
     if ending == "soft":
         return True
-    if ending == "close":
-        return False
+    if ending == "close" or nxt.gap_before:
+        return False  # a blank line between two lines ends a paragraph
     if wrap is not None and _display_width(last_piece) >= wrap - 6:
         return True
     # Judge the last physical line: a short unpunctuated line ends a paragraph or is a heading.
@@ -486,17 +505,20 @@ def _tail_filler(text: str) -> bool:
 
 @dataclass
 class _Draft:
-    title: str
-    unit: str | None = None
+    title: str | None
     kind: str | None = None
     entries: list[Line] = field(default_factory=list)
-    date: datetime.date | None = None
+    facts: list[Fact] = field(default_factory=list)
     ended: bool = False  # closed by a byline
 
 
 def _title_capable(line: Line) -> bool:
     text = line.text
-    if _date_only(text) or _DIST.match(text) or is_numbered_heading(text):
+    if line.table and _TITLE_LABEL.match(text):
+        return True  # 案例名称：… in a submission form
+    if line.table or line.skip or _date_only(text) or _DIST.match(text):
+        return False
+    if is_numbered_heading(text):
         return False
     return line.styled or heading_like(text) or (line.centered and len(text) <= 60)
 
@@ -508,7 +530,7 @@ def _new_title(line: Line, cur: _Draft | None) -> bool:
     if line.title:
         return True
     text = line.text
-    if line.centered and (line.size or 0) >= 18 and len(text) <= 60 and text[-1] not in "。！？":
+    if line.centered and (line.size or 0) >= 18 and len(text) <= 80 and text[-1] not in "。；":
         return True  # 二号 (22 pt) titles; section headings are 三号 (16 pt)
     if not heading_like(text):
         return False
@@ -516,21 +538,42 @@ def _new_title(line: Line, cur: _Draft | None) -> bool:
     return m is not None and unit_like(m["unit"])
 
 
-def _unit_from_title(title: str) -> str | None:
-    m = _TITLE_SHAPE.match(title)
+def unit_from_title(title: str | None) -> str | None:
+    """The unit of a "单位：主题" title."""
+    m = _TITLE_SHAPE.match(title or "")
     if m and unit_like(m["unit"]):
         return m["unit"]
     return None
 
 
+def _byline_fact(text: str, unit: str | None) -> list[Fact]:
+    if not unit:
+        return []
+    return [Fact("unit", unit, "供稿注" if _PAREN_LINE.match(text) else "署名行")]
+
+
+def _title_repeat(text: str, title: str | None) -> bool:
+    """Poster text and repeats of the title between it and the body (★ 红色印象 ★)."""
+    core = re.sub(r"[\s★☆◆◇■□●○*＊#|｜]+", "", text)
+    return bool(title) and len(core) >= 2 and core in re.sub(r"\s+", "", title or "")
+
+
 def split_articles(
-    lines: list[Line], warnings: list[str], column: str | None = None
+    lines: list[Line], warnings: list[str], column: str | None = None, titled: bool = True
 ) -> list[ParsedArticle]:
-    """Group paragraphs into articles: each starts with a title, may end with a byline."""
+    """Group paragraphs into articles: each starts with a title, may end with a byline.
+
+    Lines marked ``skip`` (credits, chrome, 公文 parts) give their facts to the article
+    they sit in (or to the first one). With ``titled=False`` the first article has no
+    title: it opens with its first line of text."""
     drafts: list[_Draft] = []
     cur: _Draft | None = None
+    pending: list[Fact] = []
     for line in lines:
         text = line.text
+        if line.skip:
+            (cur.facts if cur is not None else pending).extend(line.facts)
+            continue
         is_column, kind = column_kind(text)
         if is_column and not line.table:
             cur = None  # whatever follows a column heading opens a new article
@@ -542,47 +585,54 @@ def split_articles(
         if cur is None or cur.ended:
             previous = cur  # None at the start and after a column heading
             if date is not None and previous is not None:
-                previous.date = previous.date or date
+                previous.facts.append(Fact("date", date.isoformat(), "落款"))
                 continue
-            if byline(text, after_title=False)[0] and previous is not None:
-                previous.unit = previous.unit or byline(text, after_title=False)[1]
+            is_byline, unit = byline(text, after_title=False)
+            if is_byline and previous is not None:
+                previous.facts += _byline_fact(text, unit)
                 continue
-            if _title_capable(line) or previous is None:
-                cur = _open(line, column, warnings)
+            if (_title_capable(line) and (titled or drafts)) or previous is None:
+                cur = _open(line, column, titled or bool(drafts))
+                cur.facts = pending + cur.facts
+                pending = []
                 drafts.append(cur)
                 continue
             cur = previous  # not a title: the previous article goes on after all
             cur.ended = False
         if _new_title(line, cur):
-            cur = _open(line, column, warnings)
+            cur = _open(line, column, True)
             drafts.append(cur)
             continue
-        if not cur.entries:  # between the title and the body
+        if not cur.entries and cur.title is not None:  # between the title and the body
             if _SUBTITLE.match(text) and heading_like(text.lstrip("—- ")):
                 cur.title = f"{cur.title}{text}"
+                continue
+            if _title_repeat(text, cur.title) and not line.table:
                 continue
             label = _TITLE_LABEL.match(text)
             if label:
                 cur.title = label["v"].strip()
-                cur.unit = cur.unit or _unit_from_title(cur.title)
+                cur.facts.append(Fact("title", cur.title, "标题栏"))
                 continue
             is_byline, unit = byline(text, after_title=True)
             if is_byline:
-                cur.unit = cur.unit or unit
+                cur.facts += _byline_fact(text, unit)
                 continue
-        if date is not None and cur.date is None:
-            cur.date = date
+        if date is not None and not any(f.key == "date" for f in cur.facts):
+            cur.facts.append(Fact("date", date.isoformat(), "日期行"))
             continue
         is_byline, unit = byline(text, after_title=False)
         if is_byline:
-            cur.unit = cur.unit or unit
+            cur.facts += _byline_fact(text, unit)
             cur.ended = True
             continue
         cur.entries.append(line)
+    if pending and drafts:
+        drafts[0].facts += pending
     for draft in drafts:
         _trailing_signature(draft)
         if not draft.entries:
-            warnings.append(f"“{draft.title}”下没有正文")
+            warnings.append(f"“{draft.title or '（无标题）'}”下没有正文")
     # Word heading levels are relative: a template may put titles on outline level 2 and
     # section headings on 3–5. The highest level used by section headings becomes 1.
     used = sorted({e.heading_level for d in drafts for e in d.entries if e.heading_level})
@@ -597,62 +647,112 @@ def _trailing_signature(draft: _Draft) -> None:
     is_signature, unit = _bare_unit(draft.entries[-1].text, 30)
     if is_signature:
         draft.entries.pop()
-        draft.unit = draft.unit or unit
+        draft.facts += _byline_fact("", unit)
 
 
-def _open(line: Line, column: str | None, warnings: list[str]) -> _Draft:
-    if _title_capable(line):
+def _open(line: Line, column: str | None, titled: bool) -> _Draft:
+    if titled and _title_capable(line):
         label = _TITLE_LABEL.match(line.text)
         title = label["v"].strip() if label else line.text
-        return _Draft(title=title, unit=_unit_from_title(title), kind=column)
-    first = re.split(r"[。！？!?]", line.text, maxsplit=1)[0]
-    title = first if len(first) <= 30 else first[:30] + "…"
-    warnings.append(f"未找到标题，已用正文开头“{title}”代替")
-    return _Draft(title=title, kind=column, entries=[line])
+        facts = list(line.facts)
+        if not any(f.key == "title" for f in facts):
+            facts.append(Fact("title", title, "标题栏" if label else "首行"))
+        return _Draft(title=title, kind=column, facts=facts)
+    return _Draft(title=None, kind=column, entries=[line])
 
 
 def _finish(draft: _Draft, ranks: dict[int, int]) -> ParsedArticle:
+    from caselib.intake.readers.facts import resolve
+
     entries = [
         replace(e, heading_level=ranks.get(e.heading_level, e.heading_level)) for e in draft.entries
     ]
     blocks = classify(entries)
     kind = draft.kind
     if kind is None:
-        if "暖心故事" in draft.title:
+        if "暖心故事" in (draft.title or ""):
             kind = "story"
         else:
             size = sum(len(b.text) for b in blocks)
             has_headings = any(b.type == "heading" for b in blocks)
             kind = "story" if size < STORY_MAX_CHARS and not has_headings else "case"
-    return ParsedArticle(draft.title, draft.unit, kind, blocks, draft.date)
+    article = ParsedArticle(draft.title, None, kind, blocks)
+    resolve(article, draft.facts)
+    return article
 
 
 def classify(entries: list[Line]) -> list[Block]:
-    """Headings and paragraphs of one article's body."""
+    """Headings, paragraphs and tables of one article's body."""
+    from caselib.intake.readers.credits import strip_inline_credit
+
+    entries = _merge_bold_pairs(entries)
     blocks: list[Block] = []
     for i, line in enumerate(entries):
-        level = _heading_level(line, is_last=i == len(entries) - 1)
-        blocks.append(Block.heading(line.text, level) if level else Block.paragraph(line.text))
+        if line.cells:
+            blocks.append(Block.table(line.cells))
+            continue
+        after_heading = bool(blocks) and blocks[-1].type == "heading"
+        level = _heading_level(line, i == len(entries) - 1, after_heading)
+        if level:
+            blocks.append(Block.heading(line.text, level))
+        else:
+            text = strip_inline_credit(line.text) if not blocks else line.text
+            blocks.append(Block.paragraph(text))
     return blocks
 
 
-def _heading_level(line: Line, is_last: bool) -> int:
+def _plain_short(line: Line) -> bool:
+    return not (line.bold or line.styled or line.centered or line.table) and heading_like(line.text)
+
+
+def _merge_bold_pairs(entries: list[Line]) -> list[Line]:
+    """Two bold short lines of one size standing alone are one heading broken in two."""
+    out: list[Line] = []
+    for line in entries:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.bold
+            and line.bold
+            and not (prev.styled or line.styled or prev.table or line.table)
+            and prev.size == line.size
+            and not numbering_level(prev.text)
+            and not numbering_level(line.text)
+            and heading_like(prev.text)
+            and heading_like(line.text)
+            and len(prev.text) + len(line.text) <= 40
+        ):
+            out[-1] = replace(prev, text=f"{prev.text} {line.text}")
+            continue
+        out.append(line)
+    return out
+
+
+_TIMETABLE = re.compile(r"^\d{1,2}[:：]\d{2}")
+_LEAD_LABEL = re.compile(r"^[^，,。；;：:、\s]{2,8}[：:]$")
+
+
+def _heading_level(line: Line, is_last: bool, after_heading: bool = False) -> int:
     text = line.text
-    if line.table:
+    if line.table or _TIMETABLE.match(text):
         return 0
     numbered = numbering_level(text)
     if numbered and is_numbered_heading(text):
         return numbered
     if line.heading_level and len(text) <= 80:
         return numbered or min(line.heading_level, 3)
+    if _LEAD_LABEL.match(text) and "如下" not in text and not is_last:
+        return 1 if line.bold or not line.list_level else 0  # 规定动作： standing alone
     if not heading_like(text):
         return 0
-    if line.list_level and line.bold:
-        return min(line.list_level, 3)
+    if line.list_level:
+        return min(line.list_level, 3) if line.bold else 0
     if line.bold or line.centered:
         return numbered or 1
     if is_last or line.joined or text.startswith(("“", "‘", "「", "『")):
         return 0
+    if after_heading and _plain_short(line):
+        return 0  # 活动地点 / 湖北省博物馆: the section's text, not another heading
     return numbered or 1
 
 
@@ -662,32 +762,15 @@ def _heading_level(line: Line, is_last: bool) -> int:
 def clean_lines(lines: Iterable[Line]) -> list[Line]:
     """Cleaned, non-empty lines without page numbers and other layout noise."""
     out: list[Line] = []
+    gap = False
     for line in lines:
         text = clean_text(line.text)
         if not text or is_noise(text):
+            gap = gap or not text
             continue
-        out.append(replace(line, text=text))
+        out.append(replace(line, text=text, gap_before=gap or line.gap_before))
+        gap = False
     return out
-
-
-def _title_index(lines: list[Line]) -> int:
-    """Where a document's title is when the layout marks it (Title style, largest centred)."""
-    window = lines[:6]
-    for i, line in enumerate(window):
-        if line.title:
-            return i
-    sizes = [ln.size for ln in lines if ln.size]
-    if not sizes:
-        return 0
-    common = max(set(sizes), key=sizes.count)
-    best = max(range(len(window)), key=lambda k: window[k].size or 0)
-    chosen = window[best]
-    titled = heading_like(chosen.text) or (
-        len(chosen.text) <= 60 and chosen.text[-1] not in "。！？"
-    )
-    if (chosen.size or 0) > common and (chosen.centered or chosen.bold) and titled:
-        return best
-    return 0
 
 
 def build(
@@ -697,7 +780,9 @@ def build(
     lines = clean_lines(lines)
     head = detect_head(lines, warnings)
     if head is None:
-        return _plain(lines, warnings), None
+        from caselib.intake.readers.article import read_plain
+
+        return read_plain(lines, warnings), None
     distribution, tail = detect_tail(lines, head.end)
     body = rejoin(lines[head.end : tail])
     editor_note: str | None = None
@@ -723,26 +808,3 @@ def build(
         distribution=distribution,
     )
     return articles, bulletin
-
-
-def _plain(lines: list[Line], warnings: list[str]) -> list[ParsedArticle]:
-    lines = [ln for ln in lines if not _ATTACHMENT.match(ln.text)]
-    start = _title_index(lines)
-    column: str | None = None
-    unit: str | None = None
-    dropped: list[str] = []
-    for line in lines[:start]:
-        is_column, kind = column_kind(line.text)
-        is_byline, found = byline(line.text, after_title=True)
-        if is_column:
-            column = kind
-        elif is_byline:
-            unit = unit or found
-        else:
-            dropped.append(line.text)
-    if dropped:
-        warnings.append(f"标题之前的内容已忽略：{'；'.join(dropped)}")
-    articles = split_articles(rejoin(lines[start:]), warnings, column)
-    if articles and unit and articles[0].unit is None:
-        articles[0].unit = unit
-    return articles

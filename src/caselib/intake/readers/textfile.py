@@ -22,8 +22,11 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 
 
-def read_text_file(path: Path) -> tuple[list[Line], str, list[str]]:
-    """Lines, encoding and warnings of a text file (size checked before reading)."""
+def read_text_file(path: Path, markdown: bool = False) -> tuple[list[Line], str, list[str]]:
+    """Lines, encoding and warnings of a text or Markdown file (size checked before reading).
+
+    Front matter another tool wrote at the top (---, aliases:, 网址:, ---) gives the title
+    and date, never body lines."""
     size = path.stat().st_size
     if size == 0:
         raise ReadError("文件为空")
@@ -35,6 +38,13 @@ def read_text_file(path: Path) -> tuple[list[Line], str, list[str]]:
     warnings: list[str] = []
     if encoding not in ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-32"):
         warnings.append(f"文件编码为自动推测（{encoding}），请核对文字是否正确")
+    from caselib.intake.readers import markdownfile
+
+    if markdown:
+        return markdownfile.markdown_lines(text), encoding, warnings
+    meta, rest = markdownfile.split_front_matter(text)
+    if meta:
+        return markdownfile.head_lines(meta) + text_to_lines(rest), encoding, warnings
     return text_to_lines(text), encoding, warnings
 
 
