@@ -75,7 +75,7 @@ def norm(text: str | None) -> str:
 
 
 def norm_title(text: str | None) -> str:
-    from caselib.intake.readers.structure import unit_like
+    from caselib.intake.readers.lines import unit_like
 
     value = norm(text)
     value = _COLUMN_TAG.sub("", value, count=1)

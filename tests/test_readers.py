@@ -1103,7 +1103,7 @@ def test_structure_rules_never_crash(lines: list[str]) -> None:
         text, _ = read_text_bytes(data)
     except ReadError:
         return
-    from caselib.intake.readers.structure import build
+    from caselib.intake.readers.document import build
     from caselib.intake.readers.textfile import text_to_lines
 
     warnings: list[str] = []

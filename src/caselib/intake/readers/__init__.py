@@ -165,7 +165,7 @@ def _read_docx(path: Path, warnings: list[str]) -> ParsedDocument:
 
 
 def _assemble(lines: list[Line], encoding: str | None, warnings: list[str]) -> ParsedDocument:
-    from caselib.intake.readers.structure import build
+    from caselib.intake.readers.document import build
 
     articles, bulletin = build(lines, warnings)
     if not articles and bulletin is None:

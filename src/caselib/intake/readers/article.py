@@ -19,18 +19,17 @@ import re
 from dataclasses import replace
 
 from caselib.intake.readers import credits, gongwen
-from caselib.intake.readers.model import Fact, Line, ParsedArticle
-from caselib.intake.readers.structure import (
+from caselib.intake.readers.lines import (
     _SUBTITLE,
     _TITLE_LABEL,
     byline,
     column_kind,
     heading_like,
     is_numbered_heading,
-    rejoin,
-    split_articles,
     unit_like,
 )
+from caselib.intake.readers.model import Fact, Line, ParsedArticle
+from caselib.intake.readers.structure import rejoin, split_articles
 from caselib.text.dates import find_month
 
 _BULLET = re.compile(r"^[-•●▪◆]\s+(?=\S)")

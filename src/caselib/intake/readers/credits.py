@@ -81,7 +81,7 @@ class Mark:
 def unit_in_value(value: str) -> str | None:
     """The organisation a credit value names: 《光明日报》 → 光明日报; 应用技术学院金志鹏 →
     应用技术学院; 公共管理学院本科生党建工作中心 stays; a person's name or XXX gives None."""
-    from caselib.intake.readers.structure import unit_like
+    from caselib.intake.readers.lines import unit_like
 
     value = value.strip().strip("。；;，,")
     quoted = re.search(r"《([^《》]{2,14})》", value)

@@ -23,7 +23,7 @@ _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 
 def resolve(article: ParsedArticle, facts: list[Fact]) -> None:
     """Fill the article's unit, date, sources and metadata from the facts of its lines."""
-    from caselib.intake.readers.structure import unit_from_title
+    from caselib.intake.readers.lines import unit_from_title
 
     for fact in facts:
         if fact.key == "title":

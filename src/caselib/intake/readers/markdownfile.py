@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from caselib.intake.readers.lines import is_noise
 from caselib.intake.readers.model import Fact, Line
-from caselib.intake.readers.structure import is_noise
 from caselib.text.dates import find_date
 
 _FRONT = re.compile(r"^---[ \t]*\n(.*?)\n---[ \t]*(?:\n|$)", re.S)
