@@ -402,3 +402,41 @@ def test_text_file_with_front_matter_reads_it_as_markdown_would(tmp_path: Path) 
     [article] = read_document(path).articles
     assert article.title == "党建专栏 | 宿舍搬迁一线党旗飘扬"
     assert not any("aliases" in b.text for b in article.blocks)
+
+
+def test_column_heading_above_a_plain_title_is_not_part_of_it(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "【暖心故事】",
+            "深夜里的一碗热汤",
+            "后勤保障处 李明",
+            "9月3日深夜，李明在宿舍楼巡查时发现一名学生发烧，立即联系校医院并送去一碗热汤。",
+        ]
+    )
+    path = tmp_path / "story.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert (article.title, article.unit, article.kind) == (
+        "深夜里的一碗热汤",
+        "后勤保障处",
+        "story",
+    )
+
+
+def test_note_above_the_title_citing_it(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "2025年11月20日，省委组织部《四川组工动态》第55期刊发了我校题为“三项联创‘打造’示范化党建矩阵”的经验做法。",
+            "三项联创“打造”示范化党建矩阵",
+            "以“梯次培育”联推党建示范项目。在校级层面，分两批次开展创建工作。",
+        ]
+    )
+    path = tmp_path / "case.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert article.title == "三项联创“打造”示范化党建矩阵"
+    assert (article.date, article.sources["date"]) == (datetime.date(2025, 11, 20), "按语")
+    assert "按语" in article.metadata
+    assert paragraphs(article.blocks) == [
+        "以“梯次培育”联推党建示范项目。在校级层面，分两批次开展创建工作。"
+    ]

@@ -41,7 +41,7 @@ _TAIL_SHORT = 8
 def read_plain(lines: list[Line], warnings: list[str]) -> list[ParsedArticle]:
     lines = [replace(ln, text=_BULLET.sub("", ln.text)) if not ln.table else ln for ln in lines]
     lines = _cover(lines)
-    lines = mark_lines(lines)
+    lines = _lead_note(mark_lines(lines))
     title_at = find_title(lines)
     if title_at is None:
         return split_articles(rejoin(lines), warnings, titled=False)
@@ -190,6 +190,23 @@ def _sign_previous(out: list[Line], before_body: bool) -> None:
         out[-1] = replace(prev, skip=True, facts=(*prev.facts, Fact("unit", first, "公文落款")))
 
 
+def _lead_note(lines: list[Line]) -> list[Line]:
+    """A paragraph above the title that cites it (……刊发了我校题为“T”的经验做法) is a note
+    about the article, not its text: its date counts, the text goes to the metadata."""
+    rest = [i for i, ln in enumerate(lines) if not ln.skip][:2]
+    if len(rest) < 2 or not _is_paragraph(lines[rest[0]]) or not _title_like(lines[rest[1]]):
+        return lines
+    note, title = lines[rest[0]], lines[rest[1]]
+    quotes = re.compile(r"[“”‘’「」『』\"'\s]")
+    core = quotes.sub("", title.text)
+    if len(core) < 6 or core not in quotes.sub("", note.text):
+        return lines
+    facts = (*note.facts, *gongwen.date_facts(note.text, "按语"), Fact("按语", note.text, "按语"))
+    out = list(lines)
+    out[rest[0]] = replace(note, skip=True, facts=facts)
+    return out
+
+
 # --- the cover ----------------------------------------------------------------------------
 
 
@@ -287,8 +304,11 @@ def find_title(lines: list[Line]) -> tuple[int, int, str] | None:
     if not runs:
         return None
     run = runs[-1]
-    while len(run) > 1 and len(lines[run[0]].text) <= 4 and not _SUBTITLE.match(lines[run[1]].text):
-        run = run[1:]  # a column or site label above the title: 其他, 党团建设
+    while len(run) > 1 and not _SUBTITLE.match(lines[run[1]].text):
+        label = lines[run[0]].text
+        if len(label) > 4 and not column_kind(label)[0]:
+            break
+        run = run[1:]  # a column or site label above the title: 其他, 党团建设, 【暖心故事】
     first = run[0]
     text = lines[first].text
     last = first

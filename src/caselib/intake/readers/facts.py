@@ -4,7 +4,7 @@ Unit, in this order: a "单位：主题" title (标题前缀); a 来源/供稿/�
 organisation (来源行) or a "（XX供稿）" note (供稿注); the signature of a 公文 (公文落款); the
 发文机关标志 (发文机关标志); a unit signing under the title or at the end (署名行); the cover
 (封面). Date: the signature's 成文日期 (落款); a dateline (日期行); the page's publication date
-(发布时间); the cover (封面, a month only is read as its first day, with a note); a full
+(发布时间); a note above the title citing it (按语); the cover (封面, a month only is read as its first day, with a note); a full
 date in the first two paragraphs outside quotation marks (正文).
 """
 
@@ -17,7 +17,7 @@ from caselib.intake.readers.model import Fact, ParsedArticle
 from caselib.text.dates import find_date
 
 UNIT_ORDER = ("标题前缀", "来源行", "供稿注", "公文落款", "发文机关标志", "署名行", "封面")
-DATE_ORDER = ("落款", "YAML 头", "日期行", "发布时间", "封面")
+DATE_ORDER = ("落款", "YAML 头", "日期行", "发布时间", "按语", "封面")
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 
 
