@@ -440,3 +440,43 @@ def test_note_above_the_title_citing_it(tmp_path: Path) -> None:
     assert paragraphs(article.blocks) == [
         "以“梯次培育”联推党建示范项目。在校级层面，分两批次开展创建工作。"
     ]
+
+
+def test_gongwen_title_on_two_lines_and_attachment_list(tmp_path: Path) -> None:
+    doc = Document()
+    _centred(doc, "关于开展2023年度基层党组织书记", 22)
+    _centred(doc, "抓党建述职评议考核工作的通知", 22)
+    _body(doc, "各二级党组织：")
+    _body(doc, "为全面落实管党治党政治责任，经研究，决定开展述职评议考核工作。")
+    _body(doc, "附件：1.述职评议考核测评表")
+    _body(doc, "2.述职报告提纲")
+    _body(doc, "党委组织部  2023年12月20日")
+    path = tmp_path / "notice.docx"
+    doc.save(str(path))
+    [article] = read_document(path).articles
+    assert article.title == "关于开展2023年度基层党组织书记抓党建述职评议考核工作的通知"
+    assert (article.unit, article.date) == ("党委组织部", datetime.date(2023, 12, 20))
+    assert article.blocks == [
+        Block.paragraph("为全面落实管党治党政治责任，经研究，决定开展述职评议考核工作。")
+    ]
+    assert "述职报告提纲" in article.metadata["附件"]
+
+
+def test_wechat_header_and_site_navigation_before_the_title(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "网站首页 | 学院概况 | 新闻中心 | 党建工作 | 联系我们",
+            "“三联三帮”架起师生连心桥",
+            "原创 公管小编 公共管理学院党委 2023-05-06 11:55 湖北",
+            "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。",
+            "阅读原文",
+        ]
+    )
+    path = tmp_path / "wechat.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert article.title == "“三联三帮”架起师生连心桥"
+    assert (article.unit, article.date) == ("公共管理学院党委", datetime.date(2023, 5, 6))
+    assert [b.text for b in article.blocks] == [
+        "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。"
+    ]

@@ -116,6 +116,9 @@ def mark_lines(lines: list[Line]) -> list[Line]:
         if line.skip or line.table:
             out.append(line)
             continue
+        if out and _attachment_goes_on(out[-1], line):
+            out.append(replace(line, skip=True, facts=(Fact("附件", line.text, "附件"),)))
+            continue
         if i <= crumb:
             out.append(replace(line, skip=True))
             continue
@@ -133,6 +136,17 @@ def mark_lines(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _attachment_goes_on(prev: Line, line: Line) -> bool:
+    """附件：1.《…》 / 2.《…》: the list of attachments goes on on the next lines."""
+    if not (prev.skip and any(f.key == "附件" for f in prev.facts)):
+        return False
+    return (
+        bool(re.match(r"^\d{1,2}\s*[.．、]", line.text))
+        and len(line.text) <= 60
+        and ("。" not in line.text)
+    )
+
+
 def _is_breadcrumb(line: Line) -> bool:
     found = credits.mark(line.text, True)
     return found is not None and found.kind == "breadcrumb"
@@ -148,9 +162,11 @@ def _mark(line: Line, lines: list[Line], i: int, before_body: bool, out: list[Li
     found = credits.mark(text, before_body)
     if found is not None:
         return replace(line, skip=True, facts=found.facts)
-    if before_body or len(text) <= 40:
-        dl = credits.dateline(text) if not gongwen.is_date_line(text) else None
+    if not gongwen.is_date_line(text):
+        dl = credits.dateline(text, before_body)
         if dl is not None:
+            if not before_body:
+                _sign_previous(out, before_body)
             return replace(line, skip=True, facts=dl.facts)
     head = gongwen.head_facts(text)
     if head is not None and (before_body or head):
@@ -245,10 +261,13 @@ def _layout_title(lines: list[Line], candidates: list[int]) -> int | None:
     for i in candidates:
         if lines[i].title:
             return i
-    sizes = [ln.size for ln in lines if ln.size and not ln.skip]
-    if not sizes:
+    weight: dict[float, int] = {}
+    plain = [ln for ln in lines if ln.size and not ln.skip and not ln.centered]
+    for ln in plain or [ln for ln in lines if ln.size and not ln.skip]:
+        weight[ln.size or 0] = weight.get(ln.size or 0, 0) + len(ln.text)
+    if not weight:
         return None
-    common = max(set(sizes), key=sizes.count)
+    common = max(weight, key=lambda size: weight[size])  # the body text's size
     window = [k for k in candidates[:12] if lines[k].centered or lines[k].bold]
     if not window:
         return None
@@ -259,6 +278,18 @@ def _layout_title(lines: list[Line], candidates: list[int]) -> int | None:
     if (chosen.size or 0) > common and (chosen.centered or chosen.bold) and titled:
         return best
     return None
+
+
+def _same_title_layout(head: Line, line: Line) -> bool:
+    return (
+        not line.skip
+        and line.size == head.size
+        and line.centered == head.centered
+        and line.bold == head.bold
+        and heading_like(line.text)
+        and not _SUBTITLE.match(line.text)
+        and not is_numbered_heading(line.text)
+    )
 
 
 def _title_like(line: Line) -> bool:
@@ -292,7 +323,11 @@ def find_title(lines: list[Line]) -> tuple[int, int, str] | None:
             return i, i, lines[i].text
     layout = _layout_title(lines, [i for i in range(min(len(lines), 40)) if not lines[i].skip])
     if layout is not None:
-        return layout, layout, lines[layout].text
+        head, last, text = lines[layout], layout, lines[layout].text
+        while last + 1 < len(lines) and _same_title_layout(head, lines[last + 1]):
+            last += 1  # 关于开展……工作的 / 通知: a long title set on two lines
+            text += lines[last].text
+        return layout, last, text
     # the last run of title-like lines between page chrome, before the running text
     runs: list[list[int]] = [[]]
     for i in top:

@@ -44,14 +44,18 @@ _LEADING_STAMP = re.compile(
     r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*"
 )
 _BRACKET_CHROME = re.compile(
-    r"【\s*(?:关闭窗口|返回顶部|打印本页|打印|关闭|收藏|大|中|小|字体[：:]?[大中小\s]*)\s*】"
+    r"[【\[]\s*(?:关闭窗口|返回顶部|打印本页|打印|关闭|收藏|返回|大|中|小|字体[：:]?[大中小\s]*)"
+    r"\s*[】\]]"
 )
+_NAVIGATION = re.compile(r"^(?:[^|｜>»＞/·\s]{1,8}\s*[|｜>»＞/·]\s*){3,}[^|｜>»＞/·\s]{0,8}$")
 _CHROME_LINE = re.compile(
     r"^(?:(?:您现在的位置|当前位置|您的位置|所在位置|位置)\s*[：:]|首页\s*[>»＞]|"
     r"上一篇|下一篇|上一条|下一条|扫一扫|微信扫一扫|分享到|分享本页|扫描二维码|"
     r"电子报阅读机|推荐阅读|相关阅读|相关新闻|责任编辑\s*$|打印本页|关闭窗口|返回顶部|"
     r"星期[一二三四五六日天]$|本文来源于|点击.{0,6}关注|长按.{0,6}(?:识别|关注)|"
-    r"第\s*[\dA-Za-z]+\s*版\s*(?:[（(].*[）)])?$)"
+    r"第\s*[\dA-Za-z]+\s*版\s*(?:[（(].*[）)])?$|"
+    r"(?:阅读原文|在看|点赞|赞赏|写留言|留言|返回列表|返回首页|预览时标签不可点|微信号|功能介绍)"
+    r"\s*[：:]?|.{0,40}(?:版权所有|ICP备|Copyright|©))"
 )
 _BREADCRUMB = re.compile(r"^(?:您现在的位置|当前位置|您的位置|所在位置)\s*[：:]|[>»＞]\s*正文$")
 _CAPTION = re.compile(
@@ -125,6 +129,8 @@ def mark(text: str, before_body: bool) -> Mark | None:
         return Mark("breadcrumb")
     if _CHROME_LINE.match(cleaned):
         return Mark("chrome")
+    if before_body and _NAVIGATION.match(cleaned):
+        return Mark("chrome")  # 网站首页 | 学院概况 | 新闻中心 | 党建工作
     if len(cleaned) <= 120 and "。" not in cleaned[:-1]:
         items = _items(cleaned)
         if items is not None and _credit_items_ok(items, before_body):
@@ -177,23 +183,39 @@ def strip_inline_credit(text: str) -> str:
     return stripped or text
 
 
-def dateline(text: str) -> Mark | None:
-    """A dateline naming a paper: 湖南日报2023-05-09 11:55, 1990年5月30日人民日报 第5版,
-    2021-05-31　来源：《光明日报》."""
+def dateline(text: str, before_body: bool = True) -> Mark | None:
+    """A dateline: 湖南日报2023-05-09 11:55, 1990年5月30日人民日报 第5版, 2021-05-31　来源：
+    《光明日报》, and before the body a 公众号 header (原创 公管小编 某某学院 2023-05-06 11:55
+    湖北). A unit or paper named in it is the source; after the body only "unit date" (a
+    signature on one line) counts."""
     found = find_date(text)
-    if found is None or len(text) > 60 or "。" in text:
+    if found is None or len(text) > 60 or re.search(r"[。，,；;！？!?]", text):
         return None
     rest = re.sub(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?", " ", text)
     rest = re.sub(r"\d{1,2}:\d{2}(?::\d{2})?|第\s*\d+\s*版|收藏|星期[一二三四五六日天]", " ", rest)
-    facts = [Fact("date", found.isoformat(), "日期行")]
+    facts = [Fact("date", found.isoformat(), "日期行" if before_body else "落款")]
     tokens = rest.split()
     if not tokens:
         return Mark("chrome", tuple(facts))
     items = _items(" ".join(tokens))
     if items is not None:
         return Mark("chrome", tuple(facts + _facts(" ".join(tokens), items)))
-    if len(tokens) == 1:
-        media = _MEDIA.match(tokens[0])
-        if media:
-            return Mark("chrome", (*facts, Fact("unit", media[1], "来源行")))
-    return None
+    if not before_body:
+        if len(tokens) == 1 and _unit_token(tokens[0]):
+            return Mark("chrome", (*facts, Fact("unit", tokens[0], "公文落款")))
+        return None
+    if len(tokens) > 5 or any(len(t) > 25 for t in tokens):
+        return None
+    units = [u for u in (_unit_token(t) for t in tokens) if u]
+    if len(tokens) == 1 and not units:
+        return None  # 2023年5月6日 主题党日活动: a heading with a date, not a dateline
+    return Mark("chrome", (*facts, *(Fact("unit", u, "来源行") for u in units[:1])))
+
+
+def _unit_token(token: str) -> str | None:
+    from caselib.intake.readers.lines import unit_like
+
+    media = _MEDIA.match(token)
+    if media:
+        return media[1]
+    return token if unit_like(token) else None
