@@ -480,3 +480,27 @@ def test_wechat_header_and_site_navigation_before_the_title(tmp_path: Path) -> N
     assert [b.text for b in article.blocks] == [
         "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。"
     ]
+
+
+def test_wrapped_credits_and_gongwen_note_are_not_body(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "首页 > 新闻中心 > 基层动态",
+            "机关党委开展“学党史、办实事”主题党日活动",
+            "作者：机关党委  来源：机关党委  发布时间：2021年6月30日  点击：235",
+            "本网讯（通讯员 张三）6月29日下午，机关党委组织党员赴红色教育基地开展主题党日活动。",
+            "活动结束后，大家纷纷表示，要把学习成果转化为干事创业的强大动力。",
+            "（此件主动公开）",
+            "（编辑：李四  审核：王五）",
+            "上一篇：关于做好暑期安全工作的通知",
+        ]
+    )
+    path = tmp_path / "page.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert article.title == "机关党委开展“学党史、办实事”主题党日活动"
+    assert (article.unit, article.date) == ("机关党委", datetime.date(2021, 6, 30))
+    assert paragraphs(article.blocks) == [
+        "6月29日下午，机关党委组织党员赴红色教育基地开展主题党日活动。",
+        "活动结束后，大家纷纷表示，要把学习成果转化为干事创业的强大动力。",
+    ]

@@ -132,7 +132,8 @@ def mark(text: str, before_body: bool) -> Mark | None:
     if before_body and _NAVIGATION.match(cleaned):
         return Mark("chrome")  # 网站首页 | 学院概况 | 新闻中心 | 党建工作
     if len(cleaned) <= 120 and "。" not in cleaned[:-1]:
-        items = _items(cleaned)
+        wrapped = re.fullmatch(r"[（(](.+)[）)]", cleaned)  # （编辑：李四 审核：王五）
+        items = _items(wrapped[1] if wrapped else cleaned)
         if items is not None and _credit_items_ok(items, before_body):
             return Mark(_items_kind(items), tuple(_facts(cleaned, items)))
     if len(cleaned) <= 90 and _CAPTION.search(cleaned):

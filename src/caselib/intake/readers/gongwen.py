@@ -29,7 +29,9 @@ _DATE_LINE = re.compile(
 _PRINTED = re.compile(r"印发$|^(?:抄送|抄报|分送)\s*[：:]|^[（(]?\s*共印\s*\d+\s*份")
 _ATTACHMENT = re.compile(r"^附件\s*\d*\s*[：:.．、]?\s*(?:\S.{0,80})?$")
 _RECIPIENTS = re.compile(r"^[^。！？!?；;]{2,80}[：:]$")
-_STAMP = re.compile(r"^[（(]\s*(?:盖章|印章|公章)\s*[）)]$")
+_STAMP = re.compile(
+    r"^[（(]\s*(?:盖章|印章|公章|此件[^（）()]{0,24})\s*[）)]$"
+)  # and 附注 （此件公开发布）
 
 
 def doc_number(text: str) -> tuple[str, str | None] | None:
