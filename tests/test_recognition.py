@@ -504,3 +504,32 @@ def test_wrapped_credits_and_gongwen_note_are_not_body(tmp_path: Path) -> None:
         "6月29日下午，机关党委组织党员赴红色教育基地开展主题党日活动。",
         "活动结束后，大家纷纷表示，要把学习成果转化为干事创业的强大动力。",
     ]
+
+
+def test_credits_inside_a_bulletin_article_are_left_out(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "党建工作简报",
+            "2023年第2期",
+            "机关党委办公室　　　　2023年3月1日",
+            "文学院党委：“三联三帮”架起师生连心桥",
+            "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。",
+            "图片：张晓明",
+            "数学学院党委：以“小网格”服务“大民生”",
+            "数学学院党委把学生公寓划分为12个网格，党员干部担任网格员。",
+            "来源：数学学院党委",
+            "报送：校党委办公室。",
+        ]
+    )
+    path = tmp_path / "bulletin.txt"
+    path.write_text(text, encoding="utf-8")
+    parsed = read_document(path)
+    assert parsed.bulletin is not None and parsed.bulletin.number == 2
+    first, second = parsed.articles
+    assert first.blocks == [
+        Block.paragraph("文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。")
+    ]
+    assert second.blocks == [
+        Block.paragraph("数学学院党委把学生公寓划分为12个网格，党员干部担任网格员。")
+    ]
+    assert (second.unit, second.sources["unit"]) == ("数学学院党委", "标题前缀")

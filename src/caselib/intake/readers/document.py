@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from caselib.intake.readers import credits
 from caselib.intake.readers.article import read_plain
 from caselib.intake.readers.lines import column_kind
 from caselib.intake.readers.model import Line, ParsedArticle, ParsedBulletin
@@ -36,7 +39,7 @@ def build(
             k += 1
         editor_note = "\n".join(p for p in parts if p) or None
         body = body[k:]
-    articles = split_articles(body, warnings)
+    articles = split_articles(_credits_marked(body), warnings)
     if not articles:
         warnings.append("简报中没有找到文章")
     bulletin = ParsedBulletin(
@@ -49,3 +52,14 @@ def build(
         distribution=distribution,
     )
     return articles, bulletin
+
+
+def _credits_marked(lines: list[Line]) -> list[Line]:
+    """Credit lines and captions inside a bulletin's articles are not body text."""
+    out = []
+    for line in lines:
+        found = None if line.table else credits.mark(line.text, before_body=False)
+        if found is not None and found.kind in ("credit", "caption"):
+            line = replace(line, skip=True, facts=found.facts)
+        out.append(line)
+    return out
