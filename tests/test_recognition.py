@@ -157,11 +157,13 @@ def test_cover_gives_title_unit_and_month(tmp_path: Path) -> None:
     _body(doc, "为引导学生党员近距离感受历史文脉，特策划本次参观活动。", 12)
     path = tmp_path / "plan.docx"
     doc.save(str(path))
-    [article] = read_document(path).articles
+    parsed = read_document(path)
+    [article] = parsed.articles
     assert article.title == "“探寻楚韵文脉”参观湖北省博物馆主题活动策划书"
+    assert (article.sources["title"], article.sources["unit"]) == ("封面", "封面")
     assert article.unit == "公共管理学院本科生党建工作中心"
-    assert article.date == datetime.date(2025, 11, 1)
-    assert "只写到月" in article.sources["date"]
+    assert (article.date, article.sources["date"]) == (datetime.date(2025, 11, 1), "封面")
+    assert any("只写到月" in w for w in parsed.warnings)
     assert article.blocks == [
         Block.heading("活动背景", 1),
         Block.paragraph("为引导学生党员近距离感受历史文脉，特策划本次参观活动。"),

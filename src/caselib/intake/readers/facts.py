@@ -21,7 +21,7 @@ DATE_ORDER = ("落款", "YAML 头", "日期行", "发布时间", "按语", "封�
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 
 
-def resolve(article: ParsedArticle, facts: list[Fact]) -> None:
+def resolve(article: ParsedArticle, facts: list[Fact], warnings: list[str]) -> None:
     """Fill the article's unit, date, sources and metadata from the facts of its lines."""
     from caselib.intake.readers.lines import unit_from_title
 
@@ -48,7 +48,10 @@ def resolve(article: ParsedArticle, facts: list[Fact]) -> None:
         if month is not None:
             year, mon = (int(x) for x in month.value.split("-"))
             article.date = datetime.date(year, mon, 1)
-            article.sources["date"] = f"{month.source}（只写到月，记为当月1日）"
+            article.sources["date"] = month.source
+            warnings.append(
+                f"日期只写到月（{year}年{mon}月），已记为 {article.date.isoformat()}，请核对"
+            )
         else:
             _date_from_body(article)
     for fact in facts:

@@ -427,7 +427,7 @@ def split_articles(
     # section headings on 3–5. The highest level used by section headings becomes 1.
     used = sorted({e.heading_level for d in drafts for e in d.entries if e.heading_level})
     ranks = {raw: min(i + 1, 3) for i, raw in enumerate(used)}
-    return [_finish(d, ranks) for d in drafts]
+    return [_finish(d, ranks, warnings) for d in drafts]
 
 
 def _trailing_signature(draft: _Draft) -> None:
@@ -451,7 +451,7 @@ def _open(line: Line, column: str | None, titled: bool) -> _Draft:
     return _Draft(title=None, kind=column, entries=[line])
 
 
-def _finish(draft: _Draft, ranks: dict[int, int]) -> ParsedArticle:
+def _finish(draft: _Draft, ranks: dict[int, int], warnings: list[str]) -> ParsedArticle:
     from caselib.intake.readers.facts import resolve
 
     entries = [
@@ -467,7 +467,7 @@ def _finish(draft: _Draft, ranks: dict[int, int]) -> ParsedArticle:
             has_headings = any(b.type == "heading" for b in blocks)
             kind = "story" if size < STORY_MAX_CHARS and not has_headings else "case"
     article = ParsedArticle(draft.title, None, kind, blocks)
-    resolve(article, draft.facts)
+    resolve(article, draft.facts, warnings)
     return article
 
 
