@@ -535,3 +535,62 @@ def test_credits_inside_a_bulletin_article_are_left_out(tmp_path: Path) -> None:
         Block.paragraph("数学学院党委把学生公寓划分为12个网格，党员干部担任网格员。")
     ]
     assert (second.unit, second.sources["unit"]) == ("数学学院党委", "标题前缀")
+
+
+def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "公共管理学院“探寻楚韵文脉”",
+            "参观湖北省博物馆主题活动策划书",
+            "公共管理学院本科生党建工作中心",
+            "2025年11月",
+            "目录",
+            "一、\t活动背景\t1",
+            "二、\t活动安排\t2",
+            "",
+            "一、活动背景",
+            "为引导学生党员近距离感受历史文脉，特策划本次参观活动。",
+        ]
+    )
+    path = tmp_path / "plan.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert article.title == "公共管理学院“探寻楚韵文脉”参观湖北省博物馆主题活动策划书"
+    assert article.unit == "公共管理学院本科生党建工作中心"
+    assert article.blocks == [
+        Block.heading("一、活动背景", 1),
+        Block.paragraph("为引导学生党员近距离感受历史文脉，特策划本次参观活动。"),
+    ]
+
+
+def test_empty_word_paragraph_ends_a_paragraph_cut_without_punctuation(tmp_path: Path) -> None:
+    doc = Document()
+    _centred(doc, "校园里，我们都是孩子们的亲人", 18)
+    _body(doc, "凌晨2点49分，武同学和室友们一起安全回到宿舍，第二天一早师傅便去宿舍探望")
+    doc.add_paragraph("")
+    _body(doc, "平常，同学们都亲切地称呼宿管员蒋师傅为“蒋阿姨”。")
+    path = tmp_path / "story.docx"
+    doc.save(str(path))
+    [article] = read_document(path).articles
+    assert len(paragraphs(article.blocks)) == 2
+
+
+def test_gongwen_text_title_stands_above_the_recipients(tmp_path: Path) -> None:
+    text = "\n".join(
+        [
+            "中共某某大学委员会文件",
+            "校党发〔2023〕5号",
+            "关于印发《党支部工作考核办法》的通知",
+            "各二级党组织：",
+            "现将办法印发给你们",
+            "中共某某大学委员会",
+            "二〇二三年三月十五日",
+        ]
+    )
+    path = tmp_path / "notice.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert article.title == "关于印发《党支部工作考核办法》的通知"
+    assert (article.unit, article.date) == ("中共某某大学委员会", datetime.date(2023, 3, 15))
+    assert article.metadata["文号"] == "校党发〔2023〕5号"
+    assert article.blocks == [Block.paragraph("现将办法印发给你们")]

@@ -236,6 +236,11 @@ def _cover(lines: list[Line]) -> list[Line]:
     start = next(i for i, ln in enumerate(cover) if (ln.size or 0) == biggest)
     end = start
     while end + 1 < len(cover) and (cover[end + 1].size or 0) == biggest:
+        nxt = cover[end + 1].text.strip()
+        if not biggest and (unit_like(nxt.split()[0] if nxt else "") or find_month(nxt)):
+            break  # a text cover has no sizes: its title ends where the unit or date starts
+        if not biggest and gongwen.date_facts(nxt, "封面"):
+            break
         end += 1
     title = "".join(ln.text.strip() for ln in cover[start : end + 1])
     facts: list[Fact] = [Fact("title", title, "封面")]
@@ -335,6 +340,9 @@ def find_title(lines: list[Line]) -> tuple[int, int, str] | None:
             runs.append([])
         else:
             runs[-1].append(i)
+    recipients = [i for i in top if any(f.key == "主送" for f in lines[i].facts)]
+    if recipients:  # a 公文's title stands above its 主送 line
+        runs = [[i for i in r if i < recipients[0]] for r in runs]
     runs = [r for r in runs if r]
     if not runs:
         return None

@@ -363,6 +363,8 @@ def _paragraph(p: Any, styles: _Styles, out: list[Line]) -> None:
     texts = [_run_text(r) for r in runs]
     text = "".join(texts)
     if not text.strip():
+        if out and out[-1].text:
+            out.append(Line(""))  # an empty paragraph: a visible gap between paragraphs
         return
     ppr = p.find(_W + "pPr")
     style_el = ppr.find(_W + "pStyle") if ppr is not None else None
