@@ -594,3 +594,25 @@ def test_gongwen_text_title_stands_above_the_recipients(tmp_path: Path) -> None:
     assert (article.unit, article.date) == ("中共某某大学委员会", datetime.date(2023, 3, 15))
     assert article.metadata["文号"] == "校党发〔2023〕5号"
     assert article.blocks == [Block.paragraph("现将办法印发给你们")]
+
+
+def test_compilation_cover_with_masthead_and_contents(tmp_path: Path) -> None:
+    doc = Document()
+    toc = doc.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    _centred(doc, "党建工作简报", 26)
+    _centred(doc, "2023年第2期", 16)
+    _centred(doc, "机关党委办公室　　2023年3月1日", 16)
+    _centred(doc, "内部资料 注意保存", 12)
+    doc.add_paragraph("目录", style=toc)
+    doc.add_paragraph("文学院党委：“三联三帮”架起师生连心桥\t1", style=toc)
+    _centred(doc, "文学院党委：“三联三帮”架起师生连心桥", 18)
+    _body(doc, "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。")
+    path = tmp_path / "compilation.docx"
+    doc.save(str(path))
+    parsed = read_document(path)
+    assert parsed.bulletin is not None and parsed.bulletin.series == "党建工作简报"
+    [article] = parsed.articles
+    assert article.title == "文学院党委：“三联三帮”架起师生连心桥"
+    assert paragraphs(article.blocks) == [
+        "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。"
+    ]

@@ -227,11 +227,15 @@ def _lead_note(lines: list[Line]) -> list[Line]:
 
 
 def _cover(lines: list[Line]) -> list[Line]:
-    """A cover page: its largest lines make the title; a unit and a date on it count."""
+    """A cover page: its largest lines make the title; a unit and a date on it count. The
+    cover of a compilation (several titled articles after the contents) is left out."""
     cover = [ln for ln in lines if ln.cover]
     if not cover:
         return lines
     rest = [ln for ln in lines if not ln.cover]
+    titles = sum(1 for ln in rest if ln.title or (ln.centered and (ln.size or 0) >= 18))
+    if titles >= 2:
+        return rest  # a compilation's cover: its articles carry their own titles
     biggest = max((ln.size or 0) for ln in cover)
     start = next(i for i, ln in enumerate(cover) if (ln.size or 0) == biggest)
     end = start

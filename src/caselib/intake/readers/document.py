@@ -28,7 +28,8 @@ def build(
     if head is None:
         return read_plain(lines, warnings), None
     distribution, tail = detect_tail(lines, head.end)
-    body = rejoin(lines[head.end : tail])
+    # a compilation's cover (before its table of contents) holds no article
+    body = rejoin([ln for ln in lines[head.end : tail] if not ln.cover])
     editor_note: str | None = None
     if body and _EDITOR_NOTE.match(body[0].text):
         # The note runs until the first line that can be an article's title.

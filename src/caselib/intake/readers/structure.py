@@ -5,10 +5,13 @@ one set of rules recognises the 简报 frame, splits articles, rejoins paragraph
 mid-sentence and tells headings from paragraphs.
 
 Rejoining (a line continues on the next non-empty line):
+* a heading's annotation on its own line (（试行）) joins the heading;
 * never across a "hard" line: a styled heading/title, a centred line, a bold short line, a
-  table row, the 报头 lines, a numbered heading, a 报/送/发 line, an 编者按, a byline;
+  table, a line that is not body text (``skip``), the 报头 lines, a numbered heading, a Word
+  list item, a 报/送/发 line, an 编者按, a byline;
 * always when the line ends in a soft mark (，、 an opening bracket or quote, a dash);
-* never when it ends in closing punctuation (。！？；：… or a closing quote/bracket);
+* never when it ends in closing punctuation (。！？；：… ——, a closing quote/bracket), nor
+  across a blank line (text) or an empty paragraph (Word);
 * when it ends with no punctuation: yes if it is as wide as the file's wrap width
   (hard-wrapped text, e.g. from a PDF); no if its last physical line is heading-like (≤ 30
   characters, or ≤ 50 in the "单位：主题" shape); yes otherwise (a long line cut
@@ -16,8 +19,11 @@ Rejoining (a line continues on the next non-empty line):
 
 A heading-like line that is not the last of its article, was not rejoined and does not open
 with a quotation mark is a section heading, level 1 unless it is numbered: 一、→ 1, （一）→ 2,
-1. / （1） / ① → 3. Word headings come from Heading/标题 N styles, outline levels, and bold or
-centred short lines.
+1. / （1） / ① / 1.3 → 3. Word headings come from Heading/标题 N styles, outline levels, and bold
+or centred short lines (two bold lines standing together are one heading). Never headings:
+timetable lines (13:00 …), numbered items ending in 。, plain Word list items, and a plain
+short line right after a heading (the section's text). A short "label：" line standing
+alone (规定动作：) is a heading.
 """
 
 from __future__ import annotations
