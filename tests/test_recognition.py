@@ -616,3 +616,20 @@ def test_compilation_cover_with_masthead_and_contents(tmp_path: Path) -> None:
     assert paragraphs(article.blocks) == [
         "文学院党委坚持问题导向，组织党员干部联系学生班级，帮助解决实际困难。"
     ]
+
+
+def test_long_title_with_commas_is_still_a_title(tmp_path: Path) -> None:
+    title = "党建专栏|“心贴心、面对面、实打实”，系列社区经验分享会让公管学子收获满满，干劲十足！"
+    text = "\n".join(
+        [
+            title,
+            "保研有哪些要求，保研的流程是什么？在这场经验分享会里，公管学子们的疑问得到了解答。",
+            "来源：公共管理学院本科生党建工作中心",
+        ]
+    )
+    path = tmp_path / "news.txt"
+    path.write_text(text, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert article.title == title
+    assert article.unit == "公共管理学院本科生党建工作中心"
+    assert len(article.blocks) == 1

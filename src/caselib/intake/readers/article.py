@@ -91,7 +91,7 @@ def _is_paragraph(line: Line) -> bool:
         return False
     if len(text) > 90 or text.endswith(("。", "；", ";")) or _SENTENCE.search(text[:-1]):
         return True
-    return len(text) > 40 and bool(re.search(r"[，,]", text))
+    return len(text) > 60 and bool(re.search(r"[，,]", text))
 
 
 def mark_lines(lines: list[Line]) -> list[Line]:
@@ -311,7 +311,7 @@ def _title_like(line: Line) -> bool:
         return True
     if _is_paragraph(line) or _SUBTITLE.match(text):
         return bool(_SUBTITLE.match(text)) and len(text) <= 60
-    return len(text) <= 60 and "。" not in text and text[-1] not in "，,、；;"
+    return len(text) <= 80 and "。" not in text and text[-1] not in "，,、；;"
 
 
 def _title_label(text: str) -> bool:
