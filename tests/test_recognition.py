@@ -15,6 +15,8 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from caselib.intake.readers import read_document
 from caselib.text.blocks import Block
@@ -633,3 +635,48 @@ def test_long_title_with_commas_is_still_a_title(tmp_path: Path) -> None:
     assert article.title == title
     assert article.unit == "公共管理学院本科生党建工作中心"
     assert len(article.blocks) == 1
+
+
+_PIECES = st.sampled_from(
+    [
+        "---",
+        "aliases:",
+        "  - 党建专栏 | 标题",
+        "# 标题",
+        "## 小标题",
+        "**加粗**",
+        "![](data:image/png;base64,AAAA)",
+        "<!--more-->",
+        "| 项目 | 金额 |",
+        "|---|---|",
+        "来源：机关党委",
+        "图片：张三",
+        "各二级党组织：",
+        "鄂大党发〔2022〕18号",
+        "二〇二二年五月六日",
+        "附件：1.表格",
+        "当前位置：首页 > 新闻",
+        "发布时间：2023-05-06 点击：12",
+        "机关党委组织党员开展志愿服务，帮助学生搬运行李。",
+        "",
+        "（通讯员 张三）",
+        "目录",
+        "一、\t背景\t1",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=25))
+def test_markdown_and_text_recognition_never_crash(pieces: list[str]) -> None:
+    from caselib.intake.readers.document import build
+    from caselib.intake.readers.markdownfile import markdown_lines
+    from caselib.intake.readers.textfile import text_to_lines
+
+    text = "\n".join(pieces)
+    for lines in (markdown_lines(text), text_to_lines(text)):
+        warnings: list[str] = []
+        articles, _bulletin = build(lines, warnings)
+        for article in articles:
+            assert article.title is None or article.title.strip()
+            assert all(b.text.strip() for b in article.blocks)
