@@ -111,8 +111,8 @@ def test_export_refuses_to_overwrite(sample: Cli, tmp_path: Path) -> None:
         # Markdown without caselib's front matter (no front matter, other keys) is read as
         # a foreign document (tests/test_recognition.py); these fail for what they lack.
         ("没有 YAML 头", "识别单位"),
-        ("---\ntitle: [未闭合\n---\n\n正文", "YAML 头格式错误"),
-        ("---\ntitle: 题\n---\n\n正文", "缺少必填字段：单位"),
+        ("---\ntitle: [未闭合\nunit: 机关党委\n---\n\n正文", "YAML 头格式错误"),
+        ("---\ntitle: 题\nkind: case\n---\n\n正文", "缺少必填字段：单位"),
     ],
 )
 def test_bad_markdown_is_reported_per_file(

@@ -680,3 +680,17 @@ def test_markdown_and_text_recognition_never_crash(pieces: list[str]) -> None:
         for article in articles:
             assert article.title is None or article.title.strip()
             assert all(b.text.strip() for b in article.blocks)
+
+
+def test_blog_front_matter_is_not_taken_for_caselib_format(tmp_path: Path) -> None:
+    from caselib.intake.readers.markdownfile import is_caselib_record
+
+    blog = "---\ntitle: 秋日迎新正当时\ndate: 2023-09-01\ntags: [党建]\n---\n\n正文。\n"
+    own = "---\nkind: case\ntitle: 文学院党委：好\nunit: 文学院党委\n---\n\n正文。\n"
+    assert not is_caselib_record(blog.encode("utf-8"))
+    assert is_caselib_record(own.encode("utf-8"))
+    path = tmp_path / "post.md"
+    path.write_text(blog, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert (article.title, article.date) == ("秋日迎新正当时", datetime.date(2023, 9, 1))
+    assert article.sources["title"] == "YAML 头标题"

@@ -46,8 +46,9 @@ UNIT_KEYS = ("unit", "单位", "来源", "供稿")
 
 
 def is_caselib_record(data: bytes) -> bool:
-    """Whether a Markdown file is caselib's own record format (front matter holding a
-    title and only caselib's fields), which ``caselib.text.markdown`` reads losslessly."""
+    """Whether a Markdown file is caselib's own record format (front matter holding a title,
+    a field only caselib writes such as unit or kind, and no other tool's fields), which
+    ``caselib.text.markdown`` reads losslessly."""
     from caselib.text.markdown import FIELD_ORDER
 
     try:
@@ -58,7 +59,8 @@ def is_caselib_record(data: bytes) -> bool:
     if not m:
         return False
     meta = _parse_yaml(m.group(1))
-    return "title" in meta and set(meta) <= set(FIELD_ORDER)
+    own = {"unit", "kind", "source", "status", "submitted"}  # a blog's title/date/tags is not
+    return "title" in meta and bool(own & set(meta)) and set(meta) <= set(FIELD_ORDER)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
