@@ -4,12 +4,15 @@ Each document of ``../shared/realdocs`` (or ``--dir``) is read with no hints (no
 folder, no file name) and compared with the labels a person wrote for it. Printed: the share
 of right fields per field, overall, and every mismatch.
 
-What is scored: the article the reader returns (``caselib.intake.readers.read_document``),
-i.e. what the importer stores as the record's title, unit, date and body. The importer
-(``import_file``) still refuses an article without a unit, so scoring the stored record
-would only measure that refusal; until it keeps such records as incomplete, the reader's
-output is scored. For a file that holds several articles (a compilation) the first is
-compared, as the labels describe the first.
+What is scored: by default the article the reader returns
+(``caselib.intake.readers.read_document``), i.e. what the importer stores as the record's
+title, unit, date and body. The importer (``import_file``) still refuses an article without
+a unit or title, so scoring the stored record would only measure that refusal; until it
+keeps such records as incomplete, the reader's output is scored. ``--stored`` scores the
+record as stored instead: each file is imported with no hints (no --unit) through
+``caselib.intake.importing.import_file`` into a fresh temporary library, and a refused file
+scores every field wrong. For a file that holds several articles (a compilation) the first
+is compared, as the labels describe the first.
 
 Comparison rules (the same in ``tests/test_realdocs.py``):
 * Text is normalised before comparing: NFKC (full-width and half-width punctuation and
@@ -31,7 +34,7 @@ Comparison rules (the same in ``tests/test_realdocs.py``):
   three characters or fewer must not be a whole block or the title (it may occur in
   running text, e.g. "其他").
 
-Run:  python bench/realdocs.py [--dir ../shared/realdocs] [--quiet]
+Run:  python bench/realdocs.py [--dir ../shared/realdocs] [--stored] [--quiet]
 """
 
 from __future__ import annotations
@@ -100,6 +103,38 @@ def read(path: Path) -> Any:
     return read_document(path)
 
 
+def read_stored(path: Path) -> Any:
+    """The first record (and bulletin) as the importer stores them, in a fresh library."""
+    import tempfile
+    from types import SimpleNamespace
+
+    from caselib.bulletins import get_bulletin
+    from caselib.intake.importing import ImportOptions, import_file
+    from caselib.records import get_record, record_to_input
+    from caselib.tags import init_library
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lib, _created = init_library(str(Path(tmp) / "realdocs.db"))
+        report = import_file(lib, path, ImportOptions())
+        if report.outcome != "imported" or not report.record_ids:
+            raise RuntimeError(report.message or report.outcome)
+        with lib.session() as session:
+            record = record_to_input(get_record(session, report.record_ids[0]))
+            article = SimpleNamespace(
+                title=record.title or None,
+                unit=record.unit or None,
+                date=record.date,
+                blocks=record.body,
+            )
+            bulletin = None
+            if report.bulletin_id is not None:
+                frame = get_bulletin(session, report.bulletin_id)
+                bulletin = SimpleNamespace(
+                    series=frame.series, office=frame.office, number=frame.number, date=frame.date
+                )
+        return SimpleNamespace(articles=[article], bulletin=bulletin)
+
+
 def _date_right(expected: str | None, got: datetime.date | None) -> bool:
     if expected is None:
         return got is None
@@ -150,10 +185,10 @@ def _bulletin_right(expected: dict[str, Any] | None, got: Any) -> bool:
     )
 
 
-def score_one(path: Path, label: dict[str, Any]) -> Outcome:
+def score_one(path: Path, label: dict[str, Any], stored: bool = False) -> Outcome:
     out = Outcome(label["file"])
     try:
-        doc = read(path)
+        doc = read_stored(path) if stored else read(path)
     except Exception as exc:  # a refused file: every field is wrong
         out.error = f"{type(exc).__name__}: {exc}"
         out.right = dict.fromkeys(FIELDS, False)
@@ -203,9 +238,9 @@ def score_one(path: Path, label: dict[str, Any]) -> Outcome:
     return out
 
 
-def score_all(directory: Path) -> list[Outcome]:
+def score_all(directory: Path, stored: bool = False) -> list[Outcome]:
     labels = json.loads((directory / "labels.json").read_text("utf-8"))
-    return [score_one(directory / label["file"], label) for label in labels]
+    return [score_one(directory / label["file"], label, stored) for label in labels]
 
 
 def totals(outcomes: list[Outcome]) -> tuple[dict[str, float], float]:
@@ -221,8 +256,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--quiet", action="store_true", help="只打印汇总")
+    parser.add_argument("--stored", action="store_true", help="导入到临时库，按库中记录评分")
     args = parser.parse_args()
-    outcomes = score_all(args.dir)
+    outcomes = score_all(args.dir, args.stored)
     per_field, overall = totals(outcomes)
     if not args.quiet:
         for o in outcomes:
