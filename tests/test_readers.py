@@ -429,9 +429,13 @@ CASE_BLOCKS = [
     ),
     Block.heading("（二）完善帮扶台账", 2),
     Block.paragraph("建立问题、任务、成效三本台账，逐项销号。"),
-    Block.paragraph("台账 | 数量 | 完成情况"),
-    Block.paragraph("问题清单 | 36项 | 已解决30项"),
-    Block.paragraph("任务清单 | 12项 | 全部完成"),
+    Block.table(
+        [
+            ["台账", "数量", "完成情况"],
+            ["问题清单", "36项", "已解决30项"],
+            ["任务清单", "12项", "全部完成"],
+        ]
+    ),
     Block.heading("二、主要成效", 1),
     Block.heading("1.学生满意度明显提升", 3),
     Block.paragraph("学期末测评中，学生对党员干部服务的满意度达到98%。"),
@@ -795,7 +799,7 @@ def test_huge_text_file_is_refused_without_reading(
     assert "拆分" in message
 
 
-@pytest.mark.parametrize("name", ["notes.md", "table.xlsx", "README", "photo.JPG"])
+@pytest.mark.parametrize("name", ["table.xlsx", "README", "photo.JPG"])
 def test_unknown_extension(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text("机关党委", encoding="utf-8")
@@ -803,7 +807,7 @@ def test_unknown_extension(tmp_path: Path, name: str) -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert SUPPORTED_SUFFIXES == {".docx", ".txt", ".doc", ".wps", ".pdf"}
+    assert SUPPORTED_SUFFIXES == {".docx", ".txt", ".md", ".markdown", ".doc", ".wps", ".pdf"}
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
@@ -1120,7 +1124,7 @@ def test_structure_rules_never_crash(lines: list[str]) -> None:
         text, _ = read_text_bytes(data)
     except ReadError:
         return
-    from caselib.intake.readers.structure import build
+    from caselib.intake.readers.document import build
     from caselib.intake.readers.textfile import text_to_lines
 
     warnings: list[str] = []

@@ -235,12 +235,20 @@ def _import_into(
             )
     data = place.path.read_bytes()
     file_hash = hashlib.sha256(data).hexdigest()
-    if suffix in MARKDOWN_SUFFIXES:
+    if suffix in MARKDOWN_SUFFIXES and _is_caselib_markdown(data):
         drafts, bulletin = _read_markdown(data, place.name), None
     else:
         drafts, bulletin, report.encoding, warnings = _read_document(place.path, place.name)
         report.warnings += warnings
     _store(session, drafts, bulletin, place, place.name, file_hash, options, report)
+
+
+def _is_caselib_markdown(data: bytes) -> bool:
+    """caselib's own record format (``text.markdown``); Markdown from other tools is read as
+    a document (``readers.markdownfile``)."""
+    from caselib.intake.readers.markdownfile import is_caselib_record
+
+    return is_caselib_record(data)
 
 
 def _read_markdown(data: bytes, name: str) -> list[_Draft]:
@@ -282,9 +290,9 @@ def _read_document(path: Path, name: str) -> tuple[list[_Draft], Any, str | None
             "date": article.date or date,
             "body": article.blocks,
             "source_name": name if len(doc.articles) == 1 else f"{name}#{index + 1}",
-            "source_info": dict(getattr(article, "metadata", {}) or {}),
+            "source_info": dict(article.metadata),
         }
-        sources = dict(getattr(article, "sources", {}) or {})
+        sources = dict(article.sources)
         if article.date is None and date is not None:
             sources["date"] = "简报日期"
         drafts.append(_Draft(fields, sources))

@@ -1,11 +1,12 @@
-"""Reading what units send: Word files, old Word/WPS files, PDFs and text copies of bulletins.
+"""Reading what units send: Word files, old Word/WPS files, PDFs, text copies of bulletins and
+web pages, and Markdown written by other tools.
 
 ``read_document`` turns one file into a ``ParsedDocument``: its articles (cases and stories,
 each a title, unit, kind and list of blocks) and, for a 简报, the bulletin frame (series,
 number, date, office, 编者按, 报/送/发). Every failure is a ``ReadError`` with a one-line
 Chinese message; no other exception escapes.
 
-Limits (see ``caselib.intake.readers.model``): text files up to 20 MB (refused before reading);
+Limits (see ``caselib.intake.readers.model``): text and Markdown files up to 20 MB (refused before reading);
 .docx files up to 100 MB on disk, 256 MB uncompressed in total and 48 MB for any XML part
 (checked on the zip directory before python-docx parses anything); .doc/.wps/.pdf up to
 100 MB; converters are killed after 120 s (``CASELIB_CONVERT_TIMEOUT``).
@@ -46,7 +47,7 @@ __all__ = [
     "read_text_bytes",
 ]
 
-SUPPORTED_SUFFIXES = frozenset({".docx", ".txt", ".doc", ".wps", ".pdf"})
+SUPPORTED_SUFFIXES = frozenset({".docx", ".txt", ".md", ".markdown", ".doc", ".wps", ".pdf"})
 
 _FORMAT_NAMES = {
     ".doc": "旧版 Word（.doc）文件",
@@ -68,12 +69,17 @@ def read_text_bytes(data: bytes) -> tuple[str, str]:
 
 
 def read_document(path: Path) -> ParsedDocument:
-    """Read one .docx, .doc, .wps, .pdf or .txt file; raises ``ReadError`` on any failure."""
+    """Read one .docx, .doc, .wps, .pdf, .txt or .md file; raises ``ReadError`` on any failure.
+
+    A .md file is read as Markdown from another tool (``markdownfile``); caselib's own
+    Markdown records are read by ``caselib.text.markdown`` instead."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "无扩展名"
-        raise ReadError(f"不支持的文件类型（{shown}），可导入 .docx、.doc、.wps、.pdf、.txt 文件")
+        raise ReadError(
+            f"不支持的文件类型（{shown}），可导入 .docx、.doc、.wps、.pdf、.txt、.md 文件"
+        )
     if not path.exists():
         raise ReadError(f"找不到文件：{path.name}")
     if not path.is_file():
@@ -98,10 +104,10 @@ def _read(path: Path, suffix: str) -> ParsedDocument:
     size = path.stat().st_size
     if size == 0:
         raise ReadError("文件为空")
-    if suffix == ".txt":
+    if suffix in (".txt", ".md", ".markdown"):
         from caselib.intake.readers.textfile import read_text_file
 
-        lines, encoding, warnings = read_text_file(path)
+        lines, encoding, warnings = read_text_file(path, markdown=suffix != ".txt")
         return _assemble(lines, encoding, warnings)
     if size > MAX_CONVERT_BYTES:
         raise ReadError(f"文件过大（{size / MB:.1f} MB），超过 {MAX_CONVERT_BYTES // MB} MB 的上限")
@@ -159,7 +165,7 @@ def _read_docx(path: Path, warnings: list[str]) -> ParsedDocument:
 
 
 def _assemble(lines: list[Line], encoding: str | None, warnings: list[str]) -> ParsedDocument:
-    from caselib.intake.readers.structure import build
+    from caselib.intake.readers.document import build
 
     articles, bulletin = build(lines, warnings)
     if not articles and bulletin is None:

@@ -34,13 +34,22 @@ class ReadError(CaselibError):
 
 @dataclass
 class ParsedArticle:
-    """One case or story found in a document."""
+    """One case or story found in a document.
 
-    title: str
+    ``title``, ``unit`` and ``date`` are None when the document does not state them (the
+    importer keeps such a record as incomplete). ``sources`` says, for "title", "unit" and
+    "date", where each came from as a short Chinese phrase (来源行, 供稿注, 公文落款, 标题前缀,
+    一级标题, 首行, ...); ``metadata`` holds what a person reads but the record has no field
+    for, e.g. {"文号": "鄂大党发〔2022〕18号"}.
+    """
+
+    title: str | None
     unit: str | None
     kind: str  # "case" or "story"
     blocks: list[Block]
     date: datetime.date | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +75,16 @@ class ParsedDocument:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Fact:
+    """Something a line that is not body text says about its article: a unit, a date, a
+    文号. ``source`` is the Chinese phrase reported in ``ParsedArticle.sources``."""
+
+    key: str  # "unit", "date", "month" (value "YYYY-MM") or a metadata key such as "文号"
+    value: str
+    source: str
+
+
 @dataclass
 class Line:
     """One line (text file) or paragraph (Word file) with the layout hints the source gives.
@@ -81,11 +100,14 @@ class Line:
     bold: bool = False  # every visible run is bold
     size: float | None = None  # largest font size in points, if known
     table: bool = False  # a multi-cell table row (never a heading, never joined)
-    cells: tuple[str, ...] = ()  # a data table row: its cells, empty ones kept
-    first_row: bool = False  # the first row of a data table (a new table starts)
     list_level: int = 0  # Word automatic numbering level + 1, 0 if not numbered
     joined: bool = False  # rejoined from lines broken in mid-sentence (so not a heading)
     toc: bool = False  # an entry or the heading of a table of contents
+    cover: bool = False  # on a cover page (before a table of contents)
+    cells: tuple[tuple[str, ...], ...] = ()  # a whole data table (table=True, text = cells)
+    gap_before: bool = False  # a blank line comes before it (text files): a paragraph break
+    skip: bool = False  # not body text (credit, page chrome, 公文 part): only its facts count
+    facts: tuple[Fact, ...] = ()
 
     @property
     def styled(self) -> bool:

@@ -5,10 +5,13 @@ one set of rules recognises the 简报 frame, splits articles, rejoins paragraph
 mid-sentence and tells headings from paragraphs.
 
 Rejoining (a line continues on the next non-empty line):
+* a heading's annotation on its own line (（试行）) joins the heading;
 * never across a "hard" line: a styled heading/title, a centred line, a bold short line, a
-  table row, the 报头 lines, a numbered heading, a 报/送/发 line, an 编者按, a byline;
+  table, a line that is not body text (``skip``), the 报头 lines, a numbered heading, a Word
+  list item, a 报/送/发 line, an 编者按, a byline;
 * always when the line ends in a soft mark (，、 an opening bracket or quote, a dash);
-* never when it ends in closing punctuation (。！？；：… or a closing quote/bracket);
+* never when it ends in closing punctuation (。！？；：… ——, a closing quote/bracket), nor
+  across a blank line (text) or an empty paragraph (Word);
 * when it ends with no punctuation: yes if it is as wide as the file's wrap width
   (hard-wrapped text, e.g. from a PDF); no if its last physical line is heading-like (≤ 30
   characters, or ≤ 50 in the "单位：主题" shape); yes otherwise (a long line cut
@@ -16,51 +19,48 @@ Rejoining (a line continues on the next non-empty line):
 
 A heading-like line that is not the last of its article, was not rejoined and does not open
 with a quotation mark is a section heading, level 1 unless it is numbered: 一、→ 1, （一）→ 2,
-1. / （1） / ① → 3. Word headings come from Heading/标题 N styles, outline levels, and bold or
-centred short lines.
+1. / （1） / ① / 1.3 → 3. Word headings come from Heading/标题 N styles, outline levels, and bold
+or centred short lines (two bold lines standing together are one heading). Never headings:
+timetable lines (13:00 …), numbered items ending in 。, plain Word list items, and a plain
+short line right after a heading (the section's text). A short "label：" line standing
+alone (规定动作：) is a heading.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from caselib.errors import InvalidInputError
-from caselib.intake.readers.model import Line, ParsedArticle, ParsedBulletin
+from caselib.intake.readers.lines import (
+    _CONTACT,
+    _PAREN_LINE,
+    _SENTENCE_MARKS,
+    _SUBTITLE,
+    _TITLE_LABEL,
+    _TITLE_SHAPE,
+    _bare_unit,
+    _date_only,
+    _display_width,
+    _ending,
+    byline,
+    clean_text,
+    column_kind,
+    heading_like,
+    is_noise,
+    is_numbered_heading,
+    numbering_level,
+    unit_like,
+)
+from caselib.intake.readers.model import Fact, Line, ParsedArticle
 from caselib.text.blocks import Block
 from caselib.text.dates import parse_date
 from caselib.text.normalize import split_recipients
 
 STORY_MAX_CHARS = 1000
-
-# --- characters --------------------------------------------------------------------------
-
-_TERMINAL = frozenset("。！？；：…!?;:")
-_CLOSERS = frozenset("”’」』）)】》〉〕]")
-_SOFT = frozenset("，,、“‘「『（(【《〈〔[—-－/")
-_SENTENCE_MARKS = re.compile(r"[。；！？，,;!?]")
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[ \t\u3000\u00a0\u1680\u2000-\u200a\u202f\u205f]+")
-
-# --- noise -------------------------------------------------------------------------------
-
-_NOISE = [
-    re.compile(r"^[—–\-－─一]+\s*\d{1,4}\s*[—–\-－─一]+$"),  # — 1 —
-    re.compile(r"^第\s*\d{1,4}\s*页\s*(?:[，,/／]?\s*共\s*\d{1,4}\s*页)?$"),  # 第1页 共3页
-    re.compile(r"^\d{1,4}\s*[/／]\s*\d{1,4}$"),  # 1/3
-    re.compile(r"^\d{1,4}$"),  # a bare page number
-    re.compile(r"^[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?$"),
-    re.compile(r"^[\-—–_=━─·•*＊~～.…]{3,}$"),  # rules drawn with characters
-    re.compile(r"^[（(]?\s*(?:全文)?完\s*[）)]?$"),  # （完）
-]
-_ATTACHMENT = re.compile(r"^附件\s*\d*\s*[：:]?$")
-_CONTACT = re.compile(
-    r"^(?:联系人|联系电话|电话|手机|邮箱|电子邮箱|E-?mail|地址|邮编)\s*[：:]", re.I
-)
 
 # --- bulletin frame ----------------------------------------------------------------------
 
@@ -75,7 +75,6 @@ _MASTHEAD_NOISE = re.compile(r"内部|注意保存|秘密|机密|绝密|★|^[�
 _DATE_TAIL = re.compile(
     r"^(?P<office>.*?)[\s|｜]*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$"
 )
-_DATE_ONLY = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _OFFICE_LABEL = re.compile(r"^(?:编印单位|编印|主办单位|主办|编发单位)\s*[：:]\s*")
 _EDITOR_NOTE = re.compile(r"^[【\[]?\s*(?:编者按|编者的话)\s*[】\]]?\s*[：:]?\s*")
 _DIST = re.compile(r"^(?P<key>报送|抄报|抄送|分送|印发|分发|下发|报|送|发)\s*[：:]\s*(?P<rest>.*)$")
@@ -85,199 +84,12 @@ _TAIL_NOISE = re.compile(
     r"^[（(]?\s*共印\s*\d+\s*份\s*[）)]?$|印发$|^(?:责任编辑|编辑|审核|审稿|签发|校对|主编)\s*[：:]"
 )
 
-# --- articles ----------------------------------------------------------------------------
-
-_UNIT_SUFFIX = re.compile(
-    r"(?:党委|党工委|党总支|总支|党支部|支部|党组|工委|委员会|学院|书院|研究院|研究所|中心|办公室"
-    r"|部|处|办|机关|馆|医院|中学|小学|学校|大学|公司|集团|街道|社区|村|镇|乡|区|县|市|局|厅|委"
-    r"|站|队|团|会|所|院|系|室|科|组|班)$"
-)
-_TRAILING_PAREN = re.compile(r"[（(][^（）()]{1,10}[）)]$")
-_TITLE_SHAPE = re.compile(
-    r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)：\s*(?P<topic>\S.*)$"
-)
-_TITLE_LABEL = re.compile(
-    r"^(?:案例名称|案例标题|案例题目|故事标题|故事名称|标题|题目)\s*[：:]\s*(?P<v>.+)$"
-)
-_UNIT_LABEL = re.compile(
-    r"^(?:供稿单位|供稿|来源|作者单位|报送单位|申报单位|推荐单位|单位名称|所在单位|单位)\s*[：:]\s*(?P<v>.+)$"
-)
-_PERSON_LABEL = re.compile(
-    r"^(?:(?:撰稿人|撰稿|通讯员|作者|记者)\s*[：:\s]|文\s*[/／：:])\s*(?P<v>.+)$"
-)
-_PAREN_LINE = re.compile(r"^[（(](?P<inner>[^（）()]+)[）)]$")
-_SUPPLIED_BY = re.compile(r"^(?P<u>.+?)\s*(?:供稿|撰稿|投稿|报送)$")
-_SUBTITLE = re.compile(r"^(?:——|—|--)\s*\S")
-_COLUMN_DECOR = re.compile(r"[【】〖〗\[\]◆◇■□●○★☆▲△▼▽·•*※|｜—\-\s]")
-_COLUMN_KINDS: dict[str, str | None] = {
-    "暖心故事": "story",
-    "暖心小故事": "story",
-    "温暖故事": "story",
-    "身边故事": "story",
-    "经验案例": "case",
-    "典型案例": "case",
-    "经验交流": "case",
-    "经验做法": "case",
-    "工作动态": None,
-    "基层动态": None,
-    "工作简讯": None,
-    "简讯": None,
-    "他山之石": None,
-}
-
-_NUMBERING: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(r"^第[一二三四五六七八九十百]+(?:部分|章|节|篇)"), 1),
-    (re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、．.]"), 1),
-    (re.compile(r"^[（(]\s*[一二三四五六七八九十]{1,3}\s*[）)]"), 2),
-    (re.compile(r"^\d{1,2}\s*[、．.](?!\d)"), 3),
-    (re.compile(r"^[（(]\s*\d{1,2}\s*[）)]"), 3),
-    (re.compile(r"^[①-⑳]"), 3),
-]
-
-
-# --- line-level predicates ---------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    """Strip, drop zero-width characters, collapse runs of spaces (full-width ones too)."""
-    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
-
-
-def is_noise(text: str) -> bool:
-    """Page numbers, drawn rules and end marks that are layout, not content."""
-    return any(p.match(text) for p in _NOISE)
-
-
-def _ending(text: str) -> str:
-    """'soft' (must go on), 'close' (sentence or bracket closed) or 'open' (no punctuation)."""
-    last = text[-1]
-    if last in _SOFT:
-        return "soft"
-    if last in _TERMINAL or last in _CLOSERS:
-        return "close"
-    return "open"
-
-
-def _ends_in_word_quote(text: str) -> bool:
-    """A closing quote or bracket that closes a phrase inside the line (titles end so)."""
-    if len(text) < 2 or text[-1] not in _CLOSERS or text[-2] in _TERMINAL:
-        return False
-    openers = {"”": "“", "’": "‘", "」": "「", "』": "『", "）": "（", ")": "(", "》": "《"}
-    opener = openers.get(text[-1])
-    return opener is not None and text.find(opener) > 0
-
-
-def heading_like(text: str) -> bool:
-    """Short and without final punctuation: a title, heading or 报头 line."""
-    if not text:
-        return False
-    if _ending(text) != "open" and not _ends_in_word_quote(text):
-        return False
-    n = len(text)
-    if n <= 30:
-        return True
-    return n <= 50 and _TITLE_SHAPE.match(text) is not None
-
-
-def numbering_level(text: str) -> int:
-    """1 for 一、, 2 for （一）, 3 for 1. / （1） / ①, 0 when not numbered."""
-    for pattern, level in _NUMBERING:
-        if pattern.match(text):
-            return level
-    return 0
-
-
-def is_numbered_heading(text: str) -> bool:
-    """A numbered line short enough to be a heading, with no full stop before its end."""
-    if not numbering_level(text) or len(text) > 40:
-        return False
-    return not re.search(r"[。！？!?]", text[:-1])
-
-
-def unit_like(name: str) -> bool:
-    """Whether a short string reads as a unit's name (机关党委, 文学院党委, 学生工作部（处）)."""
-    core = _TRAILING_PAREN.sub("", name.strip())
-    if not 2 <= len(core) <= 25 or re.search(r"[\s，,。；！？、：:“”\"]", core):
-        return False
-    return _UNIT_SUFFIX.search(core) is not None
-
-
-def _first_token(text: str) -> str:
-    return re.split(r"[\s，,、；;]+", text.strip())[0].strip("：:")
-
-
-def byline(text: str, after_title: bool) -> tuple[bool, str | None]:
-    """Whether a line is a byline (（机关党委供稿）, 供稿：机关党委, 机关党委 张三) and its unit."""
-    m = _PAREN_LINE.match(text)
-    if m:
-        inner = m["inner"].strip()
-        supplied = _SUPPLIED_BY.match(inner)
-        if supplied:
-            token = _first_token(supplied["u"])
-            return True, token if token and not _PERSON_LABEL.match(supplied["u"]) else None
-        labelled = _labelled_byline(inner)
-        return labelled if labelled[0] else _bare_unit(inner, 30)
-    if len(text) <= 40:
-        labelled = _labelled_byline(text)
-        if labelled[0]:
-            return labelled
-    if after_title:
-        return _bare_unit(text, 30)
-    return False, None
-
-
-def _labelled_byline(text: str) -> tuple[bool, str | None]:
-    m = _UNIT_LABEL.match(text)
-    if m:
-        return True, _first_token(m["v"]) or None
-    m = _PERSON_LABEL.match(text)
-    if m and len(text) <= 40:
-        token = _first_token(m["v"])
-        return True, token if unit_like(token) else None
-    return False, None
-
-
-def _bare_unit(text: str, limit: int) -> tuple[bool, str | None]:
-    tokens = text.split()
-    if 1 <= len(tokens) <= 3 and len(text) <= limit and unit_like(tokens[0]):
-        if all(len(t) <= 4 for t in tokens[1:]):  # person names after the unit
-            return True, tokens[0]
-    return False, None
-
-
-def column_kind(text: str) -> tuple[bool, str | None]:
-    """Whether a line is a column heading (【暖心故事】, 经验案例) and the kind it implies."""
-    core = _COLUMN_DECOR.sub("", text)
-    if core in _COLUMN_KINDS:
-        return True, _COLUMN_KINDS[core]
-    if re.match(r"^[【〖\[].{1,12}[】〗\]]$", text) and core and len(core) <= 12:
-        if "故事" in core:
-            return True, "story"
-        if "案例" in core or "经验" in core:
-            return True, "case"
-        return True, None
-    return False, None
-
-
-def _date_only(text: str) -> datetime.date | None:
-    if not _DATE_ONLY.match(text):
-        return None
-    try:
-        return parse_date(text)
-    except InvalidInputError:
-        return None
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 # --- rejoining ---------------------------------------------------------------------------
 
 
 def _hard(line: Line) -> bool:
     """Lines the layout marks as standing alone."""
-    if line.table or line.styled or line.centered:
+    if line.table or line.styled or line.centered or line.skip:
         return True
     return line.bold and heading_like(line.text)
 
@@ -285,9 +97,9 @@ def _hard(line: Line) -> bool:
 def _starts_structure(line: Line) -> bool:
     """Lines that begin something of their own, so the previous line cannot run into them."""
     text = line.text
-    if _hard(line) or is_numbered_heading(text) or _DIST.match(text):
+    if _hard(line) or is_numbered_heading(text) or _DIST.match(text) or _ANNOTATION.match(text):
         return True
-    if _EDITOR_NOTE.match(text):
+    if _EDITOR_NOTE.match(text) or line.list_level:
         return True
     if byline(text, after_title=False)[0] or column_kind(text)[0] or _date_only(text):
         return True
@@ -329,8 +141,9 @@ def rejoin(lines: list[Line]) -> list[Line]:
     for line in lines:
         if out and _continues(out[-1], last_piece, line, wrap):
             prev = out[-1]
+            joined = prev.joined or not _ANNOTATION.match(line.text)
             out[-1] = replace(
-                prev, text=_glue(prev.text, line.text), bold=prev.bold and line.bold, joined=True
+                prev, text=_glue(prev.text, line.text), bold=prev.bold and line.bold, joined=joined
             )
         else:
             out.append(line)
@@ -338,7 +151,17 @@ def rejoin(lines: list[Line]) -> list[Line]:
     return out
 
 
+_ANNOTATION = re.compile(r"^[（(][^（）()]{1,8}[）)]$")
+
+
 def _continues(prev: Line, last_piece: str, nxt: Line, wrap: int | None) -> bool:
+    if (
+        _ANNOTATION.match(nxt.text)
+        and not (prev.skip or prev.table or nxt.skip)
+        and heading_like(prev.text)
+        and not byline(nxt.text, after_title=False)[0]
+    ):
+        return True  # 配置规范 / （试行）: a heading's annotation on its own line
     if _hard(prev) or _starts_structure(nxt):
         return False
     if _DIST.match(prev.text) or byline(prev.text, after_title=False)[0]:
@@ -346,8 +169,8 @@ def _continues(prev: Line, last_piece: str, nxt: Line, wrap: int | None) -> bool
     ending = _ending(prev.text)
     if ending == "soft":
         return True
-    if ending == "close":
-        return False
+    if ending == "close" or nxt.gap_before:
+        return False  # a blank line between two lines ends a paragraph
     if wrap is not None and _display_width(last_piece) >= wrap - 6:
         return True
     # Judge the last physical line: a short unpunctuated line ends a paragraph or is a heading.
@@ -486,17 +309,20 @@ def _tail_filler(text: str) -> bool:
 
 @dataclass
 class _Draft:
-    title: str
-    unit: str | None = None
+    title: str | None
     kind: str | None = None
     entries: list[Line] = field(default_factory=list)
-    date: datetime.date | None = None
+    facts: list[Fact] = field(default_factory=list)
     ended: bool = False  # closed by a byline
 
 
 def _title_capable(line: Line) -> bool:
     text = line.text
-    if _date_only(text) or _DIST.match(text) or is_numbered_heading(text):
+    if line.table and _TITLE_LABEL.match(text):
+        return True  # 案例名称：… in a submission form
+    if line.table or line.skip or _date_only(text) or _DIST.match(text):
+        return False
+    if is_numbered_heading(text):
         return False
     return line.styled or heading_like(text) or (line.centered and len(text) <= 60)
 
@@ -508,7 +334,7 @@ def _new_title(line: Line, cur: _Draft | None) -> bool:
     if line.title:
         return True
     text = line.text
-    if line.centered and (line.size or 0) >= 18 and len(text) <= 60 and text[-1] not in "。！？":
+    if line.centered and (line.size or 0) >= 18 and len(text) <= 80 and text[-1] not in "。；":
         return True  # 二号 (22 pt) titles; section headings are 三号 (16 pt)
     if not heading_like(text):
         return False
@@ -516,21 +342,34 @@ def _new_title(line: Line, cur: _Draft | None) -> bool:
     return m is not None and unit_like(m["unit"])
 
 
-def _unit_from_title(title: str) -> str | None:
-    m = _TITLE_SHAPE.match(title)
-    if m and unit_like(m["unit"]):
-        return m["unit"]
-    return None
+def _byline_fact(text: str, unit: str | None) -> list[Fact]:
+    if not unit:
+        return []
+    return [Fact("unit", unit, "供稿注" if _PAREN_LINE.match(text) else "署名行")]
+
+
+def _title_repeat(text: str, title: str | None) -> bool:
+    """Poster text and repeats of the title between it and the body (★ 红色印象 ★)."""
+    core = re.sub(r"[\s★☆◆◇■□●○*＊#|｜]+", "", text)
+    return bool(title) and len(core) >= 2 and core in re.sub(r"\s+", "", title or "")
 
 
 def split_articles(
-    lines: list[Line], warnings: list[str], column: str | None = None
+    lines: list[Line], warnings: list[str], column: str | None = None, titled: bool = True
 ) -> list[ParsedArticle]:
-    """Group paragraphs into articles: each starts with a title, may end with a byline."""
+    """Group paragraphs into articles: each starts with a title, may end with a byline.
+
+    Lines marked ``skip`` (credits, chrome, 公文 parts) give their facts to the article
+    they sit in (or to the first one). With ``titled=False`` the first article has no
+    title: it opens with its first line of text."""
     drafts: list[_Draft] = []
     cur: _Draft | None = None
+    pending: list[Fact] = []
     for line in lines:
         text = line.text
+        if line.skip:
+            (cur.facts if cur is not None else pending).extend(line.facts)
+            continue
         is_column, kind = column_kind(text)
         if is_column and not line.table:
             cur = None  # whatever follows a column heading opens a new article
@@ -542,52 +381,59 @@ def split_articles(
         if cur is None or cur.ended:
             previous = cur  # None at the start and after a column heading
             if date is not None and previous is not None:
-                previous.date = previous.date or date
+                previous.facts.append(Fact("date", date.isoformat(), "落款"))
                 continue
-            if byline(text, after_title=False)[0] and previous is not None:
-                previous.unit = previous.unit or byline(text, after_title=False)[1]
+            is_byline, unit = byline(text, after_title=False)
+            if is_byline and previous is not None:
+                previous.facts += _byline_fact(text, unit)
                 continue
-            if _title_capable(line) or previous is None:
-                cur = _open(line, column, warnings)
+            if (_title_capable(line) and (titled or drafts)) or previous is None:
+                cur = _open(line, column, titled or bool(drafts))
+                cur.facts = pending + cur.facts
+                pending = []
                 drafts.append(cur)
                 continue
             cur = previous  # not a title: the previous article goes on after all
             cur.ended = False
         if _new_title(line, cur):
-            cur = _open(line, column, warnings)
+            cur = _open(line, column, True)
             drafts.append(cur)
             continue
-        if not cur.entries:  # between the title and the body
+        if not cur.entries and cur.title is not None:  # between the title and the body
             if _SUBTITLE.match(text) and heading_like(text.lstrip("—- ")):
                 cur.title = f"{cur.title}{text}"
+                continue
+            if _title_repeat(text, cur.title) and not line.table:
                 continue
             label = _TITLE_LABEL.match(text)
             if label:
                 cur.title = label["v"].strip()
-                cur.unit = cur.unit or _unit_from_title(cur.title)
+                cur.facts.append(Fact("title", cur.title, "标题栏"))
                 continue
             is_byline, unit = byline(text, after_title=True)
             if is_byline:
-                cur.unit = cur.unit or unit
+                cur.facts += _byline_fact(text, unit)
                 continue
-        if date is not None and cur.date is None:
-            cur.date = date
+        if date is not None and not any(f.key == "date" for f in cur.facts):
+            cur.facts.append(Fact("date", date.isoformat(), "日期行"))
             continue
         is_byline, unit = byline(text, after_title=False)
         if is_byline:
-            cur.unit = cur.unit or unit
+            cur.facts += _byline_fact(text, unit)
             cur.ended = True
             continue
         cur.entries.append(line)
+    if pending and drafts:
+        drafts[0].facts += pending
     for draft in drafts:
         _trailing_signature(draft)
         if not draft.entries:
-            warnings.append(f"“{draft.title}”下没有正文")
+            warnings.append(f"“{draft.title or '（无标题）'}”下没有正文")
     # Word heading levels are relative: a template may put titles on outline level 2 and
     # section headings on 3–5. The highest level used by section headings becomes 1.
     used = sorted({e.heading_level for d in drafts for e in d.entries if e.heading_level})
     ranks = {raw: min(i + 1, 3) for i, raw in enumerate(used)}
-    return [_finish(d, ranks) for d in drafts]
+    return [_finish(d, ranks, warnings) for d in drafts]
 
 
 def _trailing_signature(draft: _Draft) -> None:
@@ -597,74 +443,112 @@ def _trailing_signature(draft: _Draft) -> None:
     is_signature, unit = _bare_unit(draft.entries[-1].text, 30)
     if is_signature:
         draft.entries.pop()
-        draft.unit = draft.unit or unit
+        draft.facts += _byline_fact("", unit)
 
 
-def _open(line: Line, column: str | None, warnings: list[str]) -> _Draft:
-    if _title_capable(line):
+def _open(line: Line, column: str | None, titled: bool) -> _Draft:
+    if titled and _title_capable(line):
         label = _TITLE_LABEL.match(line.text)
         title = label["v"].strip() if label else line.text
-        return _Draft(title=title, unit=_unit_from_title(title), kind=column)
-    first = re.split(r"[。！？!?]", line.text, maxsplit=1)[0]
-    title = first if len(first) <= 30 else first[:30] + "…"
-    warnings.append(f"未找到标题，已用正文开头“{title}”代替")
-    return _Draft(title=title, kind=column, entries=[line])
+        facts = list(line.facts)
+        if not any(f.key == "title" for f in facts):
+            facts.append(Fact("title", title, "标题栏" if label else "首行"))
+        return _Draft(title=title, kind=column, facts=facts)
+    return _Draft(title=None, kind=column, entries=[line])
 
 
-def _finish(draft: _Draft, ranks: dict[int, int]) -> ParsedArticle:
+def _finish(draft: _Draft, ranks: dict[int, int], warnings: list[str]) -> ParsedArticle:
+    from caselib.intake.readers.facts import resolve
+
     entries = [
         replace(e, heading_level=ranks.get(e.heading_level, e.heading_level)) for e in draft.entries
     ]
     blocks = classify(entries)
     kind = draft.kind
     if kind is None:
-        if "暖心故事" in draft.title:
+        if "暖心故事" in (draft.title or ""):
             kind = "story"
         else:
             size = sum(len(b.text) for b in blocks)
             has_headings = any(b.type == "heading" for b in blocks)
             kind = "story" if size < STORY_MAX_CHARS and not has_headings else "case"
-    return ParsedArticle(draft.title, draft.unit, kind, blocks, draft.date)
+    article = ParsedArticle(draft.title, None, kind, blocks)
+    resolve(article, draft.facts, warnings)
+    return article
 
 
 def classify(entries: list[Line]) -> list[Block]:
     """Headings, paragraphs and tables of one article's body."""
+    from caselib.intake.readers.credits import strip_inline_credit
+
+    entries = _merge_bold_pairs(entries)
     blocks: list[Block] = []
-    rows: list[tuple[str, ...]] = []  # consecutive data table rows make one table block
     for i, line in enumerate(entries):
         if line.cells:
-            if line.first_row and rows:
-                blocks.append(Block.table(rows))
-                rows = []
-            rows.append(line.cells)
+            blocks.append(Block.table(line.cells))
             continue
-        if rows:
-            blocks.append(Block.table(rows))
-            rows = []
-        level = _heading_level(line, is_last=i == len(entries) - 1)
-        blocks.append(Block.heading(line.text, level) if level else Block.paragraph(line.text))
-    if rows:
-        blocks.append(Block.table(rows))
+        after_heading = bool(blocks) and blocks[-1].type == "heading"
+        level = _heading_level(line, i == len(entries) - 1, after_heading)
+        if level:
+            blocks.append(Block.heading(line.text, level))
+        else:
+            text = strip_inline_credit(line.text) if not blocks else line.text
+            blocks.append(Block.paragraph(text))
     return blocks
 
 
-def _heading_level(line: Line, is_last: bool) -> int:
+def _plain_short(line: Line) -> bool:
+    return not (line.bold or line.styled or line.centered or line.table) and heading_like(line.text)
+
+
+def _merge_bold_pairs(entries: list[Line]) -> list[Line]:
+    """Two bold short lines of one size standing alone are one heading broken in two."""
+    out: list[Line] = []
+    for line in entries:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.bold
+            and line.bold
+            and not (prev.styled or line.styled or prev.table or line.table)
+            and prev.size == line.size
+            and not numbering_level(prev.text)
+            and not numbering_level(line.text)
+            and heading_like(prev.text)
+            and heading_like(line.text)
+            and len(prev.text) + len(line.text) <= 40
+        ):
+            out[-1] = replace(prev, text=f"{prev.text} {line.text}")
+            continue
+        out.append(line)
+    return out
+
+
+_TIMETABLE = re.compile(r"^\d{1,2}[:：]\d{2}")
+_LEAD_LABEL = re.compile(r"^[^，,。；;：:、\s]{2,8}[：:]$")
+
+
+def _heading_level(line: Line, is_last: bool, after_heading: bool = False) -> int:
     text = line.text
-    if line.table:
+    if line.table or _TIMETABLE.match(text):
         return 0
     numbered = numbering_level(text)
     if numbered and is_numbered_heading(text):
         return numbered
     if line.heading_level and len(text) <= 80:
         return numbered or min(line.heading_level, 3)
+    if _LEAD_LABEL.match(text) and "如下" not in text and not is_last:
+        return 1 if line.bold or not line.list_level else 0  # 规定动作： standing alone
     if not heading_like(text):
         return 0
-    if line.list_level and line.bold:
-        return min(line.list_level, 3)
+    if line.list_level:
+        return min(line.list_level, 3) if line.bold else 0
     if line.bold or line.centered:
         return numbered or 1
     if is_last or line.joined or text.startswith(("“", "‘", "「", "『")):
         return 0
+    if after_heading and _plain_short(line):
+        return 0  # 活动地点 / 湖北省博物馆: the section's text, not another heading
     return numbered or 1
 
 
@@ -674,87 +558,12 @@ def _heading_level(line: Line, is_last: bool) -> int:
 def clean_lines(lines: Iterable[Line]) -> list[Line]:
     """Cleaned, non-empty lines without page numbers and other layout noise."""
     out: list[Line] = []
+    gap = False
     for line in lines:
         text = clean_text(line.text)
         if not text or is_noise(text):
+            gap = gap or not text
             continue
-        out.append(replace(line, text=text))
+        out.append(replace(line, text=text, gap_before=gap or line.gap_before))
+        gap = False
     return out
-
-
-def _title_index(lines: list[Line]) -> int:
-    """Where a document's title is when the layout marks it (Title style, largest centred)."""
-    window = lines[:6]
-    for i, line in enumerate(window):
-        if line.title:
-            return i
-    sizes = [ln.size for ln in lines if ln.size]
-    if not sizes:
-        return 0
-    common = max(set(sizes), key=sizes.count)
-    best = max(range(len(window)), key=lambda k: window[k].size or 0)
-    chosen = window[best]
-    titled = heading_like(chosen.text) or (
-        len(chosen.text) <= 60 and chosen.text[-1] not in "。！？"
-    )
-    if (chosen.size or 0) > common and (chosen.centered or chosen.bold) and titled:
-        return best
-    return 0
-
-
-def build(
-    lines: list[Line], warnings: list[str]
-) -> tuple[list[ParsedArticle], ParsedBulletin | None]:
-    """Articles and, for a 简报, its frame, from the cleaned lines of one file."""
-    lines = clean_lines(lines)
-    head = detect_head(lines, warnings)
-    if head is None:
-        return _plain(lines, warnings), None
-    distribution, tail = detect_tail(lines, head.end)
-    body = rejoin(lines[head.end : tail])
-    editor_note: str | None = None
-    if body and _EDITOR_NOTE.match(body[0].text):
-        # The note runs until the first line that can be an article's title.
-        parts = [_EDITOR_NOTE.sub("", body[0].text, count=1).strip()]
-        k = 1
-        while k < len(body) and not (_title_capable(body[k]) or column_kind(body[k].text)[0]):
-            parts.append(body[k].text)
-            k += 1
-        editor_note = "\n".join(p for p in parts if p) or None
-        body = body[k:]
-    articles = split_articles(body, warnings)
-    if not articles:
-        warnings.append("简报中没有找到文章")
-    bulletin = ParsedBulletin(
-        series=head.series,
-        number=head.number,
-        year=head.year,
-        date=head.date,
-        office=head.office,
-        editor_note=editor_note,
-        distribution=distribution,
-    )
-    return articles, bulletin
-
-
-def _plain(lines: list[Line], warnings: list[str]) -> list[ParsedArticle]:
-    lines = [ln for ln in lines if not _ATTACHMENT.match(ln.text)]
-    start = _title_index(lines)
-    column: str | None = None
-    unit: str | None = None
-    dropped: list[str] = []
-    for line in lines[:start]:
-        is_column, kind = column_kind(line.text)
-        is_byline, found = byline(line.text, after_title=True)
-        if is_column:
-            column = kind
-        elif is_byline:
-            unit = unit or found
-        else:
-            dropped.append(line.text)
-    if dropped:
-        warnings.append(f"标题之前的内容已忽略：{'；'.join(dropped)}")
-    articles = split_articles(rejoin(lines[start:]), warnings, column)
-    if articles and unit and articles[0].unit is None:
-        articles[0].unit = unit
-    return articles

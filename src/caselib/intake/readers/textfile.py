@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from caselib.intake.readers.model import MAX_TEXT_BYTES, MB, Line, ReadError
@@ -22,8 +24,11 @@ _BOMS: tuple[tuple[bytes, str, str], ...] = (
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
 
 
-def read_text_file(path: Path) -> tuple[list[Line], str, list[str]]:
-    """Lines, encoding and warnings of a text file (size checked before reading)."""
+def read_text_file(path: Path, markdown: bool = False) -> tuple[list[Line], str, list[str]]:
+    """Lines, encoding and warnings of a text or Markdown file (size checked before reading).
+
+    Front matter another tool wrote at the top (---, aliases:, 网址:, ---) gives the title
+    and date, never body lines."""
     size = path.stat().st_size
     if size == 0:
         raise ReadError("文件为空")
@@ -35,6 +40,13 @@ def read_text_file(path: Path) -> tuple[list[Line], str, list[str]]:
     warnings: list[str] = []
     if encoding not in ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-32"):
         warnings.append(f"文件编码为自动推测（{encoding}），请核对文字是否正确")
+    from caselib.intake.readers import markdownfile
+
+    if markdown:
+        return markdownfile.markdown_lines(text), encoding, warnings
+    meta, rest = markdownfile.split_front_matter(text)
+    if meta:
+        return markdownfile.head_lines(meta) + text_to_lines(rest), encoding, warnings
     return text_to_lines(text), encoding, warnings
 
 
@@ -149,6 +161,26 @@ def _guess(data: bytes) -> tuple[str, str] | None:
     return text, str(best.encoding)
 
 
+_TOC_ENTRY = re.compile(r"^\S.{0,60}?(?:\t+\s*|\s*[.…·・]{4,}\s*)\d{1,3}\s*$")
+_TOC_HEAD = re.compile(r"^\s*目\s*录\s*$")
+
+
 def text_to_lines(text: str) -> list[Line]:
-    """One ``Line`` per physical line; blank lines are dropped later by the structure pass."""
-    return [Line(raw) for raw in text.split("\n")]
+    """One ``Line`` per physical line; blank lines are dropped later by the structure pass.
+
+    A table of contents ("目录", then entries ending in a tab or dot leader and a page
+    number) is marked, and the lines above it are the cover, as in a Word file."""
+    lines = [Line(raw) for raw in text.split("\n")]
+    head = next((i for i, ln in enumerate(lines[:60]) if _TOC_HEAD.match(ln.text)), None)
+    if head is None:
+        return lines
+    end = head
+    for i in range(head + 1, len(lines)):
+        if _TOC_ENTRY.match(lines[i].text):
+            end = i
+        elif lines[i].text.strip() and i - end > 1:
+            break
+    if end == head:
+        return lines
+    cover = [replace(ln, cover=True) for ln in lines[:head] if ln.text.strip()]
+    return cover + lines[end + 1 :]

@@ -122,10 +122,13 @@ def docx_lines(path: Path) -> list[Line]:
 
 
 def _without_front_matter(lines: list[Line]) -> list[Line]:
-    """A compilation opens with a cover and a table of contents: what comes before the end
-    of the contents is front matter, not articles."""
-    last = max((i for i, line in enumerate(lines) if line.toc), default=None)
-    return lines if last is None else lines[last + 1 :]
+    """A document may open with a cover and a table of contents: the contents are dropped;
+    what comes before them is marked as the cover (its title, unit and date still count)."""
+    toc = [i for i, line in enumerate(lines) if line.toc]
+    if not toc:
+        return lines
+    cover = [replace(line, cover=True) for line in lines[: toc[0]] if not line.toc]
+    return cover + lines[toc[-1] + 1 :]
 
 
 def _reason(exc: Exception) -> str:
@@ -312,12 +315,38 @@ def _runs(el: Any) -> list[Any]:
     return runs
 
 
+def _t_text(t: Any) -> str:
+    """The text of a w:t, entity references included: python-docx parses without resolving
+    entities, so ``t.text`` stops at the first one (``&nbsp;`` declared in a DTD) and the
+    rest of the text sits in the entity's tail."""
+    parts = [t.text or ""]
+    for child in t:
+        name = getattr(child, "name", None)
+        if name is not None:
+            parts.append(_entity_text(child, name))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _entity_text(node: Any, name: str) -> str:
+    from html.entities import name2codepoint
+
+    if name in name2codepoint:
+        return chr(name2codepoint[name])
+    dtd = node.getroottree().docinfo.internalDTD
+    if dtd is not None:
+        for entity in dtd.iterentities():
+            if entity.name == name and entity.content:
+                return str(entity.content)
+    return ""
+
+
 def _run_text(run: Any) -> str:
     parts: list[str] = []
     for child in run:
         tag = child.tag
         if tag == _W + "t":
-            parts.append(child.text or "")
+            parts.append(_t_text(child) if len(child) else child.text or "")
         elif tag == _W + "tab":
             parts.append("\t")
         elif tag in (_W + "br", _W + "cr"):
@@ -334,6 +363,8 @@ def _paragraph(p: Any, styles: _Styles, out: list[Line]) -> None:
     texts = [_run_text(r) for r in runs]
     text = "".join(texts)
     if not text.strip():
+        if out and out[-1].text:
+            out.append(Line(""))  # an empty paragraph: a visible gap between paragraphs
         return
     ppr = p.find(_W + "pPr")
     style_el = ppr.find(_W + "pStyle") if ppr is not None else None
@@ -410,33 +441,34 @@ def _style_heading_level(name: str) -> int:
 
 
 def _table(tbl: Any, styles: _Styles, out: list[Line]) -> None:
-    """Rows with one filled cell (layout tables) give that cell's lines; others one line.
-
-    A table whose first row repeats as a header on every page (Word's 重复标题行) is a data
-    table: each row gives one line that keeps its cells, empty ones too (a table block)."""
-    rows = [row for row in tbl.iter(_W + "tr") if _parent_table(row) is tbl]
-    data = bool(rows) and rows[0].find(f"{_W}trPr/{_W}tblHeader") is not None
-    first = True
-    for row in rows:
-        every: list[list[Line]] = []
+    """A layout table (one filled cell per row) gives its cells' lines; a submission form
+    (label/value cells) gives "label：value" lines; any other table, and any table whose first
+    row repeats as a header on every page (Word's 重复标题行, as caselib writes tables), is one
+    data table whose empty cells are kept, so a written table reads back row for row."""
+    rows: list[list[list[Line]]] = []  # every cell of the rows that hold any text
+    trs = [row for row in tbl.iter(_W + "tr") if _parent_table(row) is tbl]
+    for row in trs:
+        cells: list[list[Line]] = []
         for tc in _row_cells(row):
             lines: list[Line] = []
             _walk(tc, styles, lines)
-            every.append(lines)
-        cells = [cell for cell in every if any(ln.text.strip() for ln in cell)]
-        if not cells:
-            continue
-        if data:
-            row_cells = tuple("\n".join(ln.text.strip() for ln in cell) for cell in every)
-            text = " | ".join(c for c in row_cells if c)
-            out.append(Line(text, table=True, cells=row_cells, first_row=first))
-            first = False
-            continue
-        if len(cells) == 1:
-            out.extend(cells[0])
-            continue
-        texts = [" ".join(ln.text.strip() for ln in cell if ln.text.strip()) for cell in cells]
-        out.extend(Line(text, table=True) for text in _row_texts(texts))
+            cells.append(lines)
+        if any(ln.text.strip() for cell in cells for ln in cell):
+            rows.append(cells)
+    filled = [[c for c in r if any(ln.text.strip() for ln in c)] for r in rows]
+    texts = [[" ".join(ln.text.strip() for ln in c if ln.text.strip()) for c in r] for r in filled]
+    header = bool(trs) and trs[0].find(f"{_W}trPr/{_W}tblHeader") is not None
+    if not header and (all(len(r) == 1 for r in filled) or _is_form(texts)):
+        for cells, row_texts in zip(filled, texts, strict=True):
+            if len(cells) == 1:
+                out.extend(cells[0])
+            else:
+                out.extend(Line(text, table=True) for text in _row_texts(row_texts))
+        return
+    grid = tuple(
+        tuple("\n".join(ln.text.strip() for ln in c if ln.text.strip()) for c in r) for r in rows
+    )
+    out.append(Line("\n".join("\t".join(r) for r in grid), table=True, cells=grid))
 
 
 def _parent_table(row: Any) -> Any:
@@ -454,6 +486,20 @@ def _row_cells(row: Any) -> list[Any]:
         elif child.tag in (_W + "sdt", _W + "customXml"):
             cells.extend(child.iter(_W + "tc"))
     return cells
+
+
+_FORM_LABELS = re.compile(
+    r"^(?:案例|故事)?(?:名称|标题|题目)$|单位|联系|电话|作者|姓名|职务|部门|邮箱|手机|地址|报送|供稿|申报|推荐"
+)
+
+
+def _is_form(rows: list[list[str]]) -> bool:
+    """Label/value rows where the labels are those of a form (案例名称, 报送单位, 联系人)."""
+    pairs = [r for r in rows if len(r) > 1]
+    if not pairs or any(len(r) % 2 for r in pairs):
+        return False
+    labels = [r[i].rstrip("：:") for r in pairs for i in range(0, len(r), 2)]
+    return all(_is_label(x) for x in labels) and any(_FORM_LABELS.search(x) for x in labels)
 
 
 def _is_label(text: str) -> bool:
