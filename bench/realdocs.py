@@ -4,15 +4,14 @@ Each document of ``../shared/realdocs`` (or ``--dir``) is read with no hints (no
 folder, no file name) and compared with the labels a person wrote for it. Printed: the share
 of right fields per field, overall, and every mismatch.
 
-What is scored: by default the article the reader returns
-(``caselib.intake.readers.read_document``), i.e. what the importer stores as the record's
-title, unit, date and body. The importer (``import_file``) still refuses an article without
-a unit or title, so scoring the stored record would only measure that refusal; until it
-keeps such records as incomplete, the reader's output is scored. ``--stored`` scores the
-record as stored instead: each file is imported with no hints (no --unit) through
-``caselib.intake.importing.import_file`` into a fresh temporary library, and a refused file
-scores every field wrong. For a file that holds several articles (a compilation) the first
-is compared, as the labels describe the first.
+What is scored: the record as stored. Each file is imported with no hints (no --unit)
+through ``caselib.intake.importing.import_file`` into a fresh temporary library; a refused
+file scores every field wrong. A field the import marked missing (``Record.missing``: the
+unit stands in as 待补单位, the title as the file name) counts as not found (None), which is
+what a null label asks for. ``--reader`` scores what the reader returns instead
+(``caselib.intake.readers.read_document``), before the importer's fall-backs. For a file
+that holds several articles (a compilation) the first is compared, as the labels describe
+the first.
 
 Comparison rules (the same in ``tests/test_realdocs.py``):
 * Text is normalised before comparing: NFKC (full-width and half-width punctuation and
@@ -34,7 +33,7 @@ Comparison rules (the same in ``tests/test_realdocs.py``):
   three characters or fewer must not be a whole block or the title (it may occur in
   running text, e.g. "其他").
 
-Run:  python bench/realdocs.py [--dir ../shared/realdocs] [--stored] [--quiet]
+Run:  python bench/realdocs.py [--dir ../shared/realdocs] [--reader] [--quiet]
 """
 
 from __future__ import annotations
@@ -121,8 +120,8 @@ def read_stored(path: Path) -> Any:
         with lib.session() as session:
             record = record_to_input(get_record(session, report.record_ids[0]))
             article = SimpleNamespace(
-                title=record.title or None,
-                unit=record.unit or None,
+                title=None if "title" in record.missing else record.title,
+                unit=None if "unit" in record.missing else record.unit,
                 date=record.date,
                 blocks=record.body,
             )
@@ -185,7 +184,7 @@ def _bulletin_right(expected: dict[str, Any] | None, got: Any) -> bool:
     )
 
 
-def score_one(path: Path, label: dict[str, Any], stored: bool = False) -> Outcome:
+def score_one(path: Path, label: dict[str, Any], stored: bool = True) -> Outcome:
     out = Outcome(label["file"])
     try:
         doc = read_stored(path) if stored else read(path)
@@ -238,7 +237,7 @@ def score_one(path: Path, label: dict[str, Any], stored: bool = False) -> Outcom
     return out
 
 
-def score_all(directory: Path, stored: bool = False) -> list[Outcome]:
+def score_all(directory: Path, stored: bool = True) -> list[Outcome]:
     labels = json.loads((directory / "labels.json").read_text("utf-8"))
     return [score_one(directory / label["file"], label, stored) for label in labels]
 
@@ -256,9 +255,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--quiet", action="store_true", help="只打印汇总")
-    parser.add_argument("--stored", action="store_true", help="导入到临时库，按库中记录评分")
+    parser.add_argument(
+        "--reader", action="store_true", help="按读取器的结果评分（不经导入时的补全）"
+    )
     args = parser.parse_args()
-    outcomes = score_all(args.dir, args.stored)
+    outcomes = score_all(args.dir, stored=not args.reader)
     per_field, overall = totals(outcomes)
     if not args.quiet:
         for o in outcomes:
