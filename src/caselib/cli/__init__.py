@@ -30,6 +30,9 @@ class CaselibGroup(ChineseGroup):
                     err=True,
                 )
                 sys.exit(2)
+        from caselib.cli.completion import prepare
+
+        prepare(kwargs.get("prog_name") or "caselib")
         return super().main(argv, *rest, **kwargs)
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
@@ -87,6 +90,20 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _install_completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+    if value:
+        from caselib.cli import completion
+
+        completion.install(ctx, param, value)
+
+
+def _show_completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+    if value:
+        from caselib.cli import completion
+
+        completion.show(ctx, param, value)
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
@@ -103,6 +120,26 @@ def _main(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出。"),
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            callback=_install_completion,
+            is_eager=True,
+            expose_value=False,
+            help="为当前的 shell（bash、zsh、fish、PowerShell）安装命令补全。",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion",
+            callback=_show_completion,
+            is_eager=True,
+            expose_value=False,
+            help="显示当前 shell 的补全脚本（可复制或自行安装）。",
+        ),
     ] = False,
 ) -> None:
     """caselib：经验案例与暖心故事库。"""

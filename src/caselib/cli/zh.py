@@ -10,6 +10,7 @@ with their metavar, ``[默认：…]``) and turns Click's usage errors into one 
 
 from __future__ import annotations
 
+import inspect
 import re
 import unicodedata
 from collections.abc import Callable
@@ -60,8 +61,8 @@ def printable(text: str) -> str:
 
 def _range(param: Any) -> str | None:
     low, high = getattr(param, "min", None), getattr(param, "max", None)
-    if high == MAX_NUMBER:  # the storage limit, not a rule the user needs to know
-        high = None
+    if high == MAX_NUMBER:  # an id or a count: its bounds go without saying
+        return None
     if low is not None and high is not None:
         return f"{low}～{high}"
     if low is not None:
@@ -109,13 +110,16 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+_NO_LINE_START = "，。、；：？！）》」』”’…"  # punctuation that stays at the end of a line
+
+
 def wrap(text: str, columns: int) -> list[str]:
     """``text`` in lines of at most ``columns`` terminal columns: Chinese may break after any
     character, other words only at spaces."""
     lines: list[str] = []
     line = ""
     for token in re.findall(r"[ -~]+?(?= |$|[^ -~])| |[^ -~]", text):
-        if line and width(line + token) > columns:
+        if line and width(line + token) > columns and token not in _NO_LINE_START:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:
@@ -188,6 +192,16 @@ class ChineseHelp:
         if isinstance(self, TyperGroup):
             pieces.append(_("COMMAND [ARGS]..."))
         return pieces
+
+    def format_help_text(self, ctx: Any, formatter: Any) -> None:
+        text = inspect.cleandoc(getattr(self, "help", None) or "").partition("\f")[0]
+        if not text:
+            return
+        indent = formatter.current_indent + 2
+        for paragraph in text.split("\n\n"):
+            formatter.write_paragraph()
+            for line in wrap(" ".join(paragraph.split("\n")), formatter.width - indent):
+                formatter.write(f"{'':>{indent}}{line}\n")
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
         pieces = self.collect_usage_pieces(ctx)
@@ -294,26 +308,23 @@ def _pattern(msgid: str) -> re.Pattern[str]:
 
 
 # Click's messages that arrive already formatted: matched back to their msgid, then translated
-_FORMATTED = [
-    (_pattern(m), m)
-    for m in (
-        "Option {name} requires an argument.",
-        "Option {name} requires {count} arguments.",
-        "Option {name} does not take a value.",
-        "Got unexpected extra argument(s) ({args})",
-        "Argument {name} takes {count} values.",
-        "Value must be an iterable.",
-        "Value {value} is not a valid {label}.",
-    )
-]
+_FORMATTED = (
+    "Option {name} requires an argument.",
+    "Option {name} requires {count} arguments.",
+    "Option {name} does not take a value.",
+    "Got unexpected extra argument(s) ({args})",
+    "Argument {name} takes {count} values.",
+    "Value must be an iterable.",
+    "Value {value} is not a valid {label}.",
+)
 
 
 def _formatted(message: str) -> str:
     translated = _(message)
     if translated != message:
         return translated
-    for pattern, msgid in _FORMATTED:
-        match = pattern.match(message)
+    for msgid in _FORMATTED:
+        match = _pattern(msgid).match(message)
         if match:
             values = {k: printable(v) for k, v in match.groupdict().items()}
             return _(msgid).replace("{name!r}", "{name}").format(**values)
