@@ -115,15 +115,28 @@ _NO_LINE_START = "，。、；：？！）》」』”’…"  # punctuation tha
 
 def wrap(text: str, columns: int) -> list[str]:
     """``text`` in lines of at most ``columns`` terminal columns: Chinese may break after any
-    character, other words only at spaces."""
+    character (but no line starts with a closing mark such as ，or ）), other words and
+    ``[默认：…]`` only at their ends."""
     lines: list[str] = []
     line = ""
-    for token in re.findall(r"[ -~]+?(?= |$|[^ -~])| |[^ -~]", text):
-        if line and width(line + token) > columns and token not in _NO_LINE_START:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
+    for token in re.findall(r"\[[^\]]{1,30}\]|[!-~]+| |[^ -~]", text):
+        if not line or width(line + token) <= columns:
             line += token
+            continue
+        cut = len(line)
+        if token in _NO_LINE_START:  # carry the last word and its marks over with it
+            while cut > 0 and line[cut - 1] in _NO_LINE_START:
+                cut -= 1
+            if cut > 0 and "!" <= line[cut - 1] <= "~":
+                while cut > 0 and "!" <= line[cut - 1] <= "~":
+                    cut -= 1
+            else:
+                cut -= 1
+            if cut <= 0:  # nothing to carry: let the mark overhang
+                line += token
+                continue
+        lines.append(line[:cut].rstrip())
+        line = (line[cut:] + token).lstrip()
     if line.strip():
         lines.append(line.rstrip())
     return lines
@@ -192,6 +205,14 @@ class ChineseHelp:
         if isinstance(self, TyperGroup):
             pieces.append(_("COMMAND [ARGS]..."))
         return pieces
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except UsageError as exc:  # the parser's own errors come without the command
+            if exc.ctx is None:
+                exc.ctx, exc.cmd = ctx, ctx.command
+            raise
 
     def format_help_text(self, ctx: Any, formatter: Any) -> None:
         text = inspect.cleandoc(getattr(self, "help", None) or "").partition("\f")[0]
@@ -269,7 +290,7 @@ def _param_hint(param: Any) -> str:
     if param is None:
         return ""
     if param.param_type_name == "option":
-        return "/".join(param.opts)
+        return str(join_options(param.opts)[0])
     return metavar(param)
 
 
