@@ -52,10 +52,15 @@ def command_paths() -> list[list[str]]:
 
 
 def params() -> list[tuple[str, object]]:
+    """Every parameter that takes a value (flags take none), with its command's path."""
     found: list[tuple[str, object]] = []
 
     def walk(path: str, command: object) -> None:
-        found.extend((path, p) for p in getattr(command, "params", []))
+        found.extend(
+            (path, p)
+            for p in getattr(command, "params", [])
+            if not getattr(p, "is_flag", False) and not getattr(p, "hidden", False)
+        )
         for name, sub in getattr(command, "commands", {}).items():
             walk(f"{path} {name}".strip(), sub)
 
@@ -103,8 +108,6 @@ def test_help_lines_fit_the_terminal_counting_chinese_as_two_columns() -> None:
 @pytest.mark.parametrize("path_param", params(), ids=lambda pp: f"{pp[0]} {pp[1].name}")  # type: ignore[attr-defined]
 def test_every_value_has_a_chinese_metavar(path_param: tuple[str, object]) -> None:
     _, param = path_param
-    if getattr(param, "is_flag", False) or getattr(param, "hidden", False):
-        return
     metavar = getattr(param, "metavar", None)
     assert metavar and re.search(r"[\u4e00-\u9fff]", metavar), (path_param[0], param)
 
