@@ -1,8 +1,8 @@
 """Shell completion: ``caselib --install-completion`` and ``--show-completion``.
 
 Typer writes the scripts (bash, zsh, fish, PowerShell) and answers the shell's requests; this
-module detects the shell and says in Chinese what was done. Nothing here is imported unless
-one of the two options is given or the shell asks for completions.
+module detects the shell and says in Chinese what was done. At start-up only ``prepare`` runs
+(a look at one environment variable); Typer's completion code loads when it is needed.
 """
 
 from __future__ import annotations
