@@ -124,3 +124,19 @@ def test_a_number_too_large_is_out_of_range_not_an_overflow(sample: Cli, args: l
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("错误："), run.stderr
     assert "超出范围" in lines[0] or "不存在" in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("args", [["tag", "²", "+共同缔造"], ["tag", "suggest", "²"]])
+def test_a_digit_that_is_not_a_decimal_number_is_a_usage_mistake(
+    sample: Cli, args: list[str]
+) -> None:
+    run = sample(*args)  # "²".isdigit() is true, yet int("²") raises ValueError
+    assert run.exit_code == 1
+    assert run.stderr.strip() in (
+        "错误：用法：caselib tag 记录编号 +标签 -标签",
+        "错误：用法：caselib tag suggest 记录编号",
+    )
+
+
+def test_full_width_digits_name_the_record(sample: Cli) -> None:
+    assert "记录 1 的标签：" in sample.ok("tag", "１", "+全角编号").stderr

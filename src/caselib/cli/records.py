@@ -295,7 +295,7 @@ def tag(
     if args and args[0] == "suggest":
         _suggest(ctx, args[1:], as_json)
         return
-    if not args or not args[0].isdigit():
+    if not args or not args[0].isdecimal():
         fail("用法：caselib tag 记录编号 +标签 -标签")
     record_id = int(args[0])
     add: list[str] = []
@@ -323,7 +323,7 @@ def tag(
 
 
 def _suggest(ctx: typer.Context, args: list[str], as_json: bool) -> None:
-    if len(args) != 1 or not args[0].isdigit():
+    if len(args) != 1 or not args[0].isdecimal():
         fail("用法：caselib tag suggest 记录编号")
     from caselib.intake.autotag import suggest_tags_for_record
     from caselib.records import get_record
