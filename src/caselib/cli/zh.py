@@ -107,6 +107,8 @@ def metavar(param: Any) -> str:
 
 def width(text: str) -> int:
     """Columns ``text`` takes on a terminal (Chinese characters take two)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -119,9 +121,17 @@ def wrap(text: str, columns: int) -> list[str]:
     ``[默认：…]`` only at their ends."""
     lines: list[str] = []
     line = ""
+    used = 0  # width(line), kept as the line grows
     for token in re.findall(r"\[[^\]]{1,30}\]|[!-~]+| |[^ -~]", text):
-        if not line or width(line + token) <= columns:
+        if token.isascii():
+            size = len(token)
+        elif len(token) == 1:  # one Chinese character or mark: most tokens of a help page
+            size = 2 if unicodedata.east_asian_width(token) in "WF" else 1
+        else:
+            size = width(token)
+        if not line or used + size <= columns:
             line += token
+            used += size
             continue
         cut = len(line)
         if token in _NO_LINE_START:  # carry the last word and its marks over with it
@@ -134,9 +144,11 @@ def wrap(text: str, columns: int) -> list[str]:
                 cut -= 1
             if cut <= 0:  # nothing to carry: let the mark overhang
                 line += token
+                used += size
                 continue
         lines.append(line[:cut].rstrip())
         line = (line[cut:] + token).lstrip()
+        used = width(line)
     if line.strip():
         lines.append(line.rstrip())
     return lines
