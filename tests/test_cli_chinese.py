@@ -229,3 +229,19 @@ def test_completion_for_an_unknown_shell_is_refused_in_chinese(
         "错误：无法为当前的 shell（tcsh）安装补全：支持 bash、zsh、fish 和 PowerShell"
     )
     assert not any(tmp_path.iterdir())
+
+
+def test_a_confirmation_asks_again_in_chinese(sample: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import caselib.cli.records
+
+    monkeypatch.setattr(caselib.cli.records, "is_interactive", lambda: True)
+    run = sample("rm", "3", "--purge", input="也许\ny\n")
+    assert run.exit_code == 0, run.stderr
+    assert "请回答 y（是）或 n（否）" in run.stderr and "已永久删除记录 3" in run.stderr
+    for word in ENGLISH + ("invalid",):
+        assert word not in run.stderr, word
+    assert sample("show", "3").exit_code == 1
+    run = sample("rm", "4", "--purge", input="\n")  # Enter alone: no
+    assert run.exit_code == 1 and sample("show", "4").exit_code == 0
+    run = sample("rm", "4", "--purge", input="")  # end of input: cancelled, in Chinese
+    assert run.exit_code == 1 and "已取消" in run.stderr and "Aborted" not in run.stderr

@@ -80,6 +80,19 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on stderr (no unless answered y/是); asks again, in Chinese,
+    after any other answer."""
+    while True:
+        answer = typer.prompt(f"{question}？[y/N]", default="", show_default=False, err=True)
+        answer = answer.strip().lower()
+        if answer in ("y", "yes", "是"):
+            return True
+        if answer in ("", "n", "no", "否"):
+            return False
+        note("请回答 y（是）或 n（否）")
+
+
 def is_interactive() -> bool:
     """True when a person is at the terminal (prompts and the editor are allowed)."""
     return sys.stdin.isatty() and sys.stdout.isatty()

@@ -11,6 +11,7 @@ import typer
 from caselib.cli.common import (
     RecordId,
     RecordIds,
+    confirm,
     emit_json,
     fail,
     is_interactive,
@@ -235,7 +236,7 @@ def rm(
         if not is_interactive():
             fail("永久删除需要确认：请加 --yes")
         question = f"永久删除记录 {'、'.join(map(str, record_ids))}？此操作不可恢复"
-        if not typer.confirm(question, err=True):
+        if not confirm(question):
             fail("已取消")
     with lib.session() as session:
         for rid in record_ids:
