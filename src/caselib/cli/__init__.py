@@ -6,17 +6,42 @@ Command modules import the library only inside the commands, so ``caselib --help
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from caselib import __version__
 from caselib.cli.common import State, fail
+from caselib.cli.zh import ChineseGroup, ChineseTyper, usage_line
 
 
-class CaselibGroup(TyperGroup):
-    """Turns caselib's errors into one Chinese line on stderr and exit code 1."""
+class CaselibGroup(ChineseGroup):
+    """Turns caselib's errors and Click's usage errors into one Chinese line on stderr
+    (exit 1 and 2), and refuses arguments that are not text before anything runs."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        argv = sys.argv[1:] if args is None else list(args)
+        for arg in argv:
+            if _undecodable(arg):
+                typer.echo(
+                    "错误：命令行参数不是 UTF-8 文本（终端可能在用 GBK 等编码，请改用 UTF-8）",
+                    err=True,
+                )
+                sys.exit(2)
+        from caselib.cli.completion import prepare
+
+        prepare(kwargs.get("prog_name") or "caselib")
+        return super().main(argv, *rest, **kwargs)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except NoArgsIsHelpError:
+            raise
+        except ClickException as exc:
+            _usage_error(exc)
 
     def invoke(self, ctx: Any) -> Any:
         from caselib.errors import CaselibError
@@ -25,6 +50,12 @@ class CaselibGroup(TyperGroup):
             return super().invoke(ctx)
         except CaselibError as exc:
             fail(str(exc))
+        except NoArgsIsHelpError:
+            raise
+        except ClickException as exc:
+            _usage_error(exc)
+        except OverflowError:  # a number past what the library can hold (SQLite INTEGER)
+            fail("数字太大，超出范围：库中没有这样的编号")
         except Exception as exc:
             from caselib.store.faults import from_database_error
 
@@ -37,7 +68,18 @@ class CaselibGroup(TyperGroup):
             raise typer.Exit(130) from None
 
 
-app = typer.Typer(
+def _undecodable(arg: str) -> bool:
+    """True for an argument that held bytes that are not UTF-8 (Python keeps them as lone
+    surrogates, which cannot be printed, searched or stored)."""
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg)
+
+
+def _usage_error(exc: Any) -> Any:
+    typer.echo(usage_line(exc), err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+app = ChineseTyper(
     name="caselib",
     cls=CaselibGroup,
     help="caselib：经验案例与暖心故事库——收集、标注、检索、评审、择优报送、编印简报。",
@@ -55,6 +97,20 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _install_completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+    if value:
+        from caselib.cli import completion
+
+        completion.install(ctx, param, value)
+
+
+def _show_completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+    if value:
+        from caselib.cli import completion
+
+        completion.show(ctx, param, value)
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
@@ -62,6 +118,7 @@ def _main(
         str | None,
         typer.Option(
             "--db",
+            metavar="路径",
             envvar="CASELIB_DB",
             help="库的位置：文件路径或 SQLAlchemy URL（默认在用户数据目录）。",
             show_envvar=True,
@@ -70,6 +127,26 @@ def _main(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="显示版本号并退出。"),
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion",
+            callback=_install_completion,
+            is_eager=True,
+            expose_value=False,
+            help="为当前的 shell（bash、zsh、fish、PowerShell）安装命令补全。",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion",
+            callback=_show_completion,
+            is_eager=True,
+            expose_value=False,
+            help="显示当前 shell 的补全脚本（可复制或自行安装）。",
+        ),
     ] = False,
 ) -> None:
     """caselib：经验案例与暖心故事库。"""
@@ -98,4 +175,15 @@ library.register(app)
 
 
 def main() -> None:
+    _degrade_output()
     app()
+
+
+def _degrade_output() -> None:
+    """On a console that cannot show every character (a GBK or ASCII terminal, or
+    PYTHONIOENCODING), print what it can and replace the rest instead of crashing."""
+    import io
+
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="replace")

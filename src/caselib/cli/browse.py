@@ -6,25 +6,36 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from caselib.cli.common import emit_json, parse_date_option, state
+from caselib.cli.common import MAX_NUMBER, emit_json, parse_date_option, state
 
 if TYPE_CHECKING:
     from caselib.search import SearchFilters
 
 TagOpt = Annotated[
-    list[str] | None, typer.Option("--tag", help="标签（含下级与别名）；多个须同时满足。")
+    list[str] | None,
+    typer.Option("--tag", metavar="标签", help="标签（含下级与别名）；多个须同时满足。"),
 ]
 AnyTagOpt = Annotated[
-    list[str] | None, typer.Option("--any-tag", help="标签，满足其一即可；可重复。")
+    list[str] | None, typer.Option("--any-tag", metavar="标签", help="标签，满足其一即可；可重复。")
 ]
-UnitOpt = Annotated[str | None, typer.Option("--unit", "-u", help="单位（名称或别名）。")]
-KindOpt = Annotated[str | None, typer.Option("--kind", "-k", help="类型：case 或 story。")]
+UnitOpt = Annotated[
+    str | None, typer.Option("--unit", "-u", metavar="单位", help="单位（名称或别名）。")
+]
+KindOpt = Annotated[
+    str | None, typer.Option("--kind", "-k", metavar="类型", help="类型：case 或 story。")
+]
 StatusOpt = Annotated[
-    str | None, typer.Option("--status", help="状态，如 submitted、shortlisted。")
+    str | None, typer.Option("--status", metavar="状态", help="状态，如 submitted、shortlisted。")
 ]
-SinceOpt = Annotated[str | None, typer.Option("--since", help="事件日期不早于（含）。")]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="事件日期不晚于（含）。")]
-OffsetOpt = Annotated[int, typer.Option("--offset", help="跳过前若干条。", min=0)]
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", metavar="日期", help="事件日期不早于（含）。")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", metavar="日期", help="事件日期不晚于（含）。")
+]
+OffsetOpt = Annotated[
+    int, typer.Option("--offset", metavar="数量", help="跳过前若干条。", min=0, max=MAX_NUMBER)
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
 
@@ -62,10 +73,14 @@ def list_(
     since: SinceOpt = None,
     until: UntilOpt = None,
     sort: Annotated[
-        str, typer.Option("--sort", help="排序：date（新的在前）、id、title、unit、updated。")
+        str,
+        typer.Option(
+            "--sort", metavar="排序", help="排序：date（新的在前）、id、title、unit、updated。"
+        ),
     ] = "date",
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", help="最多显示条数。", min=0)
+        int | None,
+        typer.Option("--limit", "-n", metavar="数量", help="最多显示条数。", min=0, max=MAX_NUMBER),
     ] = None,
     offset: OffsetOpt = 0,
     incomplete: Annotated[
@@ -98,7 +113,9 @@ def search(
     ctx: typer.Context,
     query: Annotated[
         list[str] | None,
-        typer.Argument(help="检索词：空格表示“且”，引号表示短语，-词 表示排除，OR 表示“或”。"),
+        typer.Argument(
+            metavar="检索词", help="检索词：空格表示“且”，引号表示短语，-词 表示排除，OR 表示“或”。"
+        ),
     ] = None,
     tag: TagOpt = None,
     any_tag: AnyTagOpt = None,
@@ -107,7 +124,10 @@ def search(
     status: StatusOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="最多显示条数。", min=0)] = 20,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", metavar="数量", help="最多显示条数。", min=0, max=MAX_NUMBER),
+    ] = 20,
     offset: OffsetOpt = 0,
     as_json: JsonOpt = False,
 ) -> None:

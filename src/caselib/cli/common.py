@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -14,6 +14,20 @@ if TYPE_CHECKING:
 
     from caselib.store.config import Config
     from caselib.store.library import Library
+
+
+MAX_NUMBER = 2**63 - 1  # the largest integer SQLite holds: no id or count can be larger
+
+# Every command that takes record ids takes them through these: a number past what the
+# library can hold is a usage error ("编号 超出范围"), never an OverflowError from SQLite.
+RecordId = Annotated[
+    int,
+    typer.Argument(metavar="编号", help="记录编号。", min=1, max=MAX_NUMBER, show_default=False),
+]
+RecordIds = Annotated[
+    list[int],
+    typer.Argument(metavar="编号", help="记录编号，可多个。", min=1, max=MAX_NUMBER),
+]
 
 
 @dataclass
@@ -56,8 +70,27 @@ def note(message: str) -> None:
 
 
 def emit_json(data: Any) -> None:
-    """JSON on stdout: UTF-8, Chinese not escaped."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """JSON on stdout, Chinese as it is; \\u-escaped when stdout cannot encode it (a GBK or
+    ASCII console), so the JSON stays exact rather than getting "?" for what it cannot show."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(data, ensure_ascii=True, indent=2, default=str)
+    sys.stdout.write(text + "\n")
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on stderr (no unless answered y/是); asks again, in Chinese,
+    after any other answer."""
+    while True:
+        answer = typer.prompt(f"{question}？[y/N]", default="", show_default=False, err=True)
+        answer = answer.strip().lower()
+        if answer in ("y", "yes", "是"):
+            return True
+        if answer in ("", "n", "no", "否"):
+            return False
+        note("请回答 y（是）或 n（否）")
 
 
 def is_interactive() -> bool:

@@ -21,7 +21,7 @@ from caselib.cli.browse import (
     UntilOpt,
     make_filters,
 )
-from caselib.cli.common import emit_json, fail, note, parse_date_option, state
+from caselib.cli.common import MAX_NUMBER, emit_json, fail, note, parse_date_option, state
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -37,7 +37,10 @@ OUTPUT = "输出"
 def export(
     ctx: typer.Context,
     record_ids: Annotated[
-        list[int] | None, typer.Argument(help="要导出的记录编号（按给出的顺序）。")
+        list[int] | None,
+        typer.Argument(
+            metavar="编号", help="要导出的记录编号（按给出的顺序）。", min=1, max=MAX_NUMBER
+        ),
     ] = None,
     all_records: Annotated[
         bool, typer.Option("--all", help="导出全部记录（回收站除外）。", rich_help_panel=SELECT)
@@ -45,13 +48,17 @@ def export(
     shortlist: Annotated[
         str | None,
         typer.Option(
-            "--shortlist", help="导出入围名单中的记录（按名单顺序）。", rich_help_panel=SELECT
+            "--shortlist",
+            metavar="名单",
+            help="导出入围名单中的记录（按名单顺序）。",
+            rich_help_panel=SELECT,
         ),
     ] = None,
     bulletin_ref: Annotated[
         str | None,
         typer.Option(
             "--bulletin",
+            metavar="简报",
             help="导出一期已有简报的记录，如 2022-13；配合 --format docx 按原报头重新生成这一期。",
             rich_help_panel=SELECT,
         ),
@@ -68,6 +75,7 @@ def export(
         typer.Option(
             "--format",
             "-F",
+            metavar="格式",
             help="格式：md、json、csv、xlsx、docx（默认按 -o 的扩展名，否则 md）。",
             rich_help_panel=OUTPUT,
         ),
@@ -77,6 +85,7 @@ def export(
         typer.Option(
             "--output",
             "-o",
+            metavar="路径",
             help="输出文件（扩展名须与格式相符，没有扩展名时自动加上）；md 为文件夹；给出已有文件夹时自动命名；所在文件夹须已存在；json 不给则输出到屏幕。",
             rich_help_panel=OUTPUT,
         ),
@@ -93,13 +102,17 @@ def export(
     template: Annotated[
         Path | None,
         typer.Option(
-            "--template", help="使用本单位的 Word 模板（.docx/.dotx）。", rich_help_panel=OUTPUT
+            "--template",
+            metavar="文件",
+            help="使用本单位的 Word 模板（.docx/.dotx）。",
+            rich_help_panel=OUTPUT,
         ),
     ] = None,
     series: Annotated[
         str | None,
         typer.Option(
             "--series",
+            metavar="名称",
             help="简报名称（报头）；编印单位与报送范围沿用该简报上一期。",
             rich_help_panel=BULLETIN,
         ),
@@ -107,55 +120,93 @@ def export(
     issue: Annotated[
         int | None,
         typer.Option(
-            "--issue", help="期号（默认为该简报当年的下一期）。", rich_help_panel=BULLETIN
+            "--issue",
+            metavar="期号",
+            help="期号（默认为该简报当年的下一期）。",
+            max=MAX_NUMBER,
+            rich_help_panel=BULLETIN,
         ),
     ] = None,
     date: Annotated[
         str | None,
-        typer.Option("--date", help="印发日期（默认今天）。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--date", metavar="日期", help="印发日期（默认今天）。", rich_help_panel=BULLETIN
+        ),
     ] = None,
     office: Annotated[
         str | None,
-        typer.Option("--office", help="编印单位（默认沿用上一期）。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--office",
+            metavar="单位",
+            help="编印单位（默认沿用上一期）。",
+            rich_help_panel=BULLETIN,
+        ),
     ] = None,
     editor_note: Annotated[
         Path | None,
-        typer.Option("--editor-note", help="编者按文件（UTF-8 文本）。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--editor-note",
+            metavar="文件",
+            help="编者按文件（UTF-8 文本）。",
+            rich_help_panel=BULLETIN,
+        ),
     ] = None,
     editor_note_text: Annotated[
         str | None,
-        typer.Option("--editor-note-text", help="编者按文字。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--editor-note-text", metavar="文字", help="编者按文字。", rich_help_panel=BULLETIN
+        ),
     ] = None,
     to_superiors: Annotated[
         list[str] | None,
         typer.Option(
             "--to-superiors",
+            metavar="单位",
             help="报：上级单位；可重复，或用 ，、; 分隔多个（默认沿用上一期）。",
             rich_help_panel=BULLETIN,
         ),
     ] = None,
     to_peers: Annotated[
         list[str] | None,
-        typer.Option("--to-peers", help="送：领导、平级单位；写法同上。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--to-peers",
+            metavar="单位",
+            help="送：领导、平级单位；写法同上。",
+            rich_help_panel=BULLETIN,
+        ),
     ] = None,
     to_units: Annotated[
         list[str] | None,
-        typer.Option("--to-units", help="发：下级单位；写法同上。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--to-units", metavar="单位", help="发：下级单位；写法同上。", rich_help_panel=BULLETIN
+        ),
     ] = None,
     copies: Annotated[
         int | None,
-        typer.Option("--copies", help="共印份数（版记末行）。", rich_help_panel=BULLETIN),
+        typer.Option(
+            "--copies",
+            metavar="份数",
+            help="共印份数（版记末行）。",
+            max=MAX_NUMBER,
+            rich_help_panel=BULLETIN,
+        ),
     ] = None,
     title: Annotated[
         str | None,
         typer.Option(
-            "--title", help="汇编封面标题（默认“经验案例汇编”等）。", rich_help_panel=COMPILATION
+            "--title",
+            metavar="标题",
+            help="汇编封面标题（默认“经验案例汇编”等）。",
+            rich_help_panel=COMPILATION,
         ),
     ] = None,
     subtitle: Annotated[
         str | None,
         typer.Option(
-            "--subtitle", help="汇编封面副标题，如编印单位与日期。", rich_help_panel=COMPILATION
+            "--subtitle",
+            metavar="副标题",
+            help="汇编封面副标题，如编印单位与日期。",
+            rich_help_panel=COMPILATION,
         ),
     ] = None,
 ) -> None:

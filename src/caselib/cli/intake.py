@@ -8,20 +8,27 @@ from typing import Annotated
 import typer
 
 from caselib.cli.common import emit_json, fail, state
+from caselib.cli.zh import ChineseTyper
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
-SeriesOpt = Annotated[str | None, typer.Option("--series", help="简报系列名称。")]
-bulletin_app = typer.Typer(help="单期简报：caselib bulletin show 2022-13。")
+SeriesOpt = Annotated[str | None, typer.Option("--series", metavar="名称", help="简报系列名称。")]
+bulletin_app = ChineseTyper(help="单期简报：caselib bulletin show 2022-13。")
 
 
 def import_(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="文件或文件夹（递归）：.docx .txt .md 等。")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="路径", help="文件或文件夹（递归）：.docx .txt .md 等。")
+    ],
     unit: Annotated[
-        str | None, typer.Option("--unit", "-u", help="导入记录的单位（优先于文件中写的单位）。")
+        str | None,
+        typer.Option(
+            "--unit", "-u", metavar="单位", help="导入记录的单位（优先于文件中写的单位）。"
+        ),
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="给导入的记录加上标签，可重复。")
+        list[str] | None,
+        typer.Option("--tag", metavar="标签", help="给导入的记录加上标签，可重复。"),
     ] = None,
     auto_tag: Annotated[bool, typer.Option("--auto-tag", help="按标签词表自动加标签。")] = False,
     update: Annotated[bool, typer.Option("--update", help="文件有改动时更新对应记录。")] = False,
@@ -59,7 +66,9 @@ def dupes(
     ctx: typer.Context,
     threshold: Annotated[
         float | None,
-        typer.Option("--threshold", help="相似度阈值（0–1，默认见 README）。", min=0, max=1),
+        typer.Option(
+            "--threshold", metavar="相似度", help="相似度阈值（0–1，默认见 README）。", min=0, max=1
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -98,7 +107,7 @@ def bulletins(ctx: typer.Context, series: SeriesOpt = None, as_json: JsonOpt = F
 @bulletin_app.command("show")
 def bulletin_show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="简报编号，或“年份-期号”如 2022-13。")],
+    ref: Annotated[str, typer.Argument(metavar="简报", help="简报编号，或“年份-期号”如 2022-13。")],
     series: SeriesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -14,7 +14,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 def init(
     ctx: typer.Context,
     path: Annotated[
-        str | None, typer.Argument(help="库文件路径（默认用 --db、CASELIB_DB 或用户数据目录）。")
+        str | None,
+        typer.Argument(
+            metavar="路径", help="库文件路径（默认用 --db、CASELIB_DB 或用户数据目录）。"
+        ),
     ] = None,
 ) -> None:
     """新建一个库（载入默认标签词表）；库已存在时不做改动。"""

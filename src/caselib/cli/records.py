@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from caselib.cli.common import (
+    RecordId,
+    RecordIds,
+    confirm,
     emit_json,
     fail,
     is_interactive,
@@ -28,32 +31,50 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 def add(
     ctx: typer.Context,
     title: Annotated[
-        str | None, typer.Option("--title", "-t", help="标题，如“机关党委：……”。")
+        str | None, typer.Option("--title", "-t", metavar="标题", help="标题，如“机关党委：……”。")
     ] = None,
     unit: Annotated[
-        str | None, typer.Option("--unit", "-u", help="报送单位（新单位会自动创建）。")
+        str | None,
+        typer.Option("--unit", "-u", metavar="单位", help="报送单位（新单位会自动创建）。"),
     ] = None,
     kind: Annotated[
         str | None,
-        typer.Option("--kind", "-k", help="类型：case（经验案例，默认）或 story（暖心故事）。"),
+        typer.Option(
+            "--kind",
+            "-k",
+            metavar="类型",
+            help="类型：case（经验案例，默认）或 story（暖心故事）。",
+        ),
     ] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="标签，可重复。")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="标签", help="标签，可重复。")
+    ] = None,
     date: Annotated[
-        str | None, typer.Option("--date", "-d", help="事件日期，如 2022-10-20 或 2022年10月20日。")
+        str | None,
+        typer.Option(
+            "--date", "-d", metavar="日期", help="事件日期，如 2022-10-20 或 2022年10月20日。"
+        ),
     ] = None,
     end_date: Annotated[
-        str | None, typer.Option("--end-date", help="事件结束日期（跨多日时）。")
+        str | None, typer.Option("--end-date", metavar="日期", help="事件结束日期（跨多日时）。")
     ] = None,
-    submitted: Annotated[str | None, typer.Option("--submitted", help="报送日期。")] = None,
-    author: Annotated[str | None, typer.Option("--author", help="作者。")] = None,
-    contact: Annotated[str | None, typer.Option("--contact", help="联系方式。")] = None,
-    status: Annotated[str, typer.Option("--status", help="状态（默认 submitted）。")] = "submitted",
-    summary: Annotated[str | None, typer.Option("--summary", help="摘要。")] = None,
+    submitted: Annotated[
+        str | None, typer.Option("--submitted", metavar="日期", help="报送日期。")
+    ] = None,
+    author: Annotated[str | None, typer.Option("--author", metavar="姓名", help="作者。")] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", metavar="联系方式", help="联系方式。")
+    ] = None,
+    status: Annotated[
+        str, typer.Option("--status", metavar="状态", help="状态（默认 submitted）。")
+    ] = "submitted",
+    summary: Annotated[str | None, typer.Option("--summary", metavar="摘要", help="摘要。")] = None,
     body_file: Annotated[
         Path | None,
         typer.Option(
             "--body-file",
             "-f",
+            metavar="文件",
             help="正文文件（UTF-8，每行一段，“## ”开头为小标题；- 表示标准输入）。",
         ),
     ] = None,
@@ -258,7 +279,7 @@ def _read_body(body_file: Path | None) -> str:
 
 def show(
     ctx: typer.Context,
-    record_id: Annotated[int, typer.Argument(help="记录编号。")],
+    record_id: RecordId,
     as_json: JsonOpt = False,
 ) -> None:
     """显示一条记录的全部信息与正文，以及评审、入围、报送、采用的经过。"""
@@ -281,10 +302,14 @@ def show(
 
 def edit(
     ctx: typer.Context,
-    record_id: Annotated[int, typer.Argument(help="记录编号。")],
+    record_id: RecordId,
     from_file: Annotated[
         Path | None,
-        typer.Option("--file", help="不打开编辑器，直接用该文件（与编辑器中相同的格式）替换记录。"),
+        typer.Option(
+            "--file",
+            metavar="文件",
+            help="不打开编辑器，直接用该文件（与编辑器中相同的格式）替换记录。",
+        ),
     ] = None,
 ) -> None:
     """在编辑器（$EDITOR）中以“YAML 头 + 正文”的形式修改记录；格式有误时不保存。"""
@@ -338,7 +363,7 @@ def _keep_aside(prefix: str, text: str) -> Path:
 
 def rm(
     ctx: typer.Context,
-    record_ids: Annotated[list[int], typer.Argument(help="记录编号，可多个。")],
+    record_ids: RecordIds,
     purge: Annotated[bool, typer.Option("--purge", help="永久删除（不可恢复）。")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="永久删除时不再确认。")] = False,
 ) -> None:
@@ -350,7 +375,7 @@ def rm(
         if not is_interactive():
             fail("永久删除需要确认：请加 --yes")
         question = f"永久删除记录 {'、'.join(map(str, record_ids))}？此操作不可恢复"
-        if not typer.confirm(question, err=True):
+        if not confirm(question):
             fail("已取消")
     with lib.session() as session:
         for rid in record_ids:
@@ -381,7 +406,7 @@ def trash(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def restore(
     ctx: typer.Context,
-    record_ids: Annotated[list[int], typer.Argument(help="记录编号，可多个。")],
+    record_ids: RecordIds,
 ) -> None:
     """从回收站恢复记录。"""
     from caselib.records import restore_record
@@ -396,7 +421,10 @@ def tag(
     ctx: typer.Context,
     args: Annotated[
         list[str],
-        typer.Argument(help="记录编号，然后 +标签 / -标签；或 suggest 记录编号：从词表推荐标签。"),
+        typer.Argument(
+            metavar="编号 ±标签",
+            help="记录编号，然后 +标签 / -标签；或 suggest 记录编号：从词表推荐标签。",
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:
@@ -407,7 +435,7 @@ def tag(
     if args and args[0] == "suggest":
         _suggest(ctx, args[1:], as_json)
         return
-    if not args or not args[0].isdigit():
+    if not args or not args[0].isdecimal():
         fail("用法：caselib tag 记录编号 +标签 -标签")
     record_id = int(args[0])
     add: list[str] = []
@@ -435,7 +463,7 @@ def tag(
 
 
 def _suggest(ctx: typer.Context, args: list[str], as_json: bool) -> None:
-    if len(args) != 1 or not args[0].isdigit():
+    if len(args) != 1 or not args[0].isdecimal():
         fail("用法：caselib tag suggest 记录编号")
     from caselib.intake.autotag import suggest_tags_for_record
     from caselib.records import get_record

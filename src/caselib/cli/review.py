@@ -9,11 +9,21 @@ from typing import Annotated
 import typer
 
 from caselib.cli.browse import KindOpt, SinceOpt, UnitOpt, UntilOpt
-from caselib.cli.common import emit_json, fail, note, parse_date_option, state
+from caselib.cli.common import (
+    MAX_NUMBER,
+    RecordId,
+    RecordIds,
+    emit_json,
+    fail,
+    note,
+    parse_date_option,
+    state,
+)
+from caselib.cli.zh import ChineseTyper
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 DEFAULT_SHOWN = 50  # ranked records listed without quotas (all with --all; --json gives all)
-shortlist_app = typer.Typer(help="入围名单：show / list / add / rm / order / delete。")
+shortlist_app = ChineseTyper(help="入围名单：show / list / add / rm / order / delete。")
 
 
 def rubric(
@@ -45,12 +55,15 @@ def rubric(
 
 def review(
     ctx: typer.Context,
-    record_id: Annotated[int, typer.Argument(help="记录编号。")],
-    reviewer: Annotated[str, typer.Option("--reviewer", "-r", help="评审人。")],
+    record_id: RecordId,
+    reviewer: Annotated[str, typer.Option("--reviewer", "-r", metavar="姓名", help="评审人。")],
     score: Annotated[
-        list[str], typer.Option("--score", "-s", help="评分，形如 典型性=4；可重复。")
+        list[str],
+        typer.Option("--score", "-s", metavar="评分项=分数", help="评分，形如 典型性=4；可重复。"),
     ],
-    comment: Annotated[str | None, typer.Option("--comment", "-c", help="评语。")] = None,
+    comment: Annotated[
+        str | None, typer.Option("--comment", "-c", metavar="评语", help="评语。")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """给记录评分。
@@ -100,7 +113,7 @@ def _review_json(saved: object, config: object) -> dict[str, object]:
 
 def reviews(
     ctx: typer.Context,
-    record_id: Annotated[int, typer.Argument(help="记录编号。")],
+    record_id: RecordId,
     history: Annotated[bool, typer.Option("--history", help="包括被替换的旧评分。")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -125,20 +138,31 @@ def rank(
     ctx: typer.Context,
     kind: KindOpt = None,
     unit: UnitOpt = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="只排该标签（含下级）的记录。")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", metavar="标签", help="只排该标签（含下级）的记录。")
+    ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    top: Annotated[int | None, typer.Option("--top", help="选出前 N 项。")] = None,
-    per_unit: Annotated[
-        int | None, typer.Option("--per-unit", help="每个单位最多入选几项。")
+    top: Annotated[
+        int | None,
+        typer.Option("--top", metavar="数量", help="选出前 N 项。", max=MAX_NUMBER),
     ] = None,
-    per_tag: Annotated[int | None, typer.Option("--per-tag", help="每个标签最多入选几项。")] = None,
+    per_unit: Annotated[
+        int | None,
+        typer.Option("--per-unit", metavar="数量", help="每个单位最多入选几项。", max=MAX_NUMBER),
+    ] = None,
+    per_tag: Annotated[
+        int | None,
+        typer.Option("--per-tag", metavar="数量", help="每个标签最多入选几项。", max=MAX_NUMBER),
+    ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="逐项列出得分构成。")] = False,
     shortlist: Annotated[
-        str | None, typer.Option("--shortlist", help="把入选的记录放入这个入围名单。")
+        str | None,
+        typer.Option("--shortlist", metavar="名单", help="把入选的记录放入这个入围名单。"),
     ] = None,
     on: Annotated[
-        str | None, typer.Option("--date", help="评分基准日（默认今天，影响时效分）。")
+        str | None,
+        typer.Option("--date", metavar="日期", help="评分基准日（默认今天，影响时效分）。"),
     ] = None,
     show_all: Annotated[
         bool,
@@ -221,8 +245,10 @@ def _show_view(view: object, as_json: bool) -> None:
         render.shortlist_detail(view.to_json())
 
 
-NameArg = Annotated[str, typer.Argument(help="入围名单名称，如 2022年第四季度报送。")]
-IdsArg = Annotated[list[int], typer.Argument(help="记录编号，可多个。")]
+NameArg = Annotated[
+    str, typer.Argument(metavar="名单", help="入围名单名称，如 2022年第四季度报送。")
+]
+IdsArg = RecordIds
 
 
 @shortlist_app.command("show")
@@ -241,7 +267,10 @@ def shortlist_add(
     name: NameArg,
     record_ids: IdsArg,
     position: Annotated[
-        int | None, typer.Option("--at", help="插入到第几位（默认末尾）。", min=1)
+        int | None,
+        typer.Option(
+            "--at", metavar="位置", help="插入到第几位（默认末尾）。", min=1, max=MAX_NUMBER
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -296,13 +325,16 @@ UndoOpt = Annotated[
 def report(
     ctx: typer.Context,
     record_ids: IdsArg,
-    to: Annotated[str, typer.Option("--to", help="报送对象，如 省委教育工委。")],
+    to: Annotated[str, typer.Option("--to", metavar="单位", help="报送对象，如 省委教育工委。")],
     on: Annotated[
-        str | None, typer.Option("--date", help="报送日期（默认今天；撤销时可省略）。")
+        str | None,
+        typer.Option("--date", metavar="日期", help="报送日期（默认今天；撤销时可省略）。"),
     ] = None,
     bulletin: Annotated[
         str | None,
-        typer.Option("--bulletin", help="随哪期简报报送，如 2022-13（记录须在该期中）。"),
+        typer.Option(
+            "--bulletin", metavar="简报", help="随哪期简报报送，如 2022-13（记录须在该期中）。"
+        ),
     ] = None,
     undo: UndoOpt = False,
 ) -> None:
@@ -343,14 +375,19 @@ def report(
 
 def adopt(
     ctx: typer.Context,
-    record_id: Annotated[int, typer.Argument(help="记录编号。")],
-    by: Annotated[str, typer.Option("--by", help="采用的载体，如 省委教育工委工作简报第8期。")],
+    record_id: RecordId,
+    by: Annotated[
+        str, typer.Option("--by", metavar="载体", help="采用的载体，如 省委教育工委工作简报第8期。")
+    ],
     level: Annotated[
         str | None,
-        typer.Option("--level", help="采用级别：校级、市级、省级、国家级（撤销时可省略）。"),
+        typer.Option(
+            "--level", metavar="级别", help="采用级别：校级、市级、省级、国家级（撤销时可省略）。"
+        ),
     ] = None,
     on: Annotated[
-        str | None, typer.Option("--date", help="采用日期（默认今天；撤销时可省略）。")
+        str | None,
+        typer.Option("--date", metavar="日期", help="采用日期（默认今天；撤销时可省略）。"),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="未登记报送也允许登记采用。")] = False,
     undo: UndoOpt = False,
@@ -382,7 +419,9 @@ def adopt(
 
 def stats(
     ctx: typer.Context,
-    by: Annotated[str, typer.Option("--by", help="分组：unit、tag、month、status。")] = "unit",
+    by: Annotated[
+        str, typer.Option("--by", metavar="分组", help="分组：unit、tag、month、status。")
+    ] = "unit",
     kind: KindOpt = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -390,7 +429,9 @@ def stats(
     metric: Annotated[
         str,
         typer.Option(
-            "--metric", help="条形图的指标：records、reports、adoptions、adoption_rate、points…"
+            "--metric",
+            metavar="指标",
+            help="条形图的指标：records、reports、adoptions、adoption_rate、points…",
         ),
     ] = "records",
     as_json: JsonOpt = False,

@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
 
 from caselib.cli import review as review_cmd
 from caselib.cli.common import emit_json, fail, note, parse_date_option, state
+from caselib.cli.zh import ChineseCommand, ChineseGroup, ChineseTyper
+from caselib.cli.zh import _ as translate
 
 SCORE_COMMAND = "score"  # the hidden name of the single review (``review 12 …``)
 _HELP_OPTIONS = ("-h", "--help")
 
 
-class ReviewGroup(TyperGroup):
+class ReviewGroup(ChineseGroup):
     """Routes ``review 12 …`` (a record id or an option first) to the single review command."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
@@ -32,8 +33,14 @@ class ReviewGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
     def format_usage(self, ctx: Any, formatter: Any) -> None:
-        formatter.write_usage(ctx.command_path, "编号 --reviewer 评审人 --score 评分项=分数 …")
-        formatter.write_usage(ctx.command_path, "sheets | import | summary …", prefix="      ")
+        prefix = translate("Usage: ")
+        formatter.write_usage(
+            ctx.command_path, "编号 --reviewer 评审人 --score 评分项=分数 …", prefix=prefix
+        )
+        pad = " " * len(
+            prefix.encode("gbk")
+        )  # the second line under the first (two columns a character)
+        formatter.write_usage(ctx.command_path, "sheets | import | summary …", prefix=pad)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [c for c in super().list_commands(ctx) if c != SCORE_COMMAND]
@@ -46,11 +53,11 @@ class _ScoreContext(typer.Context):
         return self.parent.command_path if self.parent else super().command_path
 
 
-class _ScoreCommand(TyperCommand):
+class _ScoreCommand(ChineseCommand):
     context_class = _ScoreContext
 
 
-review_app = typer.Typer(
+review_app = ChineseTyper(
     cls=ReviewGroup,
     help=(
         "评审：给一条记录评分（caselib review 12 --reviewer 王老师 --score 典型性=4；"
@@ -59,11 +66,10 @@ review_app = typer.Typer(
         "summary 生成汇总表。"
     ),
     no_args_is_help=True,
-    rich_markup_mode=None,
 )
 review_app.command(SCORE_COMMAND, hidden=True, cls=_ScoreCommand)(review_cmd.review)
 
-ShortlistOpt = Annotated[str, typer.Option("--shortlist", help="入围名单名称。")]
+ShortlistOpt = Annotated[str, typer.Option("--shortlist", metavar="名单", help="入围名单名称。")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="覆盖已有的文件。")]
 
 
@@ -72,9 +78,10 @@ def sheets(
     ctx: typer.Context,
     shortlist: ShortlistOpt,
     reviewer: Annotated[
-        list[str], typer.Option("--reviewer", "-r", help="评审人，可重复：每人一份评分表。")
+        list[str],
+        typer.Option("--reviewer", "-r", metavar="姓名", help="评审人，可重复：每人一份评分表。"),
     ],
-    outdir: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹。")],
+    outdir: Annotated[Path, typer.Option("--output", "-o", metavar="文件夹", help="输出文件夹。")],
     pdf: Annotated[
         bool,
         typer.Option("--pdf/--no-pdf", help="装有 LibreOffice 时把阅读材料另存为 PDF（默认是）。"),
@@ -128,9 +135,11 @@ def sheets(
 @review_app.command("import")
 def import_sheets(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="交回的评分表：文件或文件夹，可多个。")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="路径", help="交回的评分表：文件或文件夹，可多个。")
+    ],
     shortlist: Annotated[
-        str | None, typer.Option("--shortlist", help="只接受这个入围名单的评分表。")
+        str | None, typer.Option("--shortlist", metavar="名单", help="只接受这个入围名单的评分表。")
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只检查并列出将要记录的评分，不写入。")
@@ -189,18 +198,21 @@ def summary(
     ctx: typer.Context,
     shortlist: ShortlistOpt,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="汇总表文件（.xlsx）。")
+        Path | None, typer.Option("--output", "-o", metavar="路径", help="汇总表文件（.xlsx）。")
     ] = None,
-    top: Annotated[int | None, typer.Option("--top", help="选出前 N 项。")] = None,
+    top: Annotated[int | None, typer.Option("--top", metavar="数量", help="选出前 N 项。")] = None,
     per_unit: Annotated[
-        int | None, typer.Option("--per-unit", help="每个单位最多入选几项。")
+        int | None, typer.Option("--per-unit", metavar="数量", help="每个单位最多入选几项。")
     ] = None,
-    per_tag: Annotated[int | None, typer.Option("--per-tag", help="每个标签最多入选几项。")] = None,
+    per_tag: Annotated[
+        int | None, typer.Option("--per-tag", metavar="数量", help="每个标签最多入选几项。")
+    ] = None,
     chart_top: Annotated[
-        int, typer.Option("--chart-top", help="图表列出前 N 名（默认 10）。", min=1)
+        int, typer.Option("--chart-top", metavar="数量", help="图表列出前 N 名（默认 10）。", min=1)
     ] = 10,
     on: Annotated[
-        str | None, typer.Option("--date", help="评分基准日（默认今天，影响时效分）。")
+        str | None,
+        typer.Option("--date", metavar="日期", help="评分基准日（默认今天，影响时效分）。"),
     ] = None,
     force: ForceOpt = False,
     as_json: review_cmd.JsonOpt = False,

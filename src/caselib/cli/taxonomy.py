@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from caselib.cli.common import emit_json, note, state
+from caselib.cli.zh import ChineseTyper
 
-tags_app = typer.Typer(help="标签树（含各标签的记录数）及其维护。", invoke_without_command=True)
-units_app = typer.Typer(help="报送单位（含记录数）及其维护。", invoke_without_command=True)
+tags_app = ChineseTyper(help="标签树（含各标签的记录数）及其维护。", invoke_without_command=True)
+units_app = ChineseTyper(help="报送单位（含记录数）及其维护。", invoke_without_command=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
 
@@ -33,8 +34,10 @@ def tags_main(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @tags_app.command("add")
 def tags_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="新标签名。")],
-    parent: Annotated[str | None, typer.Option("--parent", "-p", help="上级标签。")] = None,
+    name: Annotated[str, typer.Argument(metavar="标签", help="新标签名。")],
+    parent: Annotated[
+        str | None, typer.Option("--parent", "-p", metavar="标签", help="上级标签。")
+    ] = None,
 ) -> None:
     """新建标签（可指定上级）。"""
     from caselib.tags import add_tag
@@ -47,8 +50,8 @@ def tags_add(
 @tags_app.command("rename")
 def tags_rename(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="原标签名。")],
-    new: Annotated[str, typer.Argument(help="新标签名。")],
+    old: Annotated[str, typer.Argument(metavar="标签", help="原标签名。")],
+    new: Annotated[str, typer.Argument(metavar="新标签名", help="新标签名。")],
 ) -> None:
     """重命名标签，记录随之更新。"""
     from caselib.tags import rename_tag
@@ -61,8 +64,8 @@ def tags_rename(
 @tags_app.command("merge")
 def tags_merge(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="被合并的标签。")],
-    target: Annotated[str, typer.Argument(help="合并到的标签。")],
+    source: Annotated[str, typer.Argument(metavar="标签", help="被合并的标签。")],
+    target: Annotated[str, typer.Argument(metavar="目标标签", help="合并到的标签。")],
 ) -> None:
     """把一个标签合并到另一个：记录、下级与别名随之转移，原名成为别名。"""
     from caselib.tags import merge_tags
@@ -75,8 +78,8 @@ def tags_merge(
 @tags_app.command("alias")
 def tags_alias(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="标签。")],
-    alias: Annotated[str, typer.Argument(help="别名。")],
+    name: Annotated[str, typer.Argument(metavar="标签", help="标签。")],
+    alias: Annotated[str, typer.Argument(metavar="别名", help="别名。")],
     remove: Annotated[bool, typer.Option("--remove", help="删除这个别名。")] = False,
 ) -> None:
     """给标签添加别名（检索和筛选时等同于标签本身）；--remove 删除别名。"""
@@ -94,8 +97,10 @@ def tags_alias(
 @tags_app.command("move")
 def tags_move(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="标签。")],
-    parent: Annotated[str | None, typer.Argument(help="新的上级标签；省略则移到顶层。")] = None,
+    name: Annotated[str, typer.Argument(metavar="标签", help="标签。")],
+    parent: Annotated[
+        str | None, typer.Argument(metavar="上级标签", help="新的上级标签；省略则移到顶层。")
+    ] = None,
 ) -> None:
     """调整标签在树中的位置。"""
     from caselib.tags import move_tag
@@ -125,8 +130,8 @@ def units_main(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @units_app.command("rename")
 def units_rename(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="原名称。")],
-    new: Annotated[str, typer.Argument(help="新名称。")],
+    old: Annotated[str, typer.Argument(metavar="单位", help="原名称。")],
+    new: Annotated[str, typer.Argument(metavar="新名称", help="新名称。")],
 ) -> None:
     """重命名单位。"""
     from caselib.units import rename_unit
@@ -139,8 +144,8 @@ def units_rename(
 @units_app.command("merge")
 def units_merge(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(help="被合并的单位。")],
-    target: Annotated[str, typer.Argument(help="合并到的单位。")],
+    source: Annotated[str, typer.Argument(metavar="单位", help="被合并的单位。")],
+    target: Annotated[str, typer.Argument(metavar="目标单位", help="合并到的单位。")],
 ) -> None:
     """把一个单位的记录并入另一个单位，原名成为别名。"""
     from caselib.units import merge_units
@@ -153,8 +158,8 @@ def units_merge(
 @units_app.command("alias")
 def units_alias(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="单位。")],
-    alias: Annotated[str, typer.Argument(help="别名（如简称）。")],
+    name: Annotated[str, typer.Argument(metavar="单位", help="单位。")],
+    alias: Annotated[str, typer.Argument(metavar="别名", help="别名（如简称）。")],
 ) -> None:
     """给单位添加别名（如简称）。"""
     from caselib.units import add_unit_alias
