@@ -65,7 +65,6 @@ review_app = ChineseTyper(
         "或用 Excel 评分表请专家评审：sheets 生成评分表与阅读材料，import 导入交回的评分表，"
         "summary 生成汇总表。"
     ),
-    no_args_is_help=True,
 )
 review_app.command(SCORE_COMMAND, hidden=True, cls=_ScoreCommand)(review_cmd.review)
 
