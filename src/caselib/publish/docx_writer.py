@@ -85,6 +85,8 @@ def write_bulletin(
     spec: BulletinSpec,
     articles: list[Article],
     template: Path | None = None,
+    *,
+    back_page: bool = False,
 ) -> None:
     """Write issue ``spec`` of a 简报 with ``articles`` as DOCX to ``target`` (path or stream).
 
@@ -104,7 +106,7 @@ def write_bulletin(
     if spec.editor_note and clean(spec.editor_note):
         editor_note(w, spec.editor_note)
     write_articles(w, articles, compilation=False)
-    distribution(w, spec.distribution, spec.copies)
+    distribution(w, spec.distribution, spec.copies, back_page=back_page)
     w.page_number_footers()
     series = clean(spec.series).replace("\n", "")
     w.properties(f"{series}（第{spec.number}期）", clean(spec.office), series)

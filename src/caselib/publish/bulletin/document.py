@@ -54,6 +54,7 @@ class Document:
         if not self.templated:
             self._setup_page()
         self.type_width = self._type_width()
+        self.left_margin = int_attr(self.sect_pr.find(qn("w:pgMar")), "w:left", MARGIN_LEFT)
         self.type_height = self._type_height()
         self.styles_el: Any = self.doc.styles.element
         self.defs = style_defs(self.type_width)
@@ -61,8 +62,13 @@ class Document:
         self.formats: dict[str, RunFormat] = {}
         self._rpr_cache: dict[tuple[str, bool], str] = {}
         self._install_styles()
-        # Estimated height written so far (twips), to predict page numbers for the contents.
+        # Estimated height written so far (twips), to predict page numbers for the contents,
+        # and a page model of the same estimate: the page being filled and how much of it is
+        # used (every line is on the fixed grid, so the model is a sum of exact heights; only
+        # the number of lines a paragraph breaks into is estimated).
         self.height = 0
+        self.page = 1
+        self.used = 0
         self._bookmark_id = 0
 
     # ---- document setup -------------------------------------------------------------------
@@ -220,6 +226,8 @@ class Document:
         ppr = f'<w:pStyle w:val="{self.style_ids[role]}"/>'
         if page_break:
             ppr += "<w:pageBreakBefore/>"
+            if parent is None and self.used:
+                self.new_page()
         ppr += ppr_extra
         p = parse_xml(f"<w:p {nsdecls('w')}><w:pPr>{ppr}</w:pPr>{content}</w:p>")
         if parent is None:
@@ -255,8 +263,30 @@ class Document:
         capacity = max(int(self.type_width / char_twips), 1)
         indent = 2 if role in ("body", "note", "h1", "h2", "h3") else 0
         n = sum(max(1, math.ceil((em_width(line) + indent) / capacity)) for line in lines)
-        spacing = re.findall(r'w:(?:before|after)="(\d+)"', self.defs[role].ppr)
-        self.height += n * exact_line(fmt.size) + sum(int(x) for x in spacing)
+        before = sum(int(x) for x in re.findall(r'w:before="(\d+)"', self.defs[role].ppr))
+        after = sum(int(x) for x in re.findall(r'w:after="(\d+)"', self.defs[role].ppr))
+        self.place(before, n, exact_line(fmt.size), after)
+
+    def place(self, before: int, lines: int, line: int, after: int = 0) -> None:
+        """Add a paragraph of ``lines`` lines of ``line`` twips to the estimate and page model."""
+        self.height += before + lines * line + after
+        self.used += before
+        for _ in range(lines):
+            if self.used + line > self.type_height:
+                self.new_page()
+            self.used += line
+        self.used = min(self.used + after, self.type_height)
+
+    def advance(self, twips: int) -> None:
+        """Add a block that cannot be split (a table row, a rule's spacing)."""
+        self.height += twips
+        if self.used + twips > self.type_height:
+            self.new_page()
+        self.used += twips
+
+    def new_page(self) -> None:
+        self.page += 1
+        self.used = 0
 
     # ---- bulletin parts -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from caselib.publish.bulletin.styles import (
     CHUHAO,
     ERHAO,
     LINE_PITCH,
+    RED_RULE,
     RED_RULE_SPACE,
     XIAOCHU,
     XIAOER,
@@ -46,7 +47,6 @@ def masthead(w: Document, series: str) -> None:
         line = exact_line(size)
         before = LINE_PITCH // 2 if text == "简报" else 0
         spacing = f'<w:spacing w:before="{before}" w:after="0" w:line="{line}" w:lineRule="exact"/>'
-        w.height += before
         if text == "简报":
             # The two characters spread apart, as bulletins print them.
             runs = w.run_xml("masthead", "简", extra_rpr=size_rpr(size, spacing=size * 20))
@@ -54,12 +54,11 @@ def masthead(w: Document, series: str) -> None:
         else:
             runs = w.run_xml("masthead", text, extra_rpr=size_rpr(size))
         w.paragraph("masthead", runs, ppr_extra=spacing)
-        w.height += line
+        w.place(before, 1, line)
 
 
 def issue(w: Document, number: int) -> None:
     w.text_paragraph("issue", f"第{number}期")
-    w.height += LINE_PITCH // 2
 
 
 def office_line(w: Document, office: str, date: _dt.date) -> None:
@@ -68,8 +67,15 @@ def office_line(w: Document, office: str, date: _dt.date) -> None:
         + f"<w:r><w:rPr>{w.rpr('office')}</w:rPr><w:tab/></w:r>"
         + w.run_xml("office", format_chinese_date(date))
     )
-    w.paragraph("office", runs)
-    w.height += LINE_PITCH + RED_RULE_SPACE * 20
+    # The red rule (its distance and width) makes the block above the text a fraction of a
+    # line taller than a whole number of lines; space after it rounds the block up to whole
+    # lines, so every page keeps room for exactly 22, 21, … grid lines and the text of page 1
+    # ends on the last line of the type area (an article title that fits is not pushed on).
+    height = w.used + LINE_PITCH + RED_RULE_SPACE * 20 + round(RED_RULE * 20 / 8)
+    pad = -height % LINE_PITCH
+    spacing = f'<w:spacing w:before="0" w:after="{pad}" w:line="{LINE_PITCH}" w:lineRule="exact"/>'
+    w.paragraph("office", runs, ppr_extra=spacing)
+    w.advance(height + pad - w.used)
 
 
 def editor_note(w: Document, note: str) -> None:

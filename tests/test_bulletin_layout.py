@@ -1,0 +1,254 @@
+"""Where things land on the rendered page: the 版记 at the foot of the last page, titles never
+stranded at a page foot.
+
+Bulletins are written with the Python API and rendered by LibreOffice (render-only font aliases);
+positions are read back from the PDF: text lines with ``pdftotext -bbox``, the rules of the 版记
+from the drawing operators (``pdftocairo -svg`` writes each rule as a stroked horizontal path).
+Without soffice/poppler these tests skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from caselib.publish.docx_writer import (
+    MARGIN_BOTTOM,
+    MARGIN_LEFT,
+    MARGIN_RIGHT,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    Article,
+    BulletinSpec,
+    write_bulletin,
+)
+from caselib.publish.pdf_render import docx_to_pdf
+from caselib.text.blocks import Block
+
+from .conftest import SEED, need_tool_or_skip
+from .test_docx_render import pdf_info
+from .test_docx_writer import load_seed, seed_stories
+
+TOOLS = ("soffice", "pdftotext", "pdfinfo", "pdftocairo")
+PITCH = 579 / 20  # points
+TYPE_BOTTOM = (PAGE_HEIGHT - MARGIN_BOTTOM) / 20
+TYPE_LEFT = MARGIN_LEFT / 20
+TYPE_RIGHT = (PAGE_WIDTH - MARGIN_RIGHT) / 20
+FOOTER_TOP = TYPE_BOTTOM + 5  # the page number sits below the type area
+
+MORE = (
+    "各单位坚持问题导向，深入基层一线调查研究，把师生群众的急难愁盼作为工作的出发点和落脚点，"
+    "以“小切口”推动“大变化”，推动实践活动走深走实、见行见效。"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    y: float
+    x1: float
+    x2: float
+    width: float
+    black: bool
+
+
+@dataclass(frozen=True)
+class Line:
+    y_max: float
+    height: float
+    text: str
+
+
+@dataclass
+class Render:
+    pdf: Path
+    pages: int
+    articles: list[Article]
+
+    def rules(self, page: int) -> list[Rule]:
+        return rules_on(self.pdf, page)
+
+    def lines(self, page: int) -> list[Line]:
+        return lines_on(self.pdf, page)
+
+
+def rules_on(pdf: Path, page: int) -> list[Rule]:
+    """Horizontal stroked paths of page ``page``, top to bottom, in PDF points from the top."""
+    svg = subprocess.run(
+        ["pdftocairo", "-svg", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = []
+    pattern = re.compile(
+        r'<path style="[^"]*stroke-width:([\d.]+)[^"]*stroke:rgb\(([^)]*)\)[^"]*"'
+        r' d="M ([\d.-]+) ([\d.-]+) L ([\d.-]+) ([\d.-]+) "'
+        r'(?: transform="matrix\(([^)]*)\)")?'
+    )
+    for m in pattern.finditer(svg):
+        width, colour, x1, y1, x2, y2, matrix = m.groups()
+        if abs(float(y1) - float(y2)) > 0.01:
+            continue
+        a, _b, _c, d, e, f = (float(v) for v in matrix.split(",")) if matrix else (1, 0, 0, 1, 0, 0)
+        xs = sorted((a * float(x1) + e, a * float(x2) + e))
+        found.append(
+            Rule(d * float(y1) + f, xs[0], xs[1], float(width), colour.startswith("0%,0%,0%"))
+        )
+    return sorted(found, key=lambda r: r.y)
+
+
+def lines_on(pdf: Path, page: int) -> list[Line]:
+    """Text lines of the type area (page number excluded), top to bottom."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows: dict[float, list[tuple[float, float, str]]] = {}
+    word = re.compile(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>'
+    )
+    for m in word.finditer(html):
+        x, y0, y1, text = float(m[1]), float(m[2]), float(m[3]), m[4]
+        if y1 > FOOTER_TOP:
+            continue
+        key = next((k for k in rows if abs(k - y1) < 3), round(y1, 1))
+        rows.setdefault(key, []).append((x, y1 - y0, text))
+    return [
+        Line(y, max(h for _, h, _ in words), "".join(t for _, _, t in sorted(words)))
+        for y, words in sorted(rows.items())
+    ]
+
+
+def render(tmp: Path, spec: BulletinSpec, articles: list[Article], **kwargs: bool) -> Render:
+    for tool in TOOLS:
+        need_tool_or_skip(tool)
+    docx = tmp / "bulletin.docx"
+    write_bulletin(docx, spec, articles, **kwargs)
+    pdf = docx_to_pdf(docx, tmp)
+    return Render(pdf, int(pdf_info(pdf)["Pages"]), articles)
+
+
+def padded(case: Article, title: str, paragraphs: int) -> Article:
+    """A second article of ``paragraphs`` paragraphs (about 2 lines each), to vary the length."""
+    art = copy.deepcopy(case)
+    art.title = title
+    art.unit = "湖北大学马克思主义学院党委"
+    art.blocks = [Block(type="paragraph", text=MORE) for _ in range(paragraphs)]
+    return art
+
+
+@pytest.fixture(scope="module")
+def seed() -> tuple[BulletinSpec, Article]:
+    if not SEED.exists():
+        pytest.skip(f"{SEED} (the seed bulletin) is not available")
+    return load_seed()
+
+
+@pytest.fixture(scope="module")
+def seed_render(
+    seed: tuple[BulletinSpec, Article], tmp_path_factory: pytest.TempPathFactory
+) -> Render:
+    spec, case = seed
+    return render(tmp_path_factory.mktemp("seed"), spec, [case])
+
+
+@pytest.fixture(scope="module")
+def three_render(
+    seed: tuple[BulletinSpec, Article], tmp_path_factory: pytest.TempPathFactory
+) -> Render:
+    """The seed case and two of its stories: 经验案例 then 暖心故事, three articles."""
+    spec, case = seed
+    return render(tmp_path_factory.mktemp("three"), spec, [case, *seed_stories(case)[:2]])
+
+
+def assert_banji_at_foot(r: Render, page: int) -> None:
+    rules = [x for x in r.rules(page) if x.black]
+    assert len(rules) >= 2, f"page {page} has no 版记 rules: {r.rules(page)}"
+    last = rules[-1]
+    # The last rule on the bottom line of the type area (within one line pitch).
+    assert TYPE_BOTTOM - PITCH <= last.y <= TYPE_BOTTOM + 2, (last.y, TYPE_BOTTOM)
+    # Full type-area width: a rule, not an indented paragraph border.
+    for rule in (rules[0], last):
+        assert abs(rule.x1 - TYPE_LEFT) < 3 and abs(rule.x2 - TYPE_RIGHT) < 3, rule
+    # The block's own lines are 报/送/发 lines; the text above ends before its first rule.
+    inside = [line for line in r.lines(page) if line.y_max > rules[0].y]
+    assert inside and inside[0].text.startswith("报："), inside[:1]
+
+
+def text_lines_above_banji(r: Render, page: int) -> list[Line]:
+    black = [x for x in r.rules(page) if x.black]
+    top = black[0].y if black else FOOTER_TOP
+    return [line for line in r.lines(page) if line.y_max < top]
+
+
+def test_seed_banji_on_last_line_of_last_page(seed_render: Render) -> None:
+    assert_banji_at_foot(seed_render, seed_render.pages)
+    # The text of the last page stays at the top: a gap of several lines above the block.
+    text = text_lines_above_banji(seed_render, seed_render.pages)
+    assert text and text[-1].y_max < TYPE_BOTTOM - 8 * PITCH
+    for page in range(1, seed_render.pages):
+        assert not [x for x in seed_render.rules(page) if x.black], page
+
+
+def test_three_articles_banji_at_foot(three_render: Render) -> None:
+    assert_banji_at_foot(three_render, three_render.pages)
+
+
+@pytest.mark.parametrize("paragraphs", [1, 4, 5, 8])
+def test_banji_at_foot_whatever_the_length(
+    seed: tuple[BulletinSpec, Article], tmp_path: Path, paragraphs: int
+) -> None:
+    """A short, a medium and a long last page: the block is always at the foot; when the text
+    leaves no room it goes to the foot of the next page, alone."""
+    spec, case = seed
+    extra = padded(case, "马克思主义学院：理论宣讲进社区", paragraphs)
+    r = render(tmp_path, spec, [case, extra])
+    assert_banji_at_foot(r, r.pages)
+    before = [x for p in range(1, r.pages) for x in r.rules(p) if x.black]
+    assert before == []
+    above = text_lines_above_banji(r, r.pages)
+    if not above:
+        # The block moved on: the previous page really had no room for it.
+        prev = r.lines(r.pages - 1)
+        block = r.rules(r.pages)
+        needed = block[-1].y - block[0].y + PITCH
+        assert prev[-1].y_max + needed > TYPE_BOTTOM - PITCH / 2, (prev[-1], needed)
+
+
+def test_back_page_puts_banji_on_even_page(
+    seed: tuple[BulletinSpec, Article], tmp_path: Path
+) -> None:
+    spec, case = seed
+    plain = render(tmp_path / "plain", spec, [case])
+    back = render(tmp_path / "back", spec, [case], back_page=True)
+    assert back.pages % 2 == 0
+    assert back.pages == plain.pages + (plain.pages % 2)
+    assert_banji_at_foot(back, back.pages)
+
+
+def test_no_page_ends_with_a_title(seed_render: Render, three_render: Render) -> None:
+    """A title (二号, taller than body lines) or a column heading never ends a page."""
+    for r in (seed_render, three_render):
+        headings = {"经验案例", "暖心故事"}
+        for page in range(1, r.pages):
+            lines = r.lines(page)
+            assert lines, page
+            last = lines[-1]
+            assert last.height < 22, (page, last)
+            assert last.text not in headings, (page, last)
+
+
+def test_pages_are_full_but_the_last(three_render: Render) -> None:
+    """Every page but the last holds 22 lines, or at most 5 empty lines when a title block
+    (title, unit, first lines) moved on to the next page."""
+    r = three_render
+    for page in range(2, r.pages):
+        lines = r.lines(page)
+        assert lines[-1].y_max > TYPE_BOTTOM - 6 * PITCH, (page, lines[-1])
