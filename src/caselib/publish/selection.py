@@ -18,13 +18,13 @@ if TYPE_CHECKING:
     from caselib.search import SearchFilters
 
 
-FORMATS = ("md", "json", "csv", "xlsx", "docx")
-_SUFFIX_FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
+FORMATS = ("md", "json", "csv", "xlsx", "docx", "pdf")
+_SUFFIX_FORMATS = {".docx": "docx", ".pdf": "pdf", ".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
 IN_CHUNK = 900  # bound parameters per IN (...) query
 
 
 def resolve_format(fmt: str | None, output: Path | None) -> str:
-    """The export format: as given, else from the output's suffix (.docx, .xlsx, .csv, .json),
+    """The export format: as given, else from the output's suffix (.docx, .pdf, .xlsx, .csv, .json),
     else Markdown. An unknown format raises ``InvalidInputError``."""
     if fmt is None:
         suffix = output.suffix.lower() if output is not None else ""

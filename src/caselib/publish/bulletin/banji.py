@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
@@ -82,16 +83,15 @@ def distribution(
     # One blank line between the last article and the 版记 at least.
     fits = w.used + LINE_PITCH + height <= w.type_height
     page = w.page if fits else w.page + 1
+    breaks = 0
     if back_page and page % 2:
-        for _ in range(1 if fits else 2):
-            w.sect_pr.addprevious(
-                parse_xml(
-                    f"<w:p {nsdecls('w')}><w:pPr>"
-                    f'<w:pStyle w:val="{w.style_ids["body"]}"/></w:pPr>'
-                    '<w:r><w:br w:type="page"/></w:r></w:p>'
-                )
-            )
+        breaks = 1 if fits else 2
         page += 1
+    # The anchor: LibreOffice anchors the floating table to the paragraph before it, Word to
+    # the one after it; both are empty one-point paragraphs at the end of the text (a page
+    # break before them moves the block on, for --back-page).
+    for i in range(max(breaks, 1)):
+        w.sect_pr.addprevious(_tiny_paragraph(w, page_break=i < breaks))
     w.page, w.used = page, w.type_height
     width = w.type_width
     border = f'w:space="0" w:color="{BLACK}"'
@@ -126,14 +126,17 @@ def distribution(
         tbl.append(tr)
         w.paragraph("distribution", w.run_xml("distribution", text), ppr_extra=jc, parent=tr[-1])
     w.sect_pr.addprevious(tbl)
-    # A document must end with a paragraph (here also the table's anchor); one point high so
-    # it never adds a page.
-    w.sect_pr.addprevious(
-        parse_xml(
-            f"<w:p {nsdecls('w')}><w:pPr>"
-            f'<w:pStyle w:val="{w.style_ids["body"]}"/>'
-            '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
-            f"{ind_xml()}<w:rPr>{merge_rpr(w.rpr('body'), size_rpr(1))}</w:rPr>"
-            "</w:pPr></w:p>"
-        )
+    # A document must end with a paragraph (in Word, the table's anchor).
+    w.sect_pr.addprevious(_tiny_paragraph(w))
+
+
+def _tiny_paragraph(w: Document, *, page_break: bool = False) -> Any:
+    """An empty paragraph one point high, so it never adds a line or a page."""
+    return parse_xml(
+        f"<w:p {nsdecls('w')}><w:pPr>"
+        f'<w:pStyle w:val="{w.style_ids["body"]}"/>'
+        + ("<w:pageBreakBefore/>" if page_break else "")
+        + '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+        f"{ind_xml()}<w:rPr>{merge_rpr(w.rpr('body'), size_rpr(1))}</w:rPr>"
+        "</w:pPr></w:p>"
     )

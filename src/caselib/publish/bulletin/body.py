@@ -56,6 +56,7 @@ def articles(
                 page += max(1, math.ceil((w.height - page_start) / w.type_height))
                 page_start = w.height
             if with_heading:
+                w.ensure(w.height_of("group", 1) + title_block(w, art))
                 entries.append((1, GROUP_TITLES[kind], "", page))
                 w.text_paragraph("group", GROUP_TITLES[kind], page_break=new_page)
             bookmark = f"_Toc{100000001 + len(entries)}" if compilation else ""
@@ -69,29 +70,48 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
     title = clean(art.title)
     if not title:
         raise InvalidInputError("文章标题不能为空")
-    capacity = w.type_width / (w.formats["title"].size * 20)
-    lines = split_lines(title, capacity, 3) or [title]
-    w.lines_paragraph("title", lines, page_break=page_break, bookmark=bookmark)
+    if not page_break:
+        w.ensure(title_block(w, art))
+    w.lines_paragraph("title", title_lines(w, title), page_break=page_break, bookmark=bookmark)
     if not title_names_unit(title, art.unit):
         w.text_paragraph("unit", clean(art.unit))
-    previous = ""
+    previous = "title"
     for block in art.blocks:
         if block.type == "heading":
             text = clean(" ".join(block.text.split("\n")))
             if text:
                 level = min(max(block.level, 1), 3)
-                w.text_paragraph(f"h{level}", text)
+                role = f"h{level}"
+                w.ensure(w.height_of(role, w.lines_of(role, text)) + 2 * LINE_PITCH)
+                w.text_paragraph(role, text)
         elif block.type == "table":
             if previous == "table":
                 w.paragraph("body", "")  # two tables in a row would merge into one
-                w.height += LINE_PITCH
+                w.advance(LINE_PITCH)
             table(w, block.rows)
         else:
             for part in block.text.split("\n"):
                 text = clean(part)
                 if text:
-                    w.text_paragraph("body", text)
+                    w.text_paragraph("body", text, keep_two=previous in ("title", "heading"))
+                    previous = "paragraph"
+            continue
         previous = block.type
+
+
+def title_lines(w: Document, title: str) -> list[str]:
+    capacity = w.type_width / (w.formats["title"].size * 20)
+    return split_lines(title, capacity, 3) or [title]
+
+
+def title_block(w: Document, art: Article) -> int:
+    """Height of what must stay together at an article's start: title, unit line and the
+    first two lines of text (twips)."""
+    title = clean(art.title)
+    height = w.height_of("title", len(title_lines(w, title)))
+    if not title_names_unit(title, art.unit):
+        height += w.height_of("unit", 1)
+    return height + 2 * LINE_PITCH
 
 
 def table(w: Document, rows: Sequence[Sequence[str]]) -> None:
@@ -112,4 +132,4 @@ def table(w: Document, rows: Sequence[Sequence[str]]) -> None:
         measure=em_width,
     )
     w.sect_pr.addprevious(tbl)
-    w.height += docx_table.estimated_height(cells, widths, char_twips, em_width)
+    w.advance(docx_table.estimated_height(cells, widths, char_twips, em_width))

@@ -236,8 +236,14 @@ class Document:
             parent.append(p)
         return p
 
-    def text_paragraph(self, role: str, text: str, *, page_break: bool = False) -> None:
-        self.paragraph(role, self.run_xml(role, text), page_break=page_break)
+    def text_paragraph(
+        self, role: str, text: str, *, page_break: bool = False, keep_two: bool = False
+    ) -> None:
+        """One paragraph; ``keep_two`` (the first paragraph under a title or heading) turns
+        widow/orphan control on for it, so its first two lines stay with what precedes it
+        (Word, WPS and LibreOffice all honour w:widowControl with keepNext above it)."""
+        extra = "<w:widowControl/>" if keep_two else ""
+        self.paragraph(role, self.run_xml(role, text), page_break=page_break, ppr_extra=extra)
         self.account(role, [text])
 
     def lines_paragraph(
@@ -256,21 +262,45 @@ class Document:
         self.paragraph(role, content, page_break=page_break)
         self.account(role, lines)
 
-    def account(self, role: str, lines: Sequence[str]) -> None:
-        """Add a paragraph's estimated height (twips) to the running estimate."""
+    def lines_of(self, role: str, text: str) -> int:
+        """Estimated number of lines ``text`` breaks into in style ``role``."""
         fmt = self.formats[role]
         char_twips = max(fmt.size * 20 + fmt.spacing, 1.0)
         capacity = max(int(self.type_width / char_twips), 1)
         indent = 2 if role in ("body", "note", "h1", "h2", "h3") else 0
-        n = sum(max(1, math.ceil((em_width(line) + indent) / capacity)) for line in lines)
-        before = sum(int(x) for x in re.findall(r'w:before="(\d+)"', self.defs[role].ppr))
-        after = sum(int(x) for x in re.findall(r'w:after="(\d+)"', self.defs[role].ppr))
-        self.place(before, n, exact_line(fmt.size), after)
+        return max(1, math.ceil((em_width(text) + indent) / capacity))
+
+    def spacing_of(self, role: str) -> tuple[int, int]:
+        """Space before and after a paragraph of style ``role`` (twips)."""
+        ppr = self.defs[role].ppr
+        before = sum(int(x) for x in re.findall(r'w:before="(\d+)"', ppr))
+        after = sum(int(x) for x in re.findall(r'w:after="(\d+)"', ppr))
+        return before, after
+
+    def height_of(self, role: str, lines: int) -> int:
+        before, after = self.spacing_of(role)
+        return before + lines * exact_line(self.formats[role].size) + after
+
+    def account(self, role: str, lines: Sequence[str]) -> None:
+        """Add a paragraph's estimated height (twips) to the running estimate."""
+        n = sum(self.lines_of(role, line) for line in lines)
+        before, after = self.spacing_of(role)
+        self.place(before, n, exact_line(self.formats[role].size), after)
+
+    def ensure(self, twips: int) -> None:
+        """Model a keep-together block of ``twips``: it starts a page when it does not fit."""
+        if self.used and self.used + twips > self.type_height:
+            self.new_page()
 
     def place(self, before: int, lines: int, line: int, after: int = 0) -> None:
-        """Add a paragraph of ``lines`` lines of ``line`` twips to the estimate and page model."""
+        """Add a paragraph of ``lines`` lines of ``line`` twips to the estimate and page model.
+
+        Space before a paragraph at the top of a page (after the first) is dropped, as
+        LibreOffice and Word do after a natural page break.
+        """
         self.height += before + lines * line + after
-        self.used += before
+        if self.used or self.page == 1:
+            self.used += before
         for _ in range(lines):
             if self.used + line > self.type_height:
                 self.new_page()
