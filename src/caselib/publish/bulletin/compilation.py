@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from caselib.publish.bulletin.document import Document
-from caselib.publish.bulletin.measure import clean, fit_display
+from caselib.publish.bulletin.measure import clean, em_width, fit_display, split_lines
 from caselib.publish.bulletin.ooxml import (
     field_begin,
     field_end,
@@ -35,6 +35,17 @@ def cover(w: Document, title: str, subtitle: str | None) -> list[Any]:
     return out
 
 
+def toc_lines(w: Document, role: str, text: str) -> list[str]:
+    """A contents entry broken into balanced lines (no lone character on a line of its own),
+    each short enough for the hanging indent, the last leaving room for dots and the page."""
+    fmt = w.formats[role]
+    per_line = w.type_width / max(fmt.size * 20 + fmt.spacing, 1.0)
+    first = per_line - 3  # the right indent keeps three characters for the page number
+    if em_width(text) <= first - 1:
+        return [text]
+    return split_lines(text, first - 2 - 1, 3) or [text]  # hanging 2, one dot at least
+
+
 def toc(w: Document, entries: Sequence[tuple[int, str, str, int]]) -> list[Any]:
     """A TOC field whose cached result is the list of titles with estimated page numbers.
 
@@ -52,7 +63,9 @@ def toc(w: Document, entries: Sequence[tuple[int, str, str, int]]) -> list[Any]:
         role = "toc1" if level == 1 else "toc2"
         rpr = w.rpr(role)
         content = field_begin(rpr, ' TOC \\o "1-2" \\h \\z \\u ') if i == 0 else ""
-        inner = w.run_xml(role, text)
+        inner = (f"<w:r><w:rPr>{rpr}</w:rPr><w:br/></w:r>").join(
+            w.run_xml(role, line) for line in toc_lines(w, role, text)
+        )
         if bookmark:
             inner += f"<w:r><w:rPr>{rpr}</w:rPr><w:tab/></w:r>" + field_runs(
                 rpr, f" PAGEREF {bookmark} \\h ", str(page)

@@ -322,8 +322,13 @@ def style_defs(type_width: int) -> dict[str, StyleDef]:
             "TOC2",
             "toc 2",
             body_run,
-            # Wrapped lines stop three characters short of the page numbers.
-            ppr_xml(jc="both", ind=ind_xml(right_chars=300), tabs=toc_tabs),
+            # Wrapped lines stop three characters short of the page numbers and hang two
+            # characters in from the first.
+            ppr_xml(
+                jc="left",
+                ind=ind_xml(left_chars=200, hanging_chars=200, right_chars=300),
+                tabs=toc_tabs,
+            ),
             builtin=True,
         )
     )
