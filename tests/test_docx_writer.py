@@ -635,8 +635,15 @@ def test_23_template_page_setup_and_normal_font(
     assert round(section.top_margin.mm) == 25 and round(section.bottom_margin.mm) == 20
     assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 30
     assert "模板里原有的示例文字" not in "".join(d.text(p) for p in d.paragraphs())
-    body = [p for p in d.paragraphs("Normal") if d.text(p)]
-    assert_font(d, body, "宋体", 12)  # the template's Normal wins for the body
+    # The template's 12 pt Normal is not a body style: body and headings both keep the GB/T
+    # styles (no 12 pt body under 16 pt headings), the body with its two-character indent.
+    body = [p for p in d.paragraphs("简报正文") if d.text(p)]
+    assert len(body) == len([b for b in case.blocks if b.type == "paragraph"])
+    assert_font(d, body, "仿宋_GB2312", 16)
+    (style,) = [s for s in d.style_by_id.values() if s.find(w("name")).get(w("val")) == "简报正文"]
+    ind = style.find(f"{w('pPr')}/{w('ind')}")
+    assert ind.get(w("firstLineChars")) == "200"
+    assert_font(d, d.paragraphs("一级标题"), "黑体", 16)
     # Styles the template lacks are added with caselib's definition.
     assert_font(d, d.paragraphs("文章标题"), "方正小标宋简体", 22)
     # The date's tab stop follows the template's narrower type area.

@@ -43,6 +43,21 @@ from caselib.publish.fileio import atomic_write
 
 Target = str | os.PathLike[str] | IO[bytes]
 
+# Style names (lower case) a template may use for each of caselib's roles; a role not listed
+# is looked up by caselib's own style name only.
+ROLE_NAMES: dict[str, tuple[str, ...]] = {
+    # Not "Body Text": python-docx's own blank template defines one (12 pt, Calibri).
+    "body": ("正文", "简报正文"),
+    "title": ("文章标题", "title", "标题"),
+    "h1": ("一级标题", "heading 1", "标题 1"),
+    "h2": ("二级标题", "heading 2", "标题 2"),
+    "h3": ("三级标题", "heading 3", "标题 3"),
+    "masthead": ("简报报头", "报头", "masthead"),
+    "distribution": ("版记", "distribution"),
+}
+# Roles taken from a template only together with its body style.
+SYSTEM_ROLES = frozenset({"title", "h1", "h2", "h3", "unit", "note", "group"})
+
 
 class Document:
     def __init__(self, template: Path | None) -> None:
@@ -159,7 +174,6 @@ class Document:
                 fonts.set(qn("w:eastAsia"), FANGSONG)
         by_name: dict[str, Any] = {}
         by_id: dict[str, Any] = {}
-        default_para: Any = None
         for style in styles.findall(qn("w:style")):
             if style.get(qn("w:type")) != "paragraph":
                 continue
@@ -167,18 +181,17 @@ class Document:
             name = style.find(qn("w:name"))
             if name is not None:
                 by_name[name.get(qn("w:val"), "").lower()] = style
-            if style.get(qn("w:default")) in ("1", "true", "on"):
-                default_para = style
+        # A template's styles are taken by role name (Chinese or English, ROLE_NAMES). Its
+        # Normal is never taken as the body: every template has one (python-docx's and Word's
+        # blank ones too), and a 12 pt Normal under caselib's 16 pt headings is the mix an
+        # office would have to repair. The title and heading styles are taken only when the
+        # template also names a body style, so body and headings come from one system.
+        system = self.templated and any(n in by_name for n in ROLE_NAMES["body"])
         for role, d in self.defs.items():
             existing: Any = None
-            if self.templated:
-                if role == "body":
-                    for candidate in (by_name.get("正文"), default_para, by_id.get("Normal")):
-                        if candidate is not None:
-                            existing = candidate
-                            break
-                else:
-                    existing = by_name.get(d.name.lower())
+            if self.templated and (system or role not in SYSTEM_ROLES):
+                names = ROLE_NAMES.get(role, (d.name,))
+                existing = next((by_name[n] for n in names if n in by_name), None)
             if existing is not None:
                 self.style_ids[role] = existing.get(qn("w:styleId"))
                 continue
@@ -187,6 +200,8 @@ class Document:
                 if self.templated:
                     # Never replace a template style another style may be based on.
                     style_id = f"Caselib{style_id}"
+                    if role == "body":
+                        d = replace(d, name="简报正文", builtin=False)
                 else:
                     styles.remove(by_id[style_id])
             new = parse_xml(style_xml(d, style_id))
