@@ -252,3 +252,39 @@ def test_pages_are_full_but_the_last(three_render: Render) -> None:
     for page in range(2, r.pages):
         lines = r.lines(page)
         assert lines[-1].y_max > TYPE_BOTTOM - 6 * PITCH, (page, lines[-1])
+
+
+def test_contents_hang_wrapped_titles_without_a_lone_character(
+    seed: tuple[BulletinSpec, Article], tmp_path: Path
+) -> None:
+    """A long title in the contents is broken into balanced lines (manual breaks) under a
+    two-character hanging indent, with the dotted tab to the page number on its last line."""
+    import docx as python_docx
+
+    from caselib.publish.docx_writer import write_compilation
+
+    _, case = seed
+    long = copy.deepcopy(case)
+    long.title = (
+        "湖北大学机关党委：党建引领聚合力“共同缔造”暖人心——以“三个清单”推动机关作风转变的实践探索"
+    )
+    target = tmp_path / "汇编.docx"
+    write_compilation(target, "经验案例汇编", [case, long])
+    doc = python_docx.Document(str(target))
+    toc2 = doc.styles["toc 2"].element
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    ind = toc2.find("w:pPr/w:ind", ns)
+    w_ = "{" + ns["w"] + "}"
+    assert ind.get(w_ + "hangingChars") == "200" and ind.get(w_ + "leftChars") == "200"
+    leader = toc2.find("w:pPr/w:tabs/w:tab", ns)
+    assert leader.get(w_ + "leader") == "dot" and leader.get(w_ + "val") == "right"
+    entries = [p for p in doc.paragraphs if p.style.name == "toc 2"]
+    assert len(entries) == 2
+    wrapped = entries[1]._p
+    lines = "".join(
+        "\n" if el.tag == w_ + "br" else (el.text or "") for el in wrapped.iter(w_ + "t", w_ + "br")
+    ).split("\n")
+    assert len(lines) >= 2, lines
+    assert "".join(lines).startswith(long.title)
+    # Balanced: no line of one or two characters.
+    assert min(len(line.strip()) for line in lines) > 5, lines
