@@ -14,6 +14,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -245,13 +246,13 @@ def test_no_page_ends_with_a_title(seed_render: Render, three_render: Render) ->
             assert last.text not in headings, (page, last)
 
 
-def test_pages_are_full_but_the_last(three_render: Render) -> None:
+def test_pages_are_full_but_the_last(seed_render: Render, three_render: Render) -> None:
     """Every page but the last holds 22 lines, or at most 5 empty lines when a title block
     (title, unit, first lines) moved on to the next page."""
-    r = three_render
-    for page in range(2, r.pages):
-        lines = r.lines(page)
-        assert lines[-1].y_max > TYPE_BOTTOM - 6 * PITCH, (page, lines[-1])
+    for r in (seed_render, three_render):
+        for page in range(1, r.pages):
+            lines = r.lines(page)
+            assert lines[-1].y_max > TYPE_BOTTOM - 6 * PITCH, (page, lines[-1])
 
 
 def test_contents_hang_wrapped_titles_without_a_lone_character(
@@ -288,3 +289,49 @@ def test_contents_hang_wrapped_titles_without_a_lone_character(
     assert "".join(lines).startswith(long.title)
     # Balanced: no line of one or two characters.
     assert min(len(line.strip()) for line in lines) > 5, lines
+
+
+def test_template_made_in_libreoffice_gives_one_style_system(
+    seed: tuple[BulletinSpec, Article], tmp_path: Path
+) -> None:
+    """An office template saved by LibreOffice, with its own 正文 and 一级标题: the body and the
+    level-1 headings take the template's styles (by name), as does the article title (the
+    template, begun in python-docx, defines "Title"); page setup comes from it, and roles it
+    does not define (the 报头) keep caselib's GB/T styles."""
+    import docx as python_docx
+    from docx.shared import Mm, Pt
+
+    need_tool_or_skip("soffice")
+    draft: Any = python_docx.Document()
+    section = draft.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin = section.right_margin = Mm(27)
+    for name, font, size in (("正文", "仿宋", 15), ("一级标题", "黑体", 15)):
+        style = draft.styles.add_style(name, 1)
+        style.font.size = Pt(size)
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia", font
+        )
+    draft.add_paragraph("模板示例", style="正文")
+    (tmp_path / "draft").mkdir()
+    source = tmp_path / "draft" / "本校模板.docx"
+    draft.save(str(source))
+    profile = (tmp_path / "profile").resolve().as_uri()
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "docx",
+         "--outdir", str(tmp_path), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    template = tmp_path / "本校模板.docx"
+    assert template.is_file()
+
+    spec, case = seed
+    target = tmp_path / "简报.docx"
+    write_bulletin(target, spec, [case], template=template)
+    doc = python_docx.Document(str(target))
+    used = {p.style.name for p in doc.paragraphs if p.text.strip()}
+    body = [p for p in doc.paragraphs if p.text.strip() in {b.text.strip() for b in case.blocks}]
+    assert body and {p.style.name for p in body} <= {"正文", "一级标题"}, used
+    assert "Title" in used and "文章标题" not in used
+    assert "简报报头" in used
+    assert round(doc.sections[0].left_margin.mm) == 27
