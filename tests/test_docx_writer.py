@@ -669,6 +669,29 @@ def test_24_template_zhengwen_style_and_own_footer(
     assert not d.body.xpath(".//w:instrText")
 
 
+def test_25_template_with_its_own_red_masthead_is_used_as_is(
+    tmp_path: Path, seed: tuple[BulletinSpec, Article]
+) -> None:
+    """A template whose body already draws the 报头 in red keeps it; caselib adds none of its
+    own but still writes 第N期, the office line and the articles under it."""
+    from docx.shared import RGBColor
+
+    spec, case = seed
+    doc: Any = docx.Document()
+    run = doc.add_paragraph().add_run("湖北大学工作简报")
+    run.font.size = Pt(36)
+    run.font.color.rgb = RGBColor(0xE6, 0x00, 0x12)
+    path = tmp_path / "红头模板.docx"
+    doc.save(path)
+    d = write(spec, [case], template=path)
+    texts = [d.text(p) for p in d.paragraphs() if d.text(p)]
+    assert texts[0] == "湖北大学工作简报"
+    assert d.paragraphs("简报报头") == []
+    assert texts[1] == f"第{spec.number}期"
+    assert case.title.split("：")[0] in "".join(texts)
+    # The plain sample text of an ordinary template is still dropped (test_23).
+
+
 # --------------------------------------------------------------------------------------------
 # Errors and targets
 # --------------------------------------------------------------------------------------------

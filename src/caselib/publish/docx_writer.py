@@ -99,8 +99,13 @@ def write_bulletin(
         raise InvalidInputError(f"期号必须是正整数：{spec.number}")
     if not clean(spec.series):
         raise InvalidInputError("简报名称不能为空")
-    w = Document(template)
-    masthead(w, spec.series)
+    w = Document(template, keep_masthead=True)
+    if w.own_masthead:
+        # The template's own 报头 stands first; its height is not known here, so the page
+        # model counts it as the usual three display lines.
+        w.advance(3 * LINE_PITCH)
+    else:
+        masthead(w, spec.series)
     issue(w, spec.number)
     office_line(w, spec.office, spec.date)
     if spec.editor_note and clean(spec.editor_note):

@@ -43,6 +43,16 @@ from caselib.publish.fileio import atomic_write
 
 Target = str | os.PathLike[str] | IO[bytes]
 
+
+def _is_red(colour: str) -> bool:
+    """An RGB hex colour that reads as red (FF0000, C00000, E60012 …)."""
+    try:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return False
+    return r >= 0xB0 and g <= 0x40 and b <= 0x40
+
+
 # Style names (lower case) a template may use for each of caselib's roles; a role not listed
 # is looked up by caselib's own style name only.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
@@ -60,11 +70,15 @@ SYSTEM_ROLES = frozenset({"title", "h1", "h2", "h3", "unit", "note", "group"})
 
 
 class Document:
-    def __init__(self, template: Path | None) -> None:
+    def __init__(self, template: Path | None, *, keep_masthead: bool = False) -> None:
         self.doc: Any = open_document(template)
         self.templated = template is not None
         self.body: Any = self.doc.element.body
-        self._clear_body()
+        # A bulletin template whose body already draws a 报头 (red text or a drawing) keeps
+        # it as it is; caselib then writes no 报头 of its own.
+        self.own_masthead = keep_masthead and self._has_masthead()
+        if not self.own_masthead:
+            self._clear_body()
         self.sect_pr: Any = self.body.get_or_add_sectPr()
         if not self.templated:
             self._setup_page()
@@ -87,6 +101,16 @@ class Document:
         self._bookmark_id = 0
 
     # ---- document setup -------------------------------------------------------------------
+
+    def _has_masthead(self) -> bool:
+        content = [c for c in self.body if c.tag != qn("w:sectPr")]
+        for el in content:
+            if el.xpath(".//w:drawing | .//w:pict"):
+                return True
+            for colour in el.xpath(".//w:rPr/w:color/@w:val"):
+                if _is_red(str(colour)):
+                    return True
+        return False
 
     def _clear_body(self) -> None:
         for child in list(self.body):
