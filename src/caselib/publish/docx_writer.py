@@ -21,15 +21,21 @@ Decisions worth knowing:
   the rest takes one or two lines at the largest size that fits, broken after a unit word
   (大学、党委、干部…) where possible. A newline in the series name forces a break.
 * The 报/送/发 block is a one-column table as wide as the type area (its borders are the
-  thick/thin rules), placed after the last article, not pinned to the page foot.
+  thick/thin rules), floating at the bottom margin of the last page, so its last rule sits on
+  the last line of the type area; when there is no room it goes to the foot of the next page
+  (``bulletin.banji`` says why this layout). ``back_page`` puts it on an even page.
+* Keep-together: titles, unit lines, column and section headings keep with what follows, and
+  the first paragraph under them has widow/orphan control on, so a title or heading never
+  ends a page and takes at least two lines of text with it.
 * A compilation's 目录 is a TOC field whose cached result already lists the titles, with page
   numbers estimated from the 22 × 28 grid (PAGEREF fields to bookmarks on the titles), so it
   reads right before anyone updates fields; Word's 更新域 replaces it with the real one.
 * With a ``template``, the template's last section (page size, margins, grid, headers and
-  footers) and its styles are kept. A style the template defines under one of our style names
-  is used as it is, and runs take their fonts from it; styles it lacks are added. The body uses
-  the template's “正文” style if it has one, else its Normal. Page-number footers are added only
-  when the template has no footers of its own.
+  footers) is kept, and its styles are taken by role name (``bulletin.document.ROLE_NAMES``,
+  Chinese and English): runs take their fonts from them; roles it lacks get caselib's styles.
+  Its Normal never becomes the body, and title/heading styles are taken only with a body style
+  (正文), so body and headings come from one system. A red 报头 already drawn in the template's
+  body is kept as is. Page-number footers are added only when the template has none.
 """
 
 from __future__ import annotations
