@@ -291,6 +291,30 @@ def test_08_masthead(bulletin: Docx) -> None:
     assert texts[-1] == "简报"
 
 
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        # 23 characters before 简报: 小初 would need a break inside 察民情, so the largest
+        # size with a break after a unit word (干部) is taken: 一号, two lines.
+        ("湖北大学党员干部下基层察民情解民忧暖民心实践活动简报", [("湖北大学党员干部", 26)]),
+        ("工作简报", [("工作", 36)]),
+        ("湖北大学党建工作简报", [("湖北大学党建工作", 36)]),
+    ],
+)
+def test_08b_masthead_fills_the_type_area(
+    seed: tuple[BulletinSpec, Article], series: str, expected: list[tuple[str, float]]
+) -> None:
+    """The series name takes the largest size that fits one or two lines of 156 mm."""
+    spec, case = seed
+    d = write(replace(spec, series=series), [case])
+    ps = d.paragraphs("简报报头")
+    got = [(d.text(p), run_font(runs(p)[0])[1]) for p in ps]
+    assert got[: len(expected)] == expected
+    assert got[-1] == ("简报", 42)
+    for text, size in got[:-1]:
+        assert size is not None and len(text) * size <= TYPE_WIDTH_PT
+
+
 def test_09_issue_number(bulletin: Docx) -> None:
     (p,) = bulletin.paragraphs("简报期号")
     assert bulletin.text(p) == "第13期"
