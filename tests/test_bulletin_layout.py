@@ -335,3 +335,38 @@ def test_template_made_in_libreoffice_gives_one_style_system(
     assert "Title" in used and "文章标题" not in used
     assert "简报报头" in used
     assert round(doc.sections[0].left_margin.mm) == 27
+
+
+@pytest.fixture(scope="module")
+def compilation_render(
+    seed: tuple[BulletinSpec, Article], tmp_path_factory: pytest.TempPathFactory
+) -> Render:
+    from caselib.publish.docx_writer import write_compilation
+
+    for tool in TOOLS:
+        need_tool_or_skip(tool)
+    _, case = seed
+    articles = [case, *seed_stories(case)]
+    tmp = tmp_path_factory.mktemp("compilation")
+    docx = tmp / "汇编.docx"
+    write_compilation(docx, "经验案例与暖心故事汇编", articles, subtitle="湖北大学党委办公室")
+    pdf = docx_to_pdf(docx, tmp)
+    return Render(pdf, int(pdf_info(pdf)["Pages"]), articles)
+
+
+def test_compilation_pages(compilation_render: Render) -> None:
+    """No page of the compilation ends with a title; no page holds a single stranded line;
+    a page that does not end an article is full."""
+    r = compilation_render
+    titles = {a.title[:8] for a in r.articles}
+    for page in range(3, r.pages + 1):  # after the cover and the contents
+        lines = r.lines(page)
+        assert len(lines) >= 2, (page, lines)
+        assert lines[-1].height < 22, (page, lines[-1])
+        next_first = r.lines(page + 1)[0].text if page < r.pages else ""
+        starts_article = any(next_first.startswith(t) for t in titles) or next_first in (
+            "经验案例",
+            "暖心故事",
+        )
+        if page < r.pages and not starts_article:
+            assert lines[-1].y_max > TYPE_BOTTOM - 6 * PITCH, (page, lines[-1])

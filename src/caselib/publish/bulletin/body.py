@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
+
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 
 from caselib.errors import InvalidInputError
 from caselib.publish import docx_table
@@ -76,6 +80,7 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
     if not title_names_unit(title, art.unit):
         w.text_paragraph("unit", clean(art.unit))
     previous = "title"
+    last: Any = None
     for block in art.blocks:
         if block.type == "heading":
             text = clean(" ".join(block.text.split("\n")))
@@ -84,7 +89,9 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
                 role = f"h{level}"
                 w.ensure(w.height_of(role, w.lines_of(role, text)) + 2 * LINE_PITCH)
                 w.text_paragraph(role, text)
+                last = None
         elif block.type == "table":
+            last = None
             if previous == "table":
                 w.paragraph("body", "")  # two tables in a row would merge into one
                 w.advance(LINE_PITCH)
@@ -93,10 +100,16 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
             for part in block.text.split("\n"):
                 text = clean(part)
                 if text:
-                    w.text_paragraph("body", text, keep_two=previous in ("title", "heading"))
+                    last = w.text_paragraph("body", text, keep_two=previous in ("title", "heading"))
                     previous = "paragraph"
             continue
         previous = block.type
+    if last is not None:
+        # The article's last paragraph never leaves one line alone at the top of a page
+        # (widow control: Word, WPS and LibreOffice carry a second line over with it).
+        ppr = last.find(qn("w:pPr"))
+        if ppr.find(qn("w:widowControl")) is None:
+            ppr.find(qn("w:pStyle")).addnext(parse_xml(f"<w:widowControl {nsdecls('w')}/>"))
 
 
 def title_lines(w: Document, title: str) -> list[str]:

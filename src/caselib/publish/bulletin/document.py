@@ -277,13 +277,14 @@ class Document:
 
     def text_paragraph(
         self, role: str, text: str, *, page_break: bool = False, keep_two: bool = False
-    ) -> None:
+    ) -> Any:
         """One paragraph; ``keep_two`` (the first paragraph under a title or heading) turns
         widow/orphan control on for it, so its first two lines stay with what precedes it
         (Word, WPS and LibreOffice all honour w:widowControl with keepNext above it)."""
         extra = "<w:widowControl/>" if keep_two else ""
-        self.paragraph(role, self.run_xml(role, text), page_break=page_break, ppr_extra=extra)
+        p = self.paragraph(role, self.run_xml(role, text), page_break=page_break, ppr_extra=extra)
         self.account(role, [text])
+        return p
 
     def lines_paragraph(
         self, role: str, lines: Sequence[str], *, page_break: bool = False, bookmark: str = ""
