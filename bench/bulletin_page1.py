@@ -1,10 +1,11 @@
-"""Render page 1 of the seed bulletin to PNG, to look at the 报头, the red rule and the fonts.
+"""Render page 1 and the last page of the seed bulletin to PNG, to look at the 报头, the red
+rule, the fonts and the 版记 at the foot of the last page.
 
-    python bench/bulletin_page1.py [docs/bulletin-page1.png] [--pages N]
+    python bench/bulletin_page1.py [docs/bulletin-page1.png] [--last docs/bulletin-last-page.png]
 
 Writes the seed bulletin (/work/shared/seeds, or CASELIB_SEED) as DOCX, converts it with
 LibreOffice (caselib.publish.pdf_render, render-only font aliases) and runs
-``pdftoppm -png -r 80 -f 1 -l 1``. Prints the timings and the page count.
+``pdftoppm -png -r 80`` on the first and the last page. Prints the timings and the page count.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from caselib.publish.pdf_render import docx_to_pdf
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("png", nargs="?", type=Path, default=Path("docs/bulletin-page1.png"))
-    parser.add_argument("--pages", type=int, default=1, help="render pages 1..N (default 1)")
+    parser.add_argument(
+        "--last", type=Path, default=Path("docs/bulletin-last-page.png"), help="the last page"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="also copy the DOCX/PDF here")
     args = parser.parse_args()
     if not SEED.is_file():
@@ -49,22 +52,19 @@ def main() -> int:
             (line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages:")),
             "?",
         )
-        args.png.parent.mkdir(parents=True, exist_ok=True)
-        stem = args.png.with_suffix("")
-        subprocess.run(
-            ["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", str(args.pages), str(pdf), str(stem)],
-            check=True,
-        )
-        # pdftoppm names its output <stem>-1.png (or -01 …): give page 1 the requested name.
-        produced = sorted(stem.parent.glob(f"{stem.name}-*.png"))
-        if produced:
-            produced[0].replace(args.png)
+        for page, png in ((1, args.png), (int(pages), args.last)):
+            png.parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile"]
+                + [str(pdf), str(png.with_suffix(""))],
+                check=True,
+            )
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             shutil.copy(docx, args.keep / docx.name)
             shutil.copy(pdf, args.keep / pdf.name)
     print(f"DOCX written in {written - start:.3f} s, PDF in {converted - written:.1f} s")
-    print(f"pages: {pages}; page 1: {args.png}")
+    print(f"pages: {pages}; page 1: {args.png}; last page: {args.last}")
     return 0
 
 

@@ -290,6 +290,30 @@ def test_08_masthead(bulletin: Docx) -> None:
     assert texts[-1] == "简报"
 
 
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        # 23 characters before 简报: 小初 would need a break inside 察民情, so the largest
+        # size with a break after a unit word (干部) is taken: 一号, two lines.
+        ("湖北大学党员干部下基层察民情解民忧暖民心实践活动简报", [("湖北大学党员干部", 26)]),
+        ("工作简报", [("工作", 36)]),
+        ("湖北大学党建工作简报", [("湖北大学党建工作", 36)]),
+    ],
+)
+def test_08b_masthead_fills_the_type_area(
+    seed: tuple[BulletinSpec, Article], series: str, expected: list[tuple[str, float]]
+) -> None:
+    """The series name takes the largest size that fits one or two lines of 156 mm."""
+    spec, case = seed
+    d = write(replace(spec, series=series), [case])
+    ps = d.paragraphs("简报报头")
+    got = [(d.text(p), run_font(runs(p)[0])[1]) for p in ps]
+    assert got[: len(expected)] == expected
+    assert got[-1] == ("简报", 42)
+    for text, size in got[:-1]:
+        assert size is not None and len(text) * size <= TYPE_WIDTH_PT
+
+
 def test_09_issue_number(bulletin: Docx) -> None:
     (p,) = bulletin.paragraphs("简报期号")
     assert bulletin.text(p) == "第13期"
@@ -634,8 +658,15 @@ def test_23_template_page_setup_and_normal_font(
     assert round(section.top_margin.mm) == 25 and round(section.bottom_margin.mm) == 20
     assert round(section.left_margin.mm) == 30 and round(section.right_margin.mm) == 30
     assert "模板里原有的示例文字" not in "".join(d.text(p) for p in d.paragraphs())
-    body = [p for p in d.paragraphs("Normal") if d.text(p)]
-    assert_font(d, body, "宋体", 12)  # the template's Normal wins for the body
+    # The template's 12 pt Normal is not a body style: body and headings both keep the GB/T
+    # styles (no 12 pt body under 16 pt headings), the body with its two-character indent.
+    body = [p for p in d.paragraphs("简报正文") if d.text(p)]
+    assert len(body) == len([b for b in case.blocks if b.type == "paragraph"])
+    assert_font(d, body, "仿宋_GB2312", 16)
+    (style,) = [s for s in d.style_by_id.values() if s.find(w("name")).get(w("val")) == "简报正文"]
+    ind = style.find(f"{w('pPr')}/{w('ind')}")
+    assert ind.get(w("firstLineChars")) == "200"
+    assert_font(d, d.paragraphs("一级标题"), "黑体", 16)
     # Styles the template lacks are added with caselib's definition.
     assert_font(d, d.paragraphs("文章标题"), "方正小标宋简体", 22)
     # The date's tab stop follows the template's narrower type area.
@@ -659,6 +690,29 @@ def test_24_template_zhengwen_style_and_own_footer(
     ]
     assert texts == ["模板页脚"]
     assert not d.body.xpath(".//w:instrText")
+
+
+def test_25_template_with_its_own_red_masthead_is_used_as_is(
+    tmp_path: Path, seed: tuple[BulletinSpec, Article]
+) -> None:
+    """A template whose body already draws the 报头 in red keeps it; caselib adds none of its
+    own but still writes 第N期, the office line and the articles under it."""
+    from docx.shared import RGBColor
+
+    spec, case = seed
+    doc: Any = docx.Document()
+    run = doc.add_paragraph().add_run("湖北大学工作简报")
+    run.font.size = Pt(36)
+    run.font.color.rgb = RGBColor(0xE6, 0x00, 0x12)
+    path = tmp_path / "红头模板.docx"
+    doc.save(path)
+    d = write(spec, [case], template=path)
+    texts = [d.text(p) for p in d.paragraphs() if d.text(p)]
+    assert texts[0] == "湖北大学工作简报"
+    assert d.paragraphs("简报报头") == []
+    assert texts[1] == f"第{spec.number}期"
+    assert case.title.split("：")[0] in "".join(texts)
+    # The plain sample text of an ordinary template is still dropped (test_23).
 
 
 # --------------------------------------------------------------------------------------------

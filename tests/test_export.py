@@ -155,9 +155,11 @@ def test_two_ways_of_selecting_are_refused(sample: Cli) -> None:
 
 
 def test_unknown_format(sample: Cli, tmp_path: Path) -> None:
-    run = sample("export", "1", "--format", "pdf", "-o", str(tmp_path / "a.pdf"))
+    run = sample("export", "1", "--format", "odt", "-o", str(tmp_path / "a.odt"))
     assert run.exit_code == 1
-    assert run.stderr.strip() == "错误：不支持的导出格式：pdf（可用：md、json、csv、xlsx、docx）"
+    assert (
+        run.stderr.strip() == "错误：不支持的导出格式：odt（可用：md、json、csv、xlsx、docx、pdf）"
+    )
 
 
 def test_unknown_shortlist_suggests_the_close_name(quarter: Cli, tmp_path: Path) -> None:

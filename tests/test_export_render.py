@@ -128,3 +128,50 @@ def test_the_seed_reexport_is_a4_and_records_no_new_issue(seed_issue: Rendered) 
 
     with Library.open(str(seed_issue.cli.db)).session() as session:
         assert [(b.number, b.year) for b in list_bulletins(session)] == [(13, 2022)]
+
+
+def _pdffonts(pdf: Path) -> list[list[str]]:
+    import subprocess
+
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True)
+    return [line.split() for line in out.stdout.splitlines()[2:] if line.strip()]
+
+
+def test_pdf_export_of_a_bulletin_and_a_compilation(tmp_path: Path) -> None:
+    """-o 简报.pdf renders through LibreOffice: the text arrives, fonts are embedded, the
+    issue is recorded like a DOCX export; --back-page gives an even page count."""
+    _tools()
+    need_tool_or_skip("pdffonts")
+    cli = Cli(tmp_path / "lib.db")
+    cli.ok("init")
+    cli.ok("import", str(CASES_DIR))
+    pdf = tmp_path / "简报.pdf"
+    run = cli.ok(
+        "export", "3", "1", "-o", str(pdf), "--series", "工作简报", "--issue", "5",
+        "--date", "2022-12-01", "--office", OFFICE, "--to-units", "各二级党组织", "--back-page",
+    )  # fmt: skip
+    assert "已导出简报" in run.stderr + run.stdout
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert int(pdf_info(pdf)["Pages"]) % 2 == 0
+    text = "".join(pdf_text(pdf))
+    record = cli.ok("show", "3", "--json").json()
+    assert_in_order(text, ["工作", "第5期", OFFICE, record["title"], "发：各二级党组织。"])
+    fonts = _pdffonts(pdf)
+    assert fonts and all(row[-5] == "yes" for row in fonts), fonts  # the "emb" column
+    assert cli.ok("bulletin", "show", "2022-5", "--json").json()["series"] == "工作简报"
+
+    book = tmp_path / "汇编.pdf"
+    cli.ok("export", "3", "1", "-o", str(book))
+    assert_in_order("".join(pdf_text(book)), ["经验案例汇编", "目", "录", record["title"]])
+
+
+def test_pdf_export_without_libreoffice_says_how_to_install(tmp_path: Path) -> None:
+    cli = Cli(tmp_path / "lib.db")
+    cli.ok("init")
+    cli.ok("import", str(CASES_DIR))
+    target = tmp_path / "汇编.pdf"
+    run = cli("export", "3", "-o", str(target), env={"CASELIB_SOFFICE": ""})
+    assert run.exit_code != 0
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LibreOffice" in lines[0] and "安装" in lines[0], run.stderr
+    assert "Traceback" not in run.stderr and not target.exists()

@@ -30,8 +30,7 @@ LAYERS = (
     ("caselib.intake", "caselib.choose", "caselib.publish"),
     ("caselib.cli", "caselib.__main__"),
 )
-# docx_writer.py is split along the bulletin's parts under the bulletin issue (#11).
-SIZE_EXEMPT = {"caselib.publish.docx_writer"}
+SIZE_EXEMPT: set[str] = set()
 MAX_LINES = 800
 
 

@@ -1,5 +1,5 @@
-"""``caselib export``: records out as Markdown, JSON, CSV, XLSX, or DOCX (a 简报 issue or a
-compilation). The work is done by ``caselib.publish`` (selection, formats, docx_export); this module parses and checks the
+"""``caselib export``: records out as Markdown, JSON, CSV, XLSX, or DOCX/PDF (a 简报 issue or a
+compilation; PDF rendered by LibreOffice). The work is done by ``caselib.publish`` (selection, formats, docx_export); this module parses and checks the
 options, then reports what was written."""
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from caselib.publish.selection import Selection
 
 SELECT = "选择记录（只用一种）"
-BULLETIN = "简报（--format docx 且给出 --series 或 --issue）"
-COMPILATION = "汇编（--format docx，不给 --series）"
+BULLETIN = "简报（--format docx 或 pdf，且给出 --series 或 --issue）"
+COMPILATION = "汇编（--format docx 或 pdf，不给 --series）"
 OUTPUT = "输出"
 
 
@@ -59,7 +59,7 @@ def export(
         typer.Option(
             "--bulletin",
             metavar="简报",
-            help="导出一期已有简报的记录，如 2022-13；配合 --format docx 按原报头重新生成这一期。",
+            help="导出一期已有简报的记录，如 2022-13；配合 --format docx/pdf 按原报头重新生成这一期。",
             rich_help_panel=SELECT,
         ),
     ] = None,
@@ -76,7 +76,7 @@ def export(
             "--format",
             "-F",
             metavar="格式",
-            help="格式：md、json、csv、xlsx、docx（默认按 -o 的扩展名，否则 md）。",
+            help="格式：md、json、csv、xlsx、docx、pdf（pdf 需安装 LibreOffice；默认按 -o 的扩展名，否则 md）。",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
@@ -191,6 +191,14 @@ def export(
             rich_help_panel=BULLETIN,
         ),
     ] = None,
+    back_page: Annotated[
+        bool,
+        typer.Option(
+            "--back-page",
+            help="双面印刷：版记放在偶数页（封四）页脚处。",
+            rich_help_panel=BULLETIN,
+        ),
+    ] = False,
     title: Annotated[
         str | None,
         typer.Option(
@@ -210,7 +218,7 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """导出记录：md（每条一个文件，可再次导入）、json、csv、xlsx（每条一行，含评分），或 docx（给出 --series / --issue 时为一期简报并登记入库，否则为带目录的汇编）。"""
+    """导出记录：md（每条一个文件，可再次导入）、json、csv、xlsx（每条一行，含评分），或 docx/pdf（给出 --series / --issue 时为一期简报并登记入库，否则为带目录的汇编；pdf 由 LibreOffice 生成）。"""
     import datetime as dt
 
     from caselib.publish.docx_export import (
@@ -234,6 +242,7 @@ def export(
     kind_fmt = resolve_format(fmt, out.path, folder=out.folder)
     if out.path is not None:
         out = _Output(output_path(kind_fmt, out.path, folder=out.folder), out.folder)
+    document = kind_fmt in ("docx", "pdf")
     header = {
         "--date": date is not None,
         "--office": office is not None,
@@ -246,21 +255,23 @@ def export(
     }
     header_given = [name for name, given in header.items() if given]
     reprint = bulletin_ref is not None
-    as_bulletin = kind_fmt == "docx" and not reprint and (series is not None or issue is not None)
+    as_bulletin = document and not reprint and (series is not None or issue is not None)
     if reprint and (header_given or issue is not None):
         names = "、".join(header_given + (["--issue"] if issue is not None else []))
         fail(f"重新导出往期简报时不能更改报头（{names}）：这一期以库中登记的为准")
     if not reprint and (header_given or series is not None or issue is not None):
-        if kind_fmt != "docx":
-            fail("--series、--issue、--office 等简报选项只用于 --format docx")
+        if not document:
+            fail("--series、--issue、--office 等简报选项只用于 --format docx 或 pdf")
         if not as_bulletin:
             fail(f"{header_given[0]} 是简报的报头选项：请同时用 --series（或 --issue）指明简报")
-    if (title is not None or subtitle is not None) and (
-        kind_fmt != "docx" or as_bulletin or reprint
-    ):
-        fail("--title、--subtitle 只用于汇编（--format docx，且不给 --series、--bulletin）")
-    if template is not None and kind_fmt != "docx":
-        fail("--template 只用于 --format docx")
+    if (title is not None or subtitle is not None) and (not document or as_bulletin or reprint):
+        fail("--title、--subtitle 只用于汇编（--format docx 或 pdf，且不给 --series、--bulletin）")
+    if back_page and not (as_bulletin or (reprint and document)):
+        fail(
+            "--back-page 只用于简报（--format docx 或 pdf，且给出 --series、--issue 或 --bulletin）"
+        )
+    if template is not None and not document:
+        fail("--template 只用于 --format docx 或 pdf")
     if editor_note is not None and editor_note_text is not None:
         fail("--editor-note 与 --editor-note-text 只能给一个")
     if out.path is None and kind_fmt != "json":
@@ -306,7 +317,7 @@ def export(
             series=series if reprint else None,
             filters=filters,
         )
-        if kind_fmt == "docx":
+        if document:
             _docx(
                 session,
                 selection,
@@ -318,6 +329,8 @@ def export(
                 force=force,
                 dry_run=dry_run,
                 today=today,
+                pdf=kind_fmt == "pdf",
+                back_page=back_page,
             )
         elif kind_fmt in ("csv", "xlsx"):
             _table(session, selection, kind_fmt, out, config, today, force, dry_run)
@@ -438,6 +451,8 @@ def _docx(
     force: bool,
     dry_run: bool,
     today: Any,
+    pdf: bool = False,
+    back_page: bool = False,
 ) -> None:
     from caselib.publish import docx_export
     from caselib.publish.fileio import safe_filename
@@ -451,10 +466,12 @@ def _docx(
         else:
             spec = docx_export.plan_bulletin(session, request, today=today)
             record = True
-        target = _target(out, docx_export.bulletin_filename(spec), force)
+        target = _target(
+            out, docx_export.bulletin_filename(spec, ".pdf" if pdf else ".docx"), force
+        )
         notes = _remembered(session, request, spec) if record else []
         if dry_run:
-            plan = _plan(selection, "docx", [target], records)
+            plan = _plan(selection, "pdf" if pdf else "docx", [target], records)
             plan["bulletin"] = {
                 "series": spec.series,
                 "number": spec.number,
@@ -470,7 +487,15 @@ def _docx(
                 note(line)
             return
         docx_export.export_bulletin(
-            session, target, spec, records, template=template, force=force, record=record
+            session,
+            target,
+            spec,
+            records,
+            template=template,
+            force=force,
+            record=record,
+            back_page=back_page,
+            pdf=pdf,
         )
         issue = f"{spec.series} {spec.date.year} 年第 {spec.number} 期"
         for line in notes:
@@ -480,14 +505,14 @@ def _docx(
             note(f"已登记这一期简报（caselib bulletin show {spec.date.year}-{spec.number}）")
         return
     cover = title or docx_export.compilation_title(records)
-    target = _target(out, safe_filename(cover, ".docx"), force)
+    target = _target(out, safe_filename(cover, ".pdf" if pdf else ".docx"), force)
     if dry_run:
-        plan = _plan(selection, "docx", [target], records)
+        plan = _plan(selection, "pdf" if pdf else "docx", [target], records)
         plan["compilation"] = {"title": cover, "subtitle": subtitle}
         _show_plan(plan)
         return
     docx_export.export_compilation(
-        target, cover, records, subtitle=subtitle, template=template, force=force
+        target, cover, records, subtitle=subtitle, template=template, force=force, pdf=pdf
     )
     note(f"已导出汇编“{cover}”（{len(records)} 篇）到 {target}")
 

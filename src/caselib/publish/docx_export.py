@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 
 from sqlmodel import Session, select
 
-from caselib.errors import InvalidInputError, NotFoundError
+from caselib.errors import CaselibError, InvalidInputError, NotFoundError
 from caselib.publish.fileio import atomic_write, check_writable, safe_filename
 from caselib.store.tables import Bulletin, Record
 from caselib.text.normalize import split_recipients
@@ -186,9 +186,33 @@ def spec_of(bulletin: Bulletin) -> BulletinSpec:
     )
 
 
-def bulletin_filename(spec: BulletinSpec) -> str:
+def bulletin_filename(spec: BulletinSpec, suffix: str = ".docx") -> str:
     series = spec.series.replace("\n", "")
-    return safe_filename(f"{series}{spec.date.year}年第{spec.number}期", ".docx")
+    return safe_filename(f"{series}{spec.date.year}年第{spec.number}期", suffix)
+
+
+def check_pdf_renderer() -> None:
+    """Refuse a PDF export up front (before any work) when LibreOffice is not installed."""
+    from caselib.intake.readers.convert import find_soffice
+
+    if find_soffice() is None:
+        raise CaselibError(
+            "导出 PDF 需要 LibreOffice：请先安装（Debian/Ubuntu：sudo apt install"
+            " libreoffice-writer-nogui；Windows/macOS：从 libreoffice.org 下载），或改用 --format docx"
+        )
+
+
+def as_pdf(docx: bytes, name: str) -> bytes:
+    """The PDF of a DOCX, rendered by LibreOffice (with the render-only font aliases when the
+    official fonts are missing; LibreOffice embeds the fonts it uses)."""
+    import tempfile
+
+    from caselib.publish.pdf_render import docx_to_pdf
+
+    with tempfile.TemporaryDirectory(prefix="caselib-pdf-") as tmp:
+        source = Path(tmp) / f"{Path(name).stem or 'export'}.docx"
+        source.write_bytes(docx)
+        return docx_to_pdf(source, Path(tmp) / "pdf").read_bytes()
 
 
 def export_bulletin(
@@ -200,6 +224,8 @@ def export_bulletin(
     template: Path | None = None,
     force: bool = False,
     record: bool = True,
+    back_page: bool = False,
+    pdf: bool = False,
 ) -> Bulletin | None:
     """Write issue ``spec`` with ``records`` (as articles) to ``target``; with ``record``, also
     store it as a bulletin carrying the records in this order (``bulletins.record_bulletin``,
@@ -209,6 +235,7 @@ def export_bulletin(
     place only once the issue is stored: a failure at any step (a full disk included) leaves
     neither a new file nor a new row (the caller's transaction rolls back). An
     existing issue or an existing file (without ``force``) is refused before any work.
+    ``back_page`` puts the 版记 on an even page; ``pdf`` writes a PDF rendered by LibreOffice.
     """
     from caselib.publish.docx_writer import write_bulletin
 
@@ -217,9 +244,13 @@ def export_bulletin(
         check_issue_free(session, spec.series, spec.date.year, spec.number)
     if template is not None:
         check_template(template)
+    if pdf:
+        check_pdf_renderer()
     buffer = io.BytesIO()
-    write_bulletin(buffer, spec, [record_article(r) for r in records], template)
-    data = buffer.getvalue()
+    write_bulletin(
+        buffer, spec, [record_article(r) for r in records], template, back_page=back_page
+    )
+    data = as_pdf(buffer.getvalue(), target.name) if pdf else buffer.getvalue()
     stored: list[Bulletin] = []
 
     def write(handle: IO[bytes]) -> None:
@@ -266,17 +297,23 @@ def export_compilation(
     subtitle: str | None = None,
     template: Path | None = None,
     force: bool = False,
+    pdf: bool = False,
 ) -> None:
     """Write a compilation (cover ``title``/``subtitle``, table of contents, one article per
-    page run; no 报头) of ``records`` to ``target``."""
+    page run; no 报头) of ``records`` to ``target``; ``pdf``: rendered by LibreOffice."""
     from caselib.publish.docx_writer import write_compilation
 
     check_writable(target, force)
     if template is not None:
         check_template(template)
+    if pdf:
+        check_pdf_renderer()
     articles = [record_article(r) for r in records]
+    buffer = io.BytesIO()
+    write_compilation(buffer, title, articles, template, subtitle)
+    data = as_pdf(buffer.getvalue(), target.name) if pdf else buffer.getvalue()
 
     def write(handle: IO[bytes]) -> None:
-        write_compilation(handle, title, articles, template, subtitle)
+        handle.write(data)
 
     atomic_write(target, write, force=force)

@@ -18,8 +18,14 @@ if TYPE_CHECKING:
     from caselib.search import SearchFilters
 
 
-FORMATS = ("md", "json", "csv", "xlsx", "docx")
-_SUFFIX_FORMATS = {".docx": "docx", ".xlsx": "xlsx", ".csv": "csv", ".json": "json"}
+FORMATS = ("md", "json", "csv", "xlsx", "docx", "pdf")
+_SUFFIX_FORMATS = {
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".json": "json",
+}
 # Suffixes that name a kind of file: an output called so must be that kind. Any other suffix
 # ("第14期.终稿") is part of the name, and the format's own suffix is added to it.
 FILE_SUFFIXES = frozenset(
@@ -30,7 +36,7 @@ IN_CHUNK = 900  # bound parameters per IN (...) query
 
 
 def resolve_format(fmt: str | None, output: Path | None, *, folder: bool = False) -> str:
-    """The export format: as given, else from the output's suffix (.docx, .xlsx, .csv, .json);
+    """The export format: as given, else from the output's suffix (.docx, .pdf, .xlsx, .csv, .json);
     Markdown when the output is a folder (an existing one, ``folder``: written with a trailing
     slash, or a name without a file's suffix: ``-o 2022.11备份``). An unknown format, or an
     output suffix that names another kind of file (``-o 简报.pdf``), raises
@@ -42,7 +48,7 @@ def resolve_format(fmt: str | None, output: Path | None, *, folder: bool = False
         if output is None or folder or output.is_dir() or suffix not in FILE_SUFFIXES:
             return "md"
         raise InvalidInputError(
-            f"无法按扩展名 {output.suffix} 导出：可用 .docx、.xlsx、.csv、.json，"
+            f"无法按扩展名 {output.suffix} 导出：可用 .docx、.pdf、.xlsx、.csv、.json，"
             "md 导出到文件夹；也可用 --format 指定格式"
         )
     cleaned = fmt.strip().lower().lstrip(".")
