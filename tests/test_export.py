@@ -880,7 +880,7 @@ def test_the_api_without_the_cli(quarter: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-o", "x.pdf"], "无法按扩展名 .pdf 导出：可用 .docx、.xlsx、.csv、.json，md 导出到文件夹；也可用 --format 指定格式"),
+        (["-o", "x.odt"], "无法按扩展名 .odt 导出：可用 .docx、.pdf、.xlsx、.csv、.json，md 导出到文件夹；也可用 --format 指定格式"),
         (["-F", "docx", "-o", "x.pdf"], "输出文件“x.pdf”的扩展名与导出格式 docx 不符：请改为 .docx"),
         (["-F", "xlsx", "-o", "名单.csv"], "输出文件“名单.csv”的扩展名与导出格式 xlsx 不符：请改为 .xlsx"),
         (["-F", "md", "-o", "备份.docx"], "md 格式每条记录导出为一个文件，-o 应给出文件夹（如 备份/），而不是“备份.docx”"),
