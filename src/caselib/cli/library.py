@@ -77,13 +77,19 @@ def check(
     ctx: typer.Context,
     repair: Annotated[bool, typer.Option("--repair", help="发现问题时重建索引。")] = False,
 ) -> None:
-    """检查库文件与全文索引（--repair 重建有问题的索引）。"""
+    """检查库文件、结构版本、孤立行与全文索引（--repair 重建有问题的索引）。"""
     import sqlite3
 
     from caselib.store.faults import damaged
+    from caselib.store.maintenance import orphan_rows, schema_problems
     from caselib.store.sqlite_backend import check_index, rebuild_index
 
     lib = state(ctx).library()
+    structural = schema_problems(lib) + orphan_rows(lib)
+    for problem in structural:
+        note(problem)
+    if structural:
+        fail(f"库有 {len(structural)} 处结构问题（孤立行或结构版本不符），请换用备份或联系维护人员")
     conn = lib.dbapi_connection()
     try:
         if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
@@ -113,8 +119,62 @@ def check(
     note("索引完好")
 
 
+def backup(
+    ctx: typer.Context,
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="备份文件路径（新的 SQLite 库文件）。")
+    ],
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的备份文件。")] = False,
+) -> None:
+    """把库备份成一个文件（他人写入时也能做，得到一致的快照）；PostgreSQL 库请用 pg_dump。"""
+    from pathlib import Path
+
+    from caselib.store.maintenance import backup as make_backup
+
+    lib = state(ctx).library()
+    dest = make_backup(lib, Path(output), force=force)
+    note(f"已备份到：{dest}（{lib.counts()['records']} 条记录）")
+
+
+def upgrade(ctx: typer.Context) -> None:
+    """把旧版本 caselib 建的库升级到当前结构（先在库旁做一份备份）。"""
+    from caselib.store.library import Library
+    from caselib.store.meta import SCHEMA_VERSION
+
+    lib = Library.open(state(ctx).db, upgrade=False)
+    version = lib.schema_version
+    if version >= SCHEMA_VERSION:
+        note(f"库结构已是最新（版本 {version}），无需升级")
+        return
+    saved = lib.upgrade(version)
+    if saved is not None:
+        note(f"已备份原库：{saved}")
+    note(f"已升级库结构：版本 {version} → {SCHEMA_VERSION}")
+
+
+def copy(
+    source: Annotated[str, typer.Option("--from", help="来源库（文件路径或数据库地址）。")],
+    target: Annotated[
+        str, typer.Option("--to", help="目标库（文件路径或数据库地址；不存在则新建）。")
+    ],
+) -> None:
+    """把一个库的全部内容原样复制到另一个库（SQLite 与 PostgreSQL 之间均可）。"""
+    from caselib.store.location import mask_url
+    from caselib.store.maintenance import copy_library
+
+    dst, count = copy_library(source, target)
+    where = dst.path or mask_url(dst.url)
+    if count == 0 and dst.counts()["records"]:
+        note(f"目标库已是相同内容，未做改动：{where}")
+    else:
+        note(f"已复制 {count} 条记录及其标签、评审、报送、简报与入围名单到：{where}")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(info)
     app.command()(reindex)
     app.command()(check)
+    app.command()(backup)
+    app.command()(upgrade)
+    app.command()(copy)

@@ -41,6 +41,21 @@ def _v2_source_missing_previous_status(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
 
 
+def upgrade_backup_path(path: Path, version: int) -> Path:
+    """Where ``upgrade`` keeps the library as it was before (beside it, named for the old
+    version and the time; never an existing file)."""
+    import datetime as dt
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{path.stem}.升级前备份-v{version}-{stamp}"
+    candidate = path.with_name(base + path.suffix)
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{base}-{n}{path.suffix}")
+    return candidate
+
+
 def _dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -86,8 +101,9 @@ class Library:
         return engine
 
     @classmethod
-    def open(cls, db: str | None = None) -> Library:
-        """Open an existing library, upgrading its schema if it was written by an older caselib.
+    def open(cls, db: str | None = None, *, upgrade: bool = True) -> Library:
+        """Open an existing library, upgrading its schema if it was written by an older caselib
+        (after a snapshot beside it: ``upgrade``); ``upgrade=False`` leaves an old one as it is.
 
         A library this user may read but not write (the file or its folder is read-only) is
         opened for reading: reads work, a write is refused with one line."""
@@ -106,7 +122,7 @@ class Library:
         else:
             engine = cls._engine(url)
         lib = cls(url, engine, read_only=reason)
-        lib._check_and_upgrade()
+        lib._check_and_upgrade(upgrade)
         return lib
 
     @classmethod
@@ -209,16 +225,29 @@ class Library:
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
 
-    def _check_and_upgrade(self) -> None:
+    def _check_and_upgrade(self, upgrade: bool = True) -> None:
         meta = self._read_meta()
         if meta is None:
             raise LibraryError("该文件不是 caselib 库（空数据库，请用 caselib init 创建）")
         version = int(meta["schema_version"])
-        if version < library_meta.SCHEMA_VERSION:
+        if upgrade and version < library_meta.SCHEMA_VERSION:
             self.upgrade(version)
 
-    def upgrade(self, from_version: int) -> None:
-        """Run the migrations above ``from_version`` in one transaction."""
+    def upgrade(self, from_version: int) -> Path | None:
+        """Run the migrations above ``from_version`` in one transaction, after taking a
+        snapshot of a library file beside it; returns that snapshot's path (None for a
+        server database, whose backups are the office's ``pg_dump``)."""
+        saved = None
+        if self.path is not None and self.read_only is None:
+            saved = upgrade_backup_path(self.path, from_version)
+            try:
+                sqlite_backend.snapshot(self.path, saved)
+            except sqlite3.Error as exc:
+                raise self.translate_error(exc) from exc
+            except OSError as exc:
+                raise LibraryError(
+                    f"升级前备份失败，未做升级：{saved}（{os_reason(exc)}）"
+                ) from exc
         try:
             with self.engine.begin() as conn:
                 for target in range(from_version + 1, library_meta.SCHEMA_VERSION + 1):
@@ -228,6 +257,7 @@ class Library:
                     )
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
+        return saved
 
     @property
     def schema_version(self) -> int:
@@ -269,6 +299,16 @@ class Library:
         except sqlite3.Error as exc:
             raise self.translate_error(exc) from exc
         return conn
+
+    def after_bulk_load(self, conn: Connection) -> None:
+        """Bring what the backend derives from the tables up to date after rows were written
+        with their ids (``copy``): the full-text index, and PostgreSQL's id sequences."""
+        if self.is_sqlite:
+            sqlite_backend.rebuild_index(conn.connection.driver_connection)
+        else:
+            from caselib.store import postgres_backend
+
+            postgres_backend.after_bulk_load(conn)
 
     def counts(self) -> dict[str, int]:
         """Live records, records in the trash, units, tags and bulletins."""
