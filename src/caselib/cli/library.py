@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from caselib.cli.common import emit_json, fail, note, state
+
+if TYPE_CHECKING:
+    from caselib.store.library import Library
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
@@ -21,7 +24,7 @@ def init(
     from caselib.tags import init_library
 
     lib, created = init_library(path or state(ctx).db)
-    where = lib.path or lib.url
+    where = lib.display_location
     if created:
         note(f"已创建库：{where}（含默认标签 {lib.counts()['tags']} 个）")
     else:
@@ -31,9 +34,11 @@ def init(
 def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """显示库的位置、结构版本、记录数与索引大小。"""
     lib = state(ctx).library()
+    from caselib.store.location import mask_url
+
     data: dict[str, object] = {
-        "location": str(lib.path or lib.url),
-        "url": lib.url,
+        "location": lib.display_location,
+        "url": mask_url(lib.url),
         "schema_version": lib.schema_version,
         **lib.counts(),
     }
@@ -47,6 +52,14 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
             data["index_size"] = index_size_bytes(conn)
         finally:
             conn.close()
+    else:
+        from caselib.store.postgres_backend import index_size_bytes as pg_index_size
+
+        pg = lib.dbapi_connection()
+        try:
+            data["index_size"] = pg_index_size(pg)
+        finally:
+            pg.close()
     if as_json:
         emit_json(data)
     else:
@@ -62,6 +75,9 @@ def reindex(ctx: typer.Context) -> None:
     from caselib.store.sqlite_backend import rebuild_index
 
     lib = state(ctx).library()
+    if not lib.is_sqlite:
+        note(f"已重建索引：{lib.pg_rebuild_index()} 条记录")
+        return
     conn = lib.dbapi_connection()
     try:
         with conn:
@@ -90,6 +106,9 @@ def check(
         note(problem)
     if structural:
         fail(f"库有 {len(structural)} 处结构问题（孤立行或结构版本不符），请换用备份或联系维护人员")
+    if not lib.is_sqlite:
+        _check_postgres_index(lib, repair)
+        return
     conn = lib.dbapi_connection()
     try:
         if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
@@ -116,6 +135,33 @@ def check(
         )
     if lib.read_only is not None:
         note("库只能读取：已做只读检查（全文索引的内部结构检查需要写权限，已跳过）")
+    note("索引完好")
+
+
+def _check_postgres_index(lib: Library, repair: bool) -> None:
+    from caselib.store.postgres_backend import check_index
+
+    conn = lib.dbapi_connection()
+    try:
+        problems = check_index(conn)
+    finally:
+        conn.close()
+    for problem in problems:
+        note(problem)
+    if problems and repair:
+        lib.pg_rebuild_index()
+        conn = lib.dbapi_connection()
+        try:
+            problems = check_index(conn)
+        finally:
+            conn.close()
+        if not problems:
+            note("已修复索引")
+            return
+    if problems:
+        fail(
+            f"索引有 {len(problems)} 处问题（运行 caselib check --repair 或 caselib reindex 修复）"
+        )
     note("索引完好")
 
 
