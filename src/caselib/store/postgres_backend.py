@@ -35,6 +35,7 @@ COLUMN_LETTERS = ("A", "B", "C", "C", "D")
 #: ts_rank_cd weights for {D, C, B, A}: the ratios of sqlite_backend.COLUMN_WEIGHTS.
 RANK_WEIGHTS = "{0.1, 0.3, 0.8, 1.0}"
 _MAX_POSITION = 16383
+_MAX_QUERY_BIGRAMS = 64
 _QMARK = re.compile(r"\?")
 
 
@@ -248,7 +249,10 @@ def term_query(term: str) -> str:
     units = _units(term)
     if len(units) == 1:
         return _lexeme(units[0]) + ":*"
-    return "(" + " & ".join(_lexeme(a + b) for a, b in zip(units, units[1:], strict=False)) + ")"
+    # distinct bigrams, at most _MAX_QUERY_BIGRAMS of them: still every record holding the
+    # term (``strpos`` then confirms), and a 1 MB query stays a small tsquery
+    bigrams = list(dict.fromkeys(a + b for a, b in zip(units, units[1:], strict=False)))
+    return "(" + " & ".join(_lexeme(t) for t in bigrams[:_MAX_QUERY_BIGRAMS]) + ")"
 
 
 def term_code(term: str) -> str:
