@@ -156,3 +156,26 @@ def test_unreachable_server_is_one_line_without_the_password(tmp_path: Path) -> 
         f"错误：无法连接数据库服务器：postgresql+psycopg://caselib:***@127.0.0.1:{port}/caselib"
         "（请检查地址、端口，以及服务器是否在运行）"
     ]
+
+
+def test_a_version_1_library_upgrades_on_postgres(pg_url: str) -> None:
+    """The migrations are one definition for both backends: a PostgreSQL library with the
+    version 1 schema gains the version 2 columns and keeps its records."""
+    import psycopg
+
+    from caselib.store.postgres_backend import psycopg_dsn
+
+    cli = Cli(pg_url)
+    cli.ok("init")
+    cli.ok("add", "-t", "机关党委：跑腿办事", "-u", "机关党委", input="正文。")
+    with psycopg.connect(psycopg_dsn(pg_url), autocommit=True) as conn:
+        conn.execute("DROP INDEX ix_record_source_path")
+        for column in ("source_path", "source_info", "missing"):
+            conn.execute(f"ALTER TABLE record DROP COLUMN {column}")
+        conn.execute("ALTER TABLE shortlist_item DROP COLUMN previous_status")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    run = cli.ok("upgrade")
+    assert "版本 1 → 2" in run.stderr and "pg_dump" in run.stderr
+    assert Library.open(pg_url).schema_version == 2
+    assert cli.ok("show", "1", "--json").json()["title"] == "机关党委：跑腿办事"
+    assert "索引完好" in cli.ok("check").stderr

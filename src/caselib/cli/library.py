@@ -192,6 +192,12 @@ def upgrade(ctx: typer.Context) -> None:
     if version >= SCHEMA_VERSION:
         note(f"库结构已是最新（版本 {version}），无需升级")
         return
+    if lib.path is None:
+        # PostgreSQL: the migration is one transaction (a failure changes nothing); the
+        # office's own backup is pg_dump
+        from caselib.store.maintenance import pg_dump_advice
+
+        note(f"提示：{pg_dump_advice(lib.url)}")
     saved = lib.upgrade(version)
     if saved is not None:
         note(f"已备份原库：{saved}")
