@@ -9,8 +9,9 @@ the last one with the end marker. PostgreSQL's text parser would drop the privat
 so the ``tsvector`` is written literally (``'ab':1A 'bc':2A …``) with explicit positions and a
 weight per column (title A, tags B, unit and summary C, body D), and read by a GIN index.
 
-A phrase of n >= 2 characters is looked up as the AND of its bigrams (the GIN index gives the
-candidates) and then confirmed by ``strpos`` on ``content``: the coded segments of the record
+A phrase of two characters is one bigram, exact as it is. A longer phrase is looked up as the
+AND of its bigrams (the GIN index gives the candidates) and then confirmed by ``strpos`` on
+``content``: the coded segments of the record
 joined by the end marker, which no coded term contains. So a match is exactly "the phrase is
 a substring of one segment", the recall guarantee of the SQLite index, also for long bodies
 whose positions a ``tsvector`` would cap at 16383. One character is a prefix query
@@ -267,8 +268,17 @@ def match_parts(
     conds: list[str] = []
     params: list[Any] = []
     for group in groups:
-        conds.append("(" + " OR ".join("strpos(i.content, ?) > 0" for _ in group) + ")")
-        params += [term_code(t) for t in group]
+        alternatives = []
+        for term in group:
+            if len(_units(term)) <= 2:
+                # one bigram, or one code as a prefix: the tsquery alone is exact (the code is
+                # prefix-free, tokens never span segments), and cheaper than reading content
+                alternatives.append("i.tsv @@ CAST(? AS tsquery)")
+                params.append(term_query(term))
+            else:
+                alternatives.append("strpos(i.content, ?) > 0")
+                params.append(term_code(term))
+        conds.append("(" + " OR ".join(alternatives) + ")")
     for term in excluded:
         conds.append("strpos(i.content, ?) = 0")
         params.append(term_code(term))
