@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,13 +67,70 @@ def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("EDITOR", "false")
 
 
+# --------------------------------------------------------------------------------------------
+# One suite, two backends. A module marked ``pytest.mark.backends`` runs each test that uses
+# ``db_path`` (directly or through ``library``, ``cli``, ``sample``) on SQLite and on a real
+# PostgreSQL server, a throwaway cluster started once per session (tests/pgserver.py); a test
+# marked ``pytest.mark.sqlite_only`` in such a module runs on SQLite alone. Without a server
+# the PostgreSQL runs are skipped with the reason, except under CI, where they fail.
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        "db_path" in metafunc.fixturenames
+        and metafunc.definition.get_closest_marker("backends") is not None
+        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    ):
+        metafunc.parametrize("db_path", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    from tests import pgserver
+
+    try:
+        server = pgserver.start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI (.ci/run installs it): {exc}")
+        pytest.skip(f"no PostgreSQL server could be started here: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_PG_DATABASES = iter(range(1, 1_000_000))
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
+def pg_url(pg_server: Any) -> str:
+    """A new, empty PostgreSQL database on the session's server."""
+    if not IN_CI:
+        pytest.importorskip("psycopg")
+    import psycopg
+
+    name = f"t{os.getpid()}_{next(_PG_DATABASES)}"
+    admin = f"host=127.0.0.1 port={pg_server.port} user=caselib dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(pg_server.url(name))
+
+
+@pytest.fixture
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The library: a file in the test's folder, or (``postgresql``) a new database's URL."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
     return tmp_path / "lib.db"
 
 
+def is_postgres(db: Path | str) -> bool:
+    return str(db).startswith("postgresql")
+
+
 @pytest.fixture
-def library(db_path: Path) -> Library:
+def library(db_path: Path | str) -> Library:
     lib, _ = init_library(str(db_path))
     return lib
 
@@ -92,7 +150,7 @@ class Run:
 class Cli:
     """Runs caselib against one library file, stdout and stderr kept apart."""
 
-    db: Path
+    db: Path | str
 
     def __call__(
         self, *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
@@ -110,7 +168,7 @@ class Cli:
 
 
 @pytest.fixture
-def cli(db_path: Path, library: Library) -> Cli:
+def cli(db_path: Path | str, library: Library) -> Cli:
     return Cli(db_path)
 
 

@@ -25,6 +25,8 @@ from caselib.store.library import Library
 
 from .conftest import Cli
 
+pytestmark = pytest.mark.backends
+
 SERIES = "党员干部下基层察民情解民忧暖民心实践活动简报"
 OFFICE = "湖北大学党史学习教育领导小组办公室"
 SUPERIORS = "省委党史学习教育领导小组办公室"

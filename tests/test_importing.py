@@ -12,6 +12,8 @@ from caselib.store.library import Library
 
 from .conftest import CASES_DIR, SEED, Cli, need_seed
 
+pytestmark = pytest.mark.backends
+
 SERIES = "湖北大学党员干部下基层察民情解民忧暖民心实践活动简报"
 TITLE = "机关党委：党建引领聚合力 “共同缔造”暖人心"
 
@@ -187,6 +189,7 @@ def test_folder_with_nothing_readable(cli: Cli, tmp_path: Path) -> None:
     assert cli.ok("list", "--json").json() == []
 
 
+@pytest.mark.sqlite_only  # reads the library file itself
 def test_dry_run_writes_nothing(cli: Cli, tmp_path: Path, db_path: Path) -> None:
     before = db_path.read_bytes()
     run = cli.ok("import", str(CASES_DIR), "--dry-run", "--json")

@@ -23,6 +23,8 @@ from caselib.text.blocks import Block
 
 from .conftest import Cli
 
+pytestmark = pytest.mark.backends
+
 STORY = """8月27日清晨，阳逻校区的学生回迁工作开始了。
 机关党员干部早早来到宿舍楼下，帮同学们搬运行李、核查健康码。
 ## 后来

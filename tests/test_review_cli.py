@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import Cli
 
+pytestmark = pytest.mark.backends
+
 FULL = ["真实性", "典型性", "创新性", "实效性", "可推广性"]
 
 
@@ -230,6 +232,7 @@ def test_reports_adoptions_and_stats(sample: Cli) -> None:
     assert len(table) > 2 and len({len(row) for row in table}) == 1
 
 
+@pytest.mark.sqlite_only  # reads the library file itself
 def test_stored_evidence_ranks_like_a_scan_of_the_text(reviewed: Cli, db_path: Path) -> None:
     """Ranking reads the text evidence stored with each record; without it (a library written
     before, or different theme parts) the body is scanned, with the same result."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import Cli
+
+pytestmark = pytest.mark.backends
 
 
 def ids(cli: Cli, *args: str) -> list[int]:

@@ -10,6 +10,8 @@ from caselib.tags import add_alias, clean_tag_name, merge_tags, move_tag, resolv
 
 from .conftest import Cli
 
+pytestmark = pytest.mark.backends
+
 FIVE = ["决策共谋", "发展共建", "建设共管", "效果共评", "成果共享"]
 
 

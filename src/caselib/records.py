@@ -273,8 +273,13 @@ def record_to_json(record: Record, *, body: bool = False) -> dict[str, Any]:
     )
 
 
-def raw_sqlite(session: Session) -> sqlite3.Connection:
-    """The session's own sqlite3 connection (same transaction), for the shared SQL filters."""
-    raw = session.connection().connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
+def raw_connection(session: Session) -> Any:
+    """The session's own plain-SQL connection (same transaction), for the shared SQL filters:
+    ``sqlite3``, or ``postgres_backend.PgConnection`` on PostgreSQL."""
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        return raw
+    from caselib.store.postgres_backend import PgConnection
+
+    return PgConnection(raw, owned=False)

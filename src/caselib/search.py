@@ -248,7 +248,7 @@ def resolve_unit(conn: sqlite3.Connection, name: str) -> int:
 def tag_descendants(conn: sqlite3.Connection, tag_id: int) -> list[int]:
     """The tag and all tags below it (recursive over ``tag.parent_id``)."""
     rows = conn.execute(
-        "WITH RECURSIVE sub(id) AS (SELECT ? UNION "
+        "WITH RECURSIVE sub(id) AS (SELECT CAST(? AS INTEGER) UNION "
         "SELECT t.id FROM tag t JOIN sub ON t.parent_id = sub.id) SELECT id FROM sub",
         (tag_id,),
     ).fetchall()
@@ -317,14 +317,15 @@ def filter_clause(
         conds.append(f"{rid} IN (SELECT id FROM record WHERE status = ?)")
         params.append(_choice(f.status, STATUS_LABELS, {}, "状态"))
     if f.incomplete:
-        conds.append(f"{rid} IN (SELECT id FROM record WHERE missing != '[]')")
+        conds.append(f"{rid} IN (SELECT id FROM record WHERE CAST(missing AS TEXT) != '[]')")
     if f.since is not None and f.until is not None and f.since > f.until:
         raise InvalidInputError(f"起始日期 {f.since} 晚于截止日期 {f.until}")
-    if f.since is not None or f.until is not None:
-        low = f.since.isoformat() if f.since else "0000"
-        high = f.until.isoformat() if f.until else "9999"
-        conds.append(f"{rid} IN (SELECT id FROM record WHERE date >= ? AND date <= ?)")
-        params += [low, high]
+    if f.since is not None:
+        conds.append(f"{rid} IN (SELECT id FROM record WHERE date >= ?)")
+        params.append(f.since.isoformat())
+    if f.until is not None:
+        conds.append(f"{rid} IN (SELECT id FROM record WHERE date <= ?)")
+        params.append(f.until.isoformat())
     return " AND ".join(conds), params
 
 
@@ -514,9 +515,9 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+def _run(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
     try:
-        return conn.execute(sql, params).fetchall()
+        return list(conn.execute(sql, params).fetchall())
     except sqlite3.OperationalError as exc:
         message = str(exc)
         if FTS_TABLE in message:
@@ -531,6 +532,44 @@ def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]
 _TIE_SLACK = 32
 
 
+def _is_postgres(conn: Any) -> bool:
+    return getattr(conn, "dialect", "sqlite") == "postgresql"
+
+
+def _no_limit(conn: Any) -> int | None:
+    """``LIMIT ?`` without a limit: -1 on SQLite, NULL on PostgreSQL."""
+    return None if _is_postgres(conn) else -1
+
+
+def _pg_matching(
+    conn: Any, parsed: ParsedQuery, filters: SearchFilters | None
+) -> tuple[str, list[Any], list[Any]]:
+    """PostgreSQL: (SQL of (id, score) best first, filter parameters, match parameters, which
+    come first). Score: minus ts_rank_cd, so that ascending is best first as with bm25."""
+    from caselib.store import postgres_backend as pg
+
+    groups = [[t.text for t in g] for g in parsed.groups]
+    tsquery, exact, exact_params = pg.match_parts(groups, [t.text for t in parsed.excluded])
+    restrict, params = filter_clause(conn, filters, id_expr="i.record_id")
+    sql = (
+        f"SELECT i.record_id, -ts_rank_cd('{pg.RANK_WEIGHTS}', i.tsv, q.q) AS score "
+        f"FROM {pg.INDEX_TABLE} AS i, (SELECT CAST(? AS tsquery) AS q) AS q "
+        f"WHERE i.tsv @@ q.q AND {exact} AND {restrict} ORDER BY score"
+    )
+    return sql, params, [tsquery, *exact_params]
+
+
+def _pg_exclusion(parsed: ParsedQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:
+    """PostgreSQL: leave out the records holding an excluded term (exact, by ``strpos``)."""
+    if not parsed.excluded:
+        return where, params
+    from caselib.store import postgres_backend as pg
+
+    _, exact, exact_params = pg.match_parts([], [t.text for t in parsed.excluded])
+    where += f" AND r.id NOT IN (SELECT i.record_id FROM {pg.INDEX_TABLE} AS i WHERE NOT ({exact}))"
+    return where, [*params, *exact_params]
+
+
 def _fts_restriction(
     conn: sqlite3.Connection, filters: SearchFilters | None
 ) -> tuple[str, list[Any]]:
@@ -540,6 +579,8 @@ def _fts_restriction(
 
 
 def _dates(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
     if len(ids) > 2000:
         rows = conn.execute("SELECT id, date FROM record").fetchall()
     else:
@@ -561,30 +602,38 @@ def _matching(
     if match is None:
         where, params = filter_clause(conn, filters)
         exclusion = parsed.exclusion_expression()
-        if exclusion is not None:
+        if _is_postgres(conn):
+            where, params = _pg_exclusion(parsed, where, params)
+        elif exclusion is not None:
             where += f" AND r.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
             params.append(exclusion)
         sql = f"SELECT r.id, 0.0 FROM record AS r WHERE {where} ORDER BY {DATE_ORDER} LIMIT ? OFFSET ?"
-        rows = _run(conn, sql, [*params, -1 if limit is None else max(0, limit), offset])
+        rows = _run(
+            conn, sql, [*params, _no_limit(conn) if limit is None else max(0, limit), offset]
+        )
         return [(int(r[0]), 0.0) for r in rows]
 
-    restrict, params = _fts_restriction(conn, filters)
-    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-    sql = (
-        f"SELECT rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
-        f"WHERE {FTS_TABLE} MATCH ? AND {restrict} ORDER BY score"
-    )
+    if _is_postgres(conn):
+        sql, params, match_args = _pg_matching(conn, parsed, filters)
+    else:
+        match_args = [match]
+        restrict, params = _fts_restriction(conn, filters)
+        weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+        sql = (
+            f"SELECT rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH ? AND {restrict} ORDER BY score"
+        )
     # Rank by score in FTS5 alone (reading every matching record for its date would cost a
     # table row each); dates are fetched for the candidates only, to order equal scores.
     if limit is None:
-        rows = _run(conn, sql, [match, *params])
+        rows = _run(conn, sql, [*match_args, *params])
     else:
         need = offset + max(0, limit)
         if need == 0:
             return []
-        rows = _run(conn, sql + " LIMIT ?", [match, *params, need + 1 + _TIE_SLACK])
+        rows = _run(conn, sql + " LIMIT ?", [*match_args, *params, need + 1 + _TIE_SLACK])
         if len(rows) > need and rows[-1][1] == rows[need - 1][1]:
-            rows = _run(conn, sql, [match, *params])  # a long run of equal scores
+            rows = _run(conn, sql, [*match_args, *params])  # a long run of equal scores
     found = [(int(r[0]), float(r[1])) for r in rows]
     dates = _dates(conn, [rid for rid, _ in found])
     found.sort(key=lambda r: r[0], reverse=True)
@@ -620,7 +669,7 @@ def filtered_ids(
     sql = (
         f"SELECT r.id FROM record AS r WHERE {where} ORDER BY {SORT_ORDERS[sort]} LIMIT ? OFFSET ?"
     )
-    rows = _run(conn, sql, [*params, -1 if limit is None else limit, offset])
+    rows = _run(conn, sql, [*params, _no_limit(conn) if limit is None else limit, offset])
     return [int(row[0]) for row in rows]
 
 
@@ -690,12 +739,17 @@ def count_hits(
     parsed = parse_query(query) if isinstance(query, str) else query
     match = parsed.match_expression()
     if match is not None:
+        if _is_postgres(conn):
+            sql, params, args = _pg_matching(conn, parsed, filters)
+            return int(_run(conn, f"SELECT COUNT(*) FROM ({sql}) AS m", [*args, *params])[0][0])
         restrict, params = _fts_restriction(conn, filters)
         sql = f"SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND {restrict}"
         return int(_run(conn, sql, [match, *params])[0][0])
     where, params = filter_clause(conn, filters)
     exclusion = parsed.exclusion_expression()
-    if exclusion is not None:
+    if _is_postgres(conn):
+        where, params = _pg_exclusion(parsed, where, params)
+    elif exclusion is not None:
         where += f" AND r.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
         params.append(exclusion)
     return int(_run(conn, f"SELECT COUNT(*) FROM record AS r WHERE {where}", params)[0][0])

@@ -91,11 +91,11 @@ def list_(
 ) -> None:
     """按单位、标签、类型、状态、日期筛选并列出记录。"""
     from caselib.search import filtered_ids
-    from caselib.store.reader import connect_sqlite
+    from caselib.store.reader import connect
     from caselib.store.recordjson import load_record_objects
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until, incomplete)
-    conn = connect_sqlite(state(ctx).db)  # the read path: plain sqlite3, no SQLAlchemy
+    conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM
     try:
         ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)
         rows = load_record_objects(conn, ids)
@@ -133,11 +133,11 @@ def search(
 ) -> None:
     """中文全文检索：按相关度排序（标题、标签命中优先），附高亮摘要；不给检索词时按筛选条件列出。"""
     from caselib.search import count_hits, search
-    from caselib.store.reader import connect_sqlite
+    from caselib.store.reader import connect
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
     text = " ".join(query or [])
-    conn = connect_sqlite(state(ctx).db)
+    conn = connect(state(ctx).db)
     try:
         hits = search(conn, text, filters, limit=limit, offset=offset)
         total = count_hits(conn, text, filters) if not as_json else len(hits)

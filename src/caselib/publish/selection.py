@@ -220,10 +220,10 @@ def select_records(
         found = [int(r.id) for r in bulletin_records(session, issue) if r.id is not None]
         label = f"{issue.series} {issue.year} 年第 {issue.number} 期"
         return _non_empty(Selection(found, issue, label), f"简报 {label} 中没有记录")
-    from caselib.records import raw_sqlite
+    from caselib.records import raw_connection
     from caselib.search import filter_clause
 
-    raw = raw_sqlite(session)
+    raw = raw_connection(session)
     where, params = filter_clause(raw, filters)
     sql = f"SELECT r.id FROM record AS r WHERE {where} ORDER BY r.id"
     found = [int(row[0]) for row in raw.execute(sql, params).fetchall()]

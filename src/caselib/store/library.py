@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -41,6 +41,21 @@ def _v2_source_missing_previous_status(conn: Connection) -> None:
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
 
 
+def upgrade_backup_path(path: Path, version: int) -> Path:
+    """Where ``upgrade`` keeps the library as it was before (beside it, named for the old
+    version and the time; never an existing file)."""
+    import datetime as dt
+
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"{path.stem}.升级前备份-v{version}-{stamp}"
+    candidate = path.with_name(base + path.suffix)
+    n = 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{base}-{n}{path.suffix}")
+    return candidate
+
+
 def _dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -62,6 +77,11 @@ class Library:
 
     def translate_error(self, exc: Exception) -> CaselibError:
         """One Chinese line for a database error (see ``faults.library_error``)."""
+        if not self.is_sqlite:
+            from caselib.store import postgres_backend
+
+            error: CaselibError = postgres_backend.library_error(exc, self.url)
+            return error
         return faults.library_error(exc, self.path, read_only=self.read_only)
 
     # -- opening -------------------------------------------------------------
@@ -73,6 +93,15 @@ class Library:
             # a plain file path may hold "?" or "#": pass it whole, never parsed as a URL
             target = URL.create("sqlite", database=str(path))
         options: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            from caselib.store import postgres_backend
+
+            postgres_backend.require_driver()
+            # one command is one short-lived process: a connection is closed when it is
+            # returned, never left open to a server for the garbage collector
+            from sqlalchemy.pool import NullPool
+
+            options["poolclass"] = NullPool
         if reading_uri is not None:
             options["creator"] = lambda: sqlite3.connect(reading_uri, uri=True)
         # JSON columns hold Chinese text: store it as UTF-8, not \u escapes (half the size).
@@ -86,8 +115,9 @@ class Library:
         return engine
 
     @classmethod
-    def open(cls, db: str | None = None) -> Library:
-        """Open an existing library, upgrading its schema if it was written by an older caselib.
+    def open(cls, db: str | None = None, *, upgrade: bool = True) -> Library:
+        """Open an existing library, upgrading its schema if it was written by an older caselib
+        (after a snapshot beside it: ``upgrade``); ``upgrade=False`` leaves an old one as it is.
 
         A library this user may read but not write (the file or its folder is read-only) is
         opened for reading: reads work, a write is refused with one line."""
@@ -106,7 +136,7 @@ class Library:
         else:
             engine = cls._engine(url)
         lib = cls(url, engine, read_only=reason)
-        lib._check_and_upgrade()
+        lib._check_and_upgrade(upgrade)
         return lib
 
     @classmethod
@@ -196,6 +226,10 @@ class Library:
                 SQLModel.metadata.create_all(conn)
                 if self.is_sqlite:
                     sqlite_backend.create_index(conn.connection.driver_connection)
+                else:
+                    from caselib.store import postgres_backend
+
+                    postgres_backend.create_index(_plain_sql(conn))
                 conn.execute(
                     tables.Meta.__table__.insert(),  # type: ignore[attr-defined]
                     [
@@ -209,25 +243,40 @@ class Library:
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
 
-    def _check_and_upgrade(self) -> None:
+    def _check_and_upgrade(self, upgrade: bool = True) -> None:
         meta = self._read_meta()
         if meta is None:
             raise LibraryError("该文件不是 caselib 库（空数据库，请用 caselib init 创建）")
         version = int(meta["schema_version"])
-        if version < library_meta.SCHEMA_VERSION:
+        if upgrade and version < library_meta.SCHEMA_VERSION:
             self.upgrade(version)
 
-    def upgrade(self, from_version: int) -> None:
-        """Run the migrations above ``from_version`` in one transaction."""
+    def upgrade(self, from_version: int) -> Path | None:
+        """Run the migrations above ``from_version`` in one transaction, after taking a
+        snapshot of a library file beside it; returns that snapshot's path (None for a
+        server database, whose backups are the office's ``pg_dump``)."""
+        saved = None
+        if self.path is not None and self.read_only is None:
+            saved = upgrade_backup_path(self.path, from_version)
+            try:
+                sqlite_backend.snapshot(self.path, saved)
+            except sqlite3.Error as exc:
+                raise self.translate_error(exc) from exc
+            except OSError as exc:
+                raise LibraryError(
+                    f"升级前备份失败，未做升级：{saved}（{os_reason(exc)}）"
+                ) from exc
         try:
             with self.engine.begin() as conn:
                 for target in range(from_version + 1, library_meta.SCHEMA_VERSION + 1):
                     MIGRATIONS[target](conn)
-                    conn.exec_driver_sql(
-                        "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),)
+                    conn.execute(
+                        text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+                        {"v": str(target)},
                     )
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
+        return saved
 
     @property
     def schema_version(self) -> int:
@@ -242,8 +291,7 @@ class Library:
         Records touched in the session are re-indexed inside the same transaction.
         """
         session = Session(self.engine, expire_on_commit=False)
-        if self.is_sqlite:
-            event.listen(session, "after_flush", _reindex_after_flush)
+        event.listen(session, "after_flush", _reindex_after_flush)
         try:
             yield session
             session.commit()
@@ -256,10 +304,16 @@ class Library:
         finally:
             session.close()
 
-    def dbapi_connection(self) -> sqlite3.Connection:
-        """A plain sqlite3 connection (read path of search; no ORM)."""
+    def dbapi_connection(self) -> Any:
+        """A plain-SQL connection (qmark parameters; no ORM): ``sqlite3`` for a library file,
+        ``postgres_backend.PgConnection`` for a PostgreSQL library."""
         if self.path is None:
-            raise LibraryError("全文检索目前只支持 SQLite 库")
+            from caselib.store import postgres_backend
+
+            try:
+                return postgres_backend.connect(self.url)
+            except Exception as exc:
+                raise self.translate_error(exc) from exc
         try:
             if self.read_only is not None:
                 conn = sqlite3.connect(sqlite_backend.reading_uri(self.path), uri=True)
@@ -269,6 +323,33 @@ class Library:
         except sqlite3.Error as exc:
             raise self.translate_error(exc) from exc
         return conn
+
+    def after_bulk_load(self, conn: Connection) -> None:
+        """Bring what the backend derives from the tables up to date after rows were written
+        with their ids (``copy``): the full-text index, and PostgreSQL's id sequences."""
+        if self.is_sqlite:
+            sqlite_backend.rebuild_index(conn.connection.driver_connection)
+        else:
+            from caselib.store import postgres_backend
+
+            postgres_backend.after_bulk_load(conn)
+
+    def pg_rebuild_index(self) -> int:
+        """PostgreSQL: rebuild the full-text index in one transaction (records indexed)."""
+        from caselib.store import postgres_backend
+
+        try:
+            with self.engine.begin() as conn:
+                return postgres_backend.rebuild_index(_plain_sql(conn))
+        except (OperationalError, DatabaseError) as exc:
+            raise self.translate_error(exc) from exc
+
+    @property
+    def display_location(self) -> str:
+        """The library file, or the server URL with its password masked."""
+        from caselib.store.location import mask_url
+
+        return str(self.path) if self.path is not None else mask_url(self.url)
 
     def counts(self) -> dict[str, int]:
         """Live records, records in the trash, units, tags and bulletins."""
@@ -318,10 +399,26 @@ def _reindex_after_flush(session: Session, _context: Any) -> None:
                 if isinstance(obj, tables.Tag)
                 else ("record", "id", "unit_id")
             )
-            rows = session.connection().exec_driver_sql(
-                f"SELECT {key} FROM {table} WHERE {column} = ?", (obj.id,)
+            rows = session.connection().execute(
+                text(f"SELECT {key} FROM {table} WHERE {column} = :id"), {"id": obj.id}
             )
             ids.update(int(r[0]) for r in rows)
-    if ids:
-        raw = session.connection().connection.driver_connection
-        sqlite_backend.reindex_records(raw, sorted(ids))
+    if not ids:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        sqlite_backend.reindex_records(conn.connection.driver_connection, sorted(ids))
+    else:
+        from caselib.store import postgres_backend
+
+        postgres_backend.reindex_records(_plain_sql(conn), sorted(ids))
+
+
+def _plain_sql(conn: Connection) -> Any:
+    """The qmark plain-SQL face of a SQLAlchemy connection, in its transaction."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        return raw
+    from caselib.store import postgres_backend
+
+    return postgres_backend.PgConnection(raw, owned=False)

@@ -34,3 +34,15 @@ def sqlite_path(url: str) -> Path | None:
     if path.startswith("file:"):  # sqlite:///file:PATH?mode=ro&uri=true
         path = path[len("file:") :].split("?", 1)[0]
     return Path(path) if path else None
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages, logs and ``info``)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"

@@ -1,9 +1,11 @@
-"""The read path: a plain ``sqlite3`` connection to a SQLite library, so that read commands
-answer without loading SQLAlchemy."""
+"""The read path: a plain-SQL connection (qmark parameters), so that read commands answer
+without the ORM: ``sqlite3`` for a library file (without loading SQLAlchemy at all), a psycopg
+connection (``postgres_backend.PgConnection``) for a PostgreSQL library."""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from caselib.errors import LibraryError
 from caselib.store import faults, sqlite_backend
@@ -11,16 +13,19 @@ from caselib.store.location import resolve_url, sqlite_path
 from caselib.store.meta import SCHEMA_VERSION, check_meta
 
 
-def connect_sqlite(db: str | None) -> sqlite3.Connection:
-    """A plain ``sqlite3`` connection to the library, for read-only commands (opened
-    read-only, so it works in a folder this user cannot write: ``reading_uri``).
+def connect(db: str | None) -> Any:
+    """A plain-SQL connection to the library, for read-only commands. A library file is opened
+    read-only, so it works in a folder this user cannot write (``reading_uri``). A PostgreSQL
+    library is first opened through ``Library.open`` (checked and upgraded like any other).
 
     A library written by an older caselib is first upgraded through ``Library.open`` (the only
     case that loads SQLAlchemy here)."""
     url = resolve_url(db)
     path = sqlite_path(url)
     if path is None:
-        raise LibraryError("该命令目前只支持 SQLite 库")
+        from caselib.store.library import Library
+
+        return Library.open(db).dbapi_connection()
     if not path.exists():
         raise LibraryError(f"库不存在：{path}（请先运行 caselib init）")
     try:
@@ -36,5 +41,5 @@ def connect_sqlite(db: str | None) -> sqlite3.Connection:
         from caselib.store.library import Library  # loads SQLAlchemy: only to upgrade
 
         Library.open(db)
-        return connect_sqlite(db)
+        return connect(db)
     return conn

@@ -219,6 +219,37 @@ def prepare_new_database(dbapi_connection: Any) -> None:
     dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
 
+def snapshot(source: Path, dest: Path) -> None:
+    """Copy the library at ``source`` into a new file ``dest`` with SQLite's online backup
+    API: a consistent snapshot even while other processes write (they are not blocked; pages
+    they change during the copy make it restart on the changed pages). ``dest`` is written
+    to a temporary file beside it, made readable by its owner only (0600), and renamed into
+    place whole; an existing ``dest`` is replaced (the caller decides whether that is allowed).
+    """
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{dest.name}-", suffix=".new", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        src = sqlite3.connect(reading_uri(source), uri=True)
+        try:
+            configure_connection(src)
+            out = sqlite3.connect(tmp)
+            try:
+                src.backup(out)
+                # a snapshot is one file: no write-ahead log beside it
+                out.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                out.close()
+        finally:
+            src.close()
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------------------------
 # What is indexed
 

@@ -7,7 +7,7 @@ published them, reviews, shortlists, reports upward and adoptions.
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from caselib.store.meta import KIND_LABELS as KIND_LABELS  # re-exported for convenience
@@ -227,4 +227,4 @@ class DupeBand(SQLModel, table=True):
 
     record_id: int = Field(foreign_key="record.id", primary_key=True, ondelete="CASCADE")
     band: int = Field(primary_key=True)
-    value: int = Field(index=True)
+    value: int = Field(index=True, sa_type=BigInteger)  # a 64-bit hash

@@ -1,0 +1,332 @@
+"""Everything PostgreSQL-specific: connection settings, the plain-SQL connection the read path
+uses, and the full-text index. Imported only for a ``postgresql`` URL; psycopg (the extra
+``caselib[postgres]``) is imported only when a connection is made.
+
+Design of the index
+-------------------
+The same tokens as SQLite (``sqlite_backend``): every overlapping pair of codes of a segment,
+the last one with the end marker. PostgreSQL's text parser would drop the private-use codes,
+so the ``tsvector`` is written literally (``'ab':1A 'bc':2A …``) with explicit positions and a
+weight per column (title A, tags B, unit and summary C, body D), and read by a GIN index.
+
+A phrase of two characters is one bigram, exact as it is. A longer phrase is looked up as the
+AND of its bigrams (the GIN index gives the candidates) and then confirmed by ``strpos`` on
+``content``: the coded segments of the record
+joined by the end marker, which no coded term contains. So a match is exactly "the phrase is
+a substring of one segment", the recall guarantee of the SQLite index, also for long bodies
+whose positions a ``tsvector`` would cap at 16383. One character is a prefix query
+(``'a':*``). Ranking is ``ts_rank_cd`` (cover density) with the column weights above, a
+documented stand-in for BM25; ties are ordered newest first, as on SQLite.
+
+``record_fts_pg`` rows are written in the same transaction as the records (``reindex_records``
+runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from caselib.store.sqlite_backend import END, _chunks, _code_normalized, _load_records, _payload
+
+INDEX_TABLE = "record_fts_pg"
+#: tsvector weights per FTS column (title, tags, unit, summary, body).
+COLUMN_LETTERS = ("A", "B", "C", "C", "D")
+#: ts_rank_cd weights for {D, C, B, A}: the ratios of sqlite_backend.COLUMN_WEIGHTS.
+RANK_WEIGHTS = "{0.1, 0.3, 0.8, 1.0}"
+_MAX_POSITION = 16383
+_MAX_QUERY_BIGRAMS = 64
+_QMARK = re.compile(r"\?")
+
+
+class PgConnection:
+    """A psycopg connection that runs the qmark SQL the read path shares with SQLite.
+
+    ``execute`` rewrites ``?`` placeholders as ``%s`` (and a literal ``%`` as ``%%``): the SQL
+    itself is written by caselib, user input only ever arrives as parameters."""
+
+    dialect = "postgresql"
+
+    def __init__(self, raw: Any, *, owned: bool = True) -> None:
+        self.raw = raw
+        self.owned = owned
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        text = _QMARK.sub("%s", sql.replace("%", "%%"))
+        return self.raw.execute(text, tuple(params), prepare=False)
+
+    def close(self) -> None:
+        if self.owned:
+            self.raw.close()
+
+
+def psycopg_dsn(url: str) -> str:
+    """The libpq connection string of a SQLAlchemy ``postgresql+psycopg://`` URL."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    parts = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+        **{k: v for k, v in parsed.query.items() if isinstance(v, str)},
+    }
+    return " ".join(
+        f"{k}='{str(v).replace(chr(92), chr(92) * 2).replace(chr(39), chr(92) + chr(39))}'"
+        for k, v in parts.items()
+        if v is not None
+    )
+
+
+def connect(url: str) -> PgConnection:
+    """A plain psycopg connection in autocommit (each read is its own statement)."""
+    import psycopg
+
+    return PgConnection(psycopg.connect(psycopg_dsn(url), autocommit=True))
+
+
+# --------------------------------------------------------------------------------------------
+# Schema and writing
+
+
+def create_index(conn: Any) -> None:
+    """Create the index table and its GIN index (idempotent). ``conn``: a PgConnection."""
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
+        "record_id INTEGER PRIMARY KEY REFERENCES record(id) ON DELETE CASCADE, "
+        "hash TEXT NOT NULL, content TEXT NOT NULL, tsv TSVECTOR NOT NULL)"
+    )
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS ix_{INDEX_TABLE}_tsv ON {INDEX_TABLE} USING GIN (tsv)"
+    )
+
+
+def _lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _coded(segment: str) -> str:
+    codes = _code_normalized(segment)
+    return codes if isinstance(codes, str) else "".join(codes)
+
+
+def _units(segment: str) -> list[str]:
+    codes = _code_normalized(segment)
+    return list(codes) if isinstance(codes, str) else codes
+
+
+def tsvector_text(columns: tuple[list[str], ...]) -> str:
+    """The literal tsvector of a record's normalised segments (see the module doc)."""
+    positions: dict[str, list[str]] = {}
+    pos = 0
+    for letter, segments in zip(COLUMN_LETTERS, columns, strict=True):
+        for segment in segments:
+            units = [*_units(segment), END]
+            for a, b in zip(units, units[1:], strict=False):
+                pos = min(pos + 1, _MAX_POSITION)
+                entry = positions.setdefault(a + b, [])
+                if len(entry) < 256:
+                    entry.append(f"{pos}{letter}")
+    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+
+
+def content_text(columns: tuple[list[str], ...]) -> str:
+    """Every coded segment, each followed by the end marker (what ``strpos`` confirms)."""
+    return "".join(_coded(s) + END for segments in columns for s in segments)
+
+
+def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
+    """Rewrite the index rows of these records (unchanged ones are skipped)."""
+    ids = sorted({int(i) for i in record_ids})
+    for chunk in _chunks(ids):
+        current = _load_records(conn, chunk)
+        marks = ",".join("?" * len(chunk))
+        old = dict(
+            conn.execute(
+                f"SELECT record_id, hash FROM {INDEX_TABLE} WHERE record_id IN ({marks})",
+                tuple(chunk),
+            )
+        )
+        for rid in chunk:
+            raw = current.get(rid)
+            if raw is None:
+                if rid in old:
+                    conn.execute(f"DELETE FROM {INDEX_TABLE} WHERE record_id = ?", (rid,))
+                continue
+            columns = tuple([_normalized(s) for s in column] for column in raw)
+            digest = _payload(columns)[0]
+            if old.get(rid) == digest:
+                continue
+            conn.execute(
+                f"INSERT INTO {INDEX_TABLE} (record_id, hash, content, tsv) "
+                "VALUES (?, ?, ?, CAST(? AS tsvector)) ON CONFLICT (record_id) DO UPDATE "
+                "SET hash = EXCLUDED.hash, content = EXCLUDED.content, tsv = EXCLUDED.tsv",
+                (rid, digest, content_text(columns), tsvector_text(columns)),
+            )
+
+
+def _normalized(segment: str) -> str:
+    from caselib.text.normalize import normalize
+
+    return normalize(segment)
+
+
+def rebuild_index(conn: Any) -> int:
+    conn.execute(f"DROP TABLE IF EXISTS {INDEX_TABLE}")
+    create_index(conn)
+    ids = [r[0] for r in conn.execute("SELECT id FROM record ORDER BY id").fetchall()]
+    reindex_records(conn, ids)
+    return len(ids)
+
+
+def check_index(conn: Any) -> list[str]:
+    """Records missing from the index, stale rows and orphan rows (one Chinese line each)."""
+    from caselib.store.sqlite_backend import _describe
+
+    exists = conn.execute("SELECT to_regclass(?)", (INDEX_TABLE,)).fetchone()[0]
+    if exists is None:
+        return ["全文索引不存在，请运行 caselib reindex 重建"]
+    stored = dict(conn.execute(f"SELECT record_id, hash FROM {INDEX_TABLE}").fetchall())
+    record_ids = [r[0] for r in conn.execute("SELECT id FROM record ORDER BY id")]
+    missing = [rid for rid in record_ids if rid not in stored]
+    stale = []
+    for chunk in _chunks(record_ids):
+        for rid, raw in _load_records(conn, chunk).items():
+            columns = tuple([_normalized(s) for s in column] for column in raw)
+            if rid in stored and stored[rid] != _payload(columns)[0]:
+                stale.append(rid)
+    problems = []
+    if missing:
+        problems.append(f"全文索引缺少记录：{_describe(missing)}")
+    if stale:
+        problems.append(f"全文索引已过期（记录改过但未重建索引）：{_describe(sorted(stale))}")
+    if problems:
+        problems.append("请运行 caselib reindex 重建全文索引")
+    return problems
+
+
+def index_size_bytes(conn: Any) -> int:
+    row = conn.execute("SELECT pg_total_relation_size(to_regclass(?))", (INDEX_TABLE,)).fetchone()
+    return int(row[0] or 0)
+
+
+def after_bulk_load(conn: Any) -> None:
+    """After rows were written with their ids (``copy``): move every id sequence past them and
+    rebuild the index. ``conn``: a SQLAlchemy connection."""
+    from sqlalchemy import text
+
+    tables = conn.execute(
+        text(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
+            "AND table_schema = current_schema() "
+            "AND pg_get_serial_sequence(quote_ident(table_name), 'id') IS NOT NULL"
+        )
+    ).all()
+    for (table,) in tables:
+        conn.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {_ident(table)}), 0) + 1, false)"
+            ),
+            {"t": table},
+        )
+    rebuild_index(PgConnection(conn.connection.driver_connection, owned=False))
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --------------------------------------------------------------------------------------------
+# Searching
+
+
+def term_query(term: str) -> str:
+    """The tsquery (text) whose matches include every record containing ``term`` (normalised,
+    non-empty): its first code as a prefix, or the AND of its bigrams."""
+    units = _units(term)
+    if len(units) == 1:
+        return _lexeme(units[0]) + ":*"
+    # distinct bigrams, at most _MAX_QUERY_BIGRAMS of them: still every record holding the
+    # term (``strpos`` then confirms), and a 1 MB query stays a small tsquery
+    bigrams = list(dict.fromkeys(a + b for a, b in zip(units, units[1:], strict=False)))
+    return "(" + " & ".join(_lexeme(t) for t in bigrams[:_MAX_QUERY_BIGRAMS]) + ")"
+
+
+def term_code(term: str) -> str:
+    return _coded(term)
+
+
+def match_parts(
+    groups: Sequence[Sequence[str]], excluded: Sequence[str]
+) -> tuple[str | None, str, list[Any]]:
+    """For the positive ``groups`` (AND of ORs) and ``excluded`` terms: the tsquery text (None
+    without positive terms), and the exact condition on ``i.content`` with its parameters."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for group in groups:
+        alternatives = []
+        for term in group:
+            if len(_units(term)) <= 2:
+                # one bigram, or one code as a prefix: the tsquery alone is exact (the code is
+                # prefix-free, tokens never span segments), and cheaper than reading content
+                alternatives.append("i.tsv @@ CAST(? AS tsquery)")
+                params.append(term_query(term))
+            else:
+                alternatives.append("strpos(i.content, ?) > 0")
+                params.append(term_code(term))
+        conds.append("(" + " OR ".join(alternatives) + ")")
+    for term in excluded:
+        conds.append("strpos(i.content, ?) = 0")
+        params.append(term_code(term))
+    tsquery = None
+    if groups:
+        tsquery = " & ".join("(" + " | ".join(term_query(t) for t in g) + ")" for g in groups)
+    return tsquery, " AND ".join(conds) or "TRUE", params
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+def require_driver() -> None:
+    """LibraryError unless psycopg (the ``postgres`` extra) is installed."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        from caselib.errors import LibraryError
+
+        raise LibraryError(
+            "使用 PostgreSQL 库需先安装驱动：pip install 'caselib[postgres]'"
+        ) from exc
+
+
+def library_error(exc: BaseException, url: str) -> Any:
+    """One Chinese line for a PostgreSQL error (the URL's password masked, no SQL shown)."""
+    from caselib.errors import LibraryError
+    from caselib.store import faults
+    from caselib.store.location import mask_url
+
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None)
+    where = mask_url(url)
+    if state in ("40001", "40P01", "23505", "23503"):
+        return LibraryError(faults.CONFLICT)
+    if state in ("53100",):
+        return LibraryError("数据库服务器磁盘已满，无法写入；请联系管理员")
+    if state in ("28P01", "28000"):
+        return LibraryError(f"数据库登录失败（用户名或密码不对）：{where}")
+    if state == "3D000":
+        return LibraryError(f"数据库不存在：{where}（请先由管理员创建）")
+    if state == "42501":
+        return LibraryError(f"数据库用户没有所需的权限：{where}")
+    if state == "25006":
+        return LibraryError("数据库只允许读取，无法写入")
+    if state is None and type(orig).__name__ == "OperationalError":
+        return LibraryError(
+            f"无法连接数据库服务器：{where}（请检查地址、端口，以及服务器是否在运行）"
+        )
+    return LibraryError("数据库操作失败，请运行 caselib check 检查库")
