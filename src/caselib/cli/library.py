@@ -171,7 +171,8 @@ def _check_postgres_index(lib: Library, repair: bool) -> None:
 def backup(
     ctx: typer.Context,
     output: Annotated[
-        str, typer.Option("-o", "--output", help="备份文件路径（新的 SQLite 库文件）。")
+        str,
+        typer.Option("-o", "--output", metavar="路径", help="备份文件路径（新的 SQLite 库文件）。"),
     ],
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的备份文件。")] = False,
 ) -> None:
@@ -208,9 +209,12 @@ def upgrade(ctx: typer.Context) -> None:
 
 
 def copy(
-    source: Annotated[str, typer.Option("--from", help="来源库（文件路径或数据库地址）。")],
+    source: Annotated[
+        str, typer.Option("--from", metavar="库", help="来源库（文件路径或数据库地址）。")
+    ],
     target: Annotated[
-        str, typer.Option("--to", help="目标库（文件路径或数据库地址；不存在则新建）。")
+        str,
+        typer.Option("--to", metavar="库", help="目标库（文件路径或数据库地址；不存在则新建）。"),
     ],
 ) -> None:
     """把一个库的全部内容原样复制到另一个库（SQLite 与 PostgreSQL 之间均可）。"""
