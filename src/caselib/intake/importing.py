@@ -327,18 +327,22 @@ def _complete(
     from caselib.store.schemas import validate_record
 
     fields, sources = dict(draft.fields), dict(draft.sources)
-    units = _unit_names(session)
-    paragraphs = [b.text for b in fields.get("body") or [] if getattr(b, "type", "") != "table"]
     stem = provenance.readable_name(place.path.stem)
     missing: list[str] = []
+    units: dict[str, str] = {}
+    if not options.unit and not (fields.get("unit") and fields.get("title")):
+        units = _unit_names(session)  # only when a fall-back needs the library's units
     if options.unit:
         fields["unit"], sources["unit"] = options.unit, "--unit"
     elif not fields.get("unit"):
-        for found, source in (
-            (provenance.unit_from_text(paragraphs, units), "正文提到的已有单位"),
-            (provenance.unit_from_folders(place.path, place.root, units), "所在文件夹"),
-            (provenance.split_file_name(stem, units)[0], "文件名前缀"),
-        ):
+        paragraphs = [b.text for b in fields.get("body") or [] if b.type != "table"]
+        rules: tuple[tuple[Callable[[], str | None], str], ...] = (
+            (lambda: provenance.unit_from_text(paragraphs, units), "正文提到的已有单位"),
+            (lambda: provenance.unit_from_folders(place.path, place.root, units), "所在文件夹"),
+            (lambda: provenance.split_file_name(stem, units)[0], "文件名前缀"),
+        )
+        for rule, source in rules:
+            found = rule()
             if found:
                 fields["unit"], sources["unit"] = found, source
                 break
