@@ -156,9 +156,7 @@ def _link_problem(link: Path, real_root: Path) -> str:
         return "符号链接形成循环，未读取"
     if not target.is_relative_to(real_root):
         return "符号链接指向导入文件夹之外，未读取"
-    if target.is_dir():
-        return ""  # its files are imported by their real path
-    return ""
+    return ""  # inside the folder: a linked folder's files are imported by their real path
 
 
 def import_paths(
@@ -240,7 +238,7 @@ def _import_into(
     else:
         drafts, bulletin, report.encoding, warnings = _read_document(place.path, place.name)
         report.warnings += warnings
-    _store(session, drafts, bulletin, place, place.name, file_hash, options, report)
+    _store(session, drafts, bulletin, place, file_hash, options, report)
 
 
 def _is_caselib_markdown(data: bytes) -> bool:
@@ -382,7 +380,6 @@ def _store(
     drafts: list[_Draft],
     bulletin: Any,
     place: _Place,
-    name: str,
     file_hash: str,
     options: ImportOptions,
     report: FileReport,
@@ -453,7 +450,9 @@ def _store(
             {"id": other_id, "similarity": similarity} for other_id, similarity in change.duplicates
         ]
     if bulletin is not None and "imported" in outcomes:
-        report.bulletin_id = _store_bulletin(session, bulletin, name, file_hash, report.record_ids)
+        report.bulletin_id = _store_bulletin(
+            session, bulletin, place.name, file_hash, report.record_ids
+        )
     report.outcome = _overall(outcomes)
 
 
