@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 import subprocess
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,13 +190,55 @@ def text_lines_above_banji(r: Render, page: int) -> list[Line]:
     return [line for line in r.lines(page) if line.y_max < top]
 
 
+def assert_banji_placed(r: Render) -> None:
+    """The 版记 at the foot of the last page, under the last text with a gap, or alone on the
+    last page when the page before had no room for it; on no other page."""
+    assert_banji_at_foot(r, r.pages)
+    above = text_lines_above_banji(r, r.pages)
+    block = [x for x in r.rules(r.pages) if x.black]
+    if above:
+        # The text of the last page stays at the top: at least a line's gap above the block.
+        assert above[-1].y_max < block[0].y - PITCH / 2, (above[-1], block[0])
+    else:
+        prev = r.lines(r.pages - 1)
+        needed = block[-1].y - block[0].y + PITCH
+        assert prev[-1].y_max + needed > TYPE_BOTTOM - PITCH / 2, (prev[-1], needed)
+    for page in range(1, r.pages):
+        assert not [x for x in r.rules(page) if x.black], page
+
+
 def test_seed_banji_on_last_line_of_last_page(seed_render: Render) -> None:
-    assert_banji_at_foot(seed_render, seed_render.pages)
-    # The text of the last page stays at the top: a gap of several lines above the block.
-    text = text_lines_above_banji(seed_render, seed_render.pages)
-    assert text and text[-1].y_max < TYPE_BOTTOM - 8 * PITCH
-    for page in range(1, seed_render.pages):
-        assert not [x for x in seed_render.rules(page) if x.black], page
+    assert_banji_placed(seed_render)
+
+
+def test_seed_article_starts_on_page_1(
+    seed_render: Render, seed: tuple[BulletinSpec, Article]
+) -> None:
+    """After the 报头 and the 编者按, page 1 has room for the title block (title and two lines
+    of text) on the 22-line grid: the article starts there, and the page is full."""
+    _, case = seed
+    lines = seed_render.lines(1)
+    texts = [line.text for line in lines]
+    first_title_line = case.title.split("：")[0]
+    starts = [i for i, text in enumerate(texts) if text.startswith(first_title_line)]
+    assert starts, texts
+    body = [line for line in lines[starts[0] :] if line.height < 22]
+    assert len(body) >= 2, texts[starts[0] :]
+    # Page 1 ends on the last line of the type area.
+    assert lines[-1].y_max > TYPE_BOTTOM - PITCH / 2, lines[-1]
+
+
+def test_grid_of_22_lines_of_28_characters(seed_render: Render) -> None:
+    """A page of body text holds 22 lines; a full line of Chinese text holds 28 characters."""
+    counts = [len(seed_render.lines(page)) for page in range(1, seed_render.pages + 1)]
+    assert 22 in counts, counts
+    widths = Counter(
+        len(line.text)
+        for page in range(1, seed_render.pages + 1)
+        for line in seed_render.lines(page)
+        if 20 < line.height < 22 and not any(ch.isascii() for ch in line.text)
+    )
+    assert widths.most_common(1)[0][0] == 28 and max(widths) == 28, widths
 
 
 def test_three_articles_banji_at_foot(three_render: Render) -> None:
@@ -337,6 +380,21 @@ def test_template_made_in_libreoffice_gives_one_style_system(
     assert round(doc.sections[0].left_margin.mm) == 27
 
 
+CLOSING = "学院党委将坚持把理论宣讲进社区作为常态化工作，持续推动党的创新理论飞入寻常百姓家。"
+
+
+def closing_cases(case: Article) -> list[Article]:
+    """Articles whose closing lines fall just over a page without the closing rule: a title of
+    one line and its unit line (3 grid lines), six three-line paragraphs, then a closing
+    paragraph of two lines (one line over the page); the same under a two-line title with a
+    one-line closing paragraph (one line over)."""
+    two = padded(case, "理论宣讲进社区", 6)
+    two.blocks.append(Block(type="paragraph", text=CLOSING))
+    one = padded(case, "理论宣讲进社区 党的创新理论飞入寻常百姓家", 6)
+    one.blocks.append(Block(type="paragraph", text=CLOSING[:20] + "。"))
+    return [two, one]
+
+
 @pytest.fixture(scope="module")
 def compilation_render(
     seed: tuple[BulletinSpec, Article], tmp_path_factory: pytest.TempPathFactory
@@ -346,7 +404,7 @@ def compilation_render(
     for tool in TOOLS:
         need_tool_or_skip(tool)
     _, case = seed
-    articles = [case, *seed_stories(case)]
+    articles = [case, *closing_cases(case), *seed_stories(case)]
     tmp = tmp_path_factory.mktemp("compilation")
     docx = tmp / "汇编.docx"
     write_compilation(docx, "经验案例与暖心故事汇编", articles, subtitle="湖北大学党委办公室")
@@ -355,13 +413,15 @@ def compilation_render(
 
 
 def test_compilation_pages(compilation_render: Render) -> None:
-    """No page of the compilation ends with a title; no page holds a single stranded line;
-    a page that does not end an article is full."""
+    """No page of the compilation ends with a title; no page holds only one or two lines
+    (the closing rule of ``bulletin.body.keep_closing_lines``: the article's last lines are
+    kept with the lines before them); a page that does not end an article is full, and one
+    that does has at most five empty lines."""
     r = compilation_render
     titles = {a.title[:8] for a in r.articles}
     for page in range(3, r.pages + 1):  # after the cover and the contents
         lines = r.lines(page)
-        assert len(lines) >= 2, (page, lines)
+        assert len(lines) >= 3, (page, lines)
         assert lines[-1].height < 22, (page, lines[-1])
         next_first = r.lines(page + 1)[0].text if page < r.pages else ""
         starts_article = any(next_first.startswith(t) for t in titles) or next_first in (

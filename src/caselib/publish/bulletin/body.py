@@ -76,11 +76,19 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
         raise InvalidInputError("文章标题不能为空")
     if not page_break:
         w.ensure(title_block(w, art))
-    w.lines_paragraph("title", title_lines(w, title), page_break=page_break, bookmark=bookmark)
-    if not title_names_unit(title, art.unit):
+    with_unit = not title_names_unit(title, art.unit)
+    # A unit line sits right under the title and closes the block with the title's space after.
+    w.lines_paragraph(
+        "title",
+        title_lines(w, title),
+        page_break=page_break,
+        bookmark=bookmark,
+        after=0 if with_unit and w.own_style("title") else None,
+    )
+    if with_unit:
         w.text_paragraph("unit", clean(art.unit))
     previous = "title"
-    last: Any = None
+    closing: list[tuple[Any, int]] = []  # the paragraphs after the last heading or table
     for block in art.blocks:
         if block.type == "heading":
             text = clean(" ".join(block.text.split("\n")))
@@ -89,9 +97,9 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
                 role = f"h{level}"
                 w.ensure(w.height_of(role, w.lines_of(role, text)) + 2 * LINE_PITCH)
                 w.text_paragraph(role, text)
-                last = None
+                closing = []
         elif block.type == "table":
-            last = None
+            closing = []
             if previous == "table":
                 w.paragraph("body", "")  # two tables in a row would merge into one
                 w.advance(LINE_PITCH)
@@ -100,16 +108,71 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
             for part in block.text.split("\n"):
                 text = clean(part)
                 if text:
-                    last = w.text_paragraph("body", text, keep_two=previous in ("title", "heading"))
+                    p = w.text_paragraph("body", text, keep_two=previous in ("title", "heading"))
+                    closing.append((p, w.lines_of("body", text)))
                     previous = "paragraph"
             continue
         previous = block.type
-    if last is not None:
-        # The article's last paragraph never leaves one line alone at the top of a page
-        # (widow control: Word, WPS and LibreOffice carry a second line over with it).
-        ppr = last.find(qn("w:pPr"))
-        if ppr.find(qn("w:widowControl")) is None:
-            ppr.find(qn("w:pStyle")).addnext(parse_xml(f"<w:widowControl {nsdecls('w')}/>"))
+    keep_closing_lines(closing)
+
+
+# A page never holds only one or two closing lines of an article: they are kept with enough
+# of the text before them. Lines kept whole move on only when they do not fit, so a page
+# they leave ends at most CLOSING_MAX - 1 lines short (the render checks allow five).
+CLOSING_MIN = 3
+CLOSING_MAX = 6
+
+
+def keep_closing_lines(closing: Sequence[tuple[Any, int]]) -> None:
+    """Keep an article's closing lines together (``closing``: its last paragraphs, with their
+    estimated line counts).
+
+    The rule: the last paragraphs, taken back from the end until they make three lines, stay
+    on one page when they make at most six lines (keepLines on each, keepNext on all but the
+    last), so the last page of an article holds three lines or more, and the page before it
+    gives up at most five. When they would make more, the paragraphs shorter than three lines
+    at the end are kept whole and with the paragraph before them, which carries at least two
+    of its lines over (widow control): the last page holds at least three lines unless the
+    last paragraph alone is longer than six lines; then widow control still carries two
+    lines with the last (OOXML's widow control counts two lines, not three), and the page
+    before is full, so it could not have taken them.
+    """
+    if not closing:
+        return
+    group: list[tuple[Any, int]] = []
+    for item in reversed(closing):
+        group.insert(0, item)
+        if sum(n for _, n in group) >= CLOSING_MIN:
+            break
+    whole = sum(n for _, n in group) <= CLOSING_MAX
+    if not whole:
+        # The first of the group is long: it only keeps two lines with the short ones.
+        _set(group[0][0], "w:widowControl")
+        if len(group) > 1:
+            _set(group[0][0], "w:keepNext")
+        group = group[1:]
+    for i, (p, _) in enumerate(group):
+        _set(p, "w:keepLines")
+        if i < len(group) - 1:
+            _set(p, "w:keepNext")
+    if group:
+        _set(group[-1][0], "w:widowControl")
+
+
+_PPR_ORDER = ("w:keepNext", "w:keepLines", "w:widowControl")
+
+
+def _set(p: Any, tag: str) -> None:
+    """Turn a paragraph property on in direct formatting (after w:pStyle, in schema order)."""
+    ppr = p.find(qn("w:pPr"))
+    if ppr.find(qn(tag)) is not None:
+        return
+    anchor = ppr.find(qn("w:pStyle"))
+    for earlier in _PPR_ORDER[: _PPR_ORDER.index(tag)]:
+        found = ppr.find(qn(earlier))
+        if found is not None:
+            anchor = found
+    anchor.addnext(parse_xml(f"<{tag} {nsdecls('w')}/>"))
 
 
 def title_lines(w: Document, title: str) -> list[str]:
@@ -119,11 +182,16 @@ def title_lines(w: Document, title: str) -> list[str]:
 
 def title_block(w: Document, art: Article) -> int:
     """Height of what must stay together at an article's start: title, unit line and the
-    first two lines of text (twips)."""
+    first two lines of text (twips). With caselib's styles it is a whole number of grid lines
+    (the space before a title under the 报头 is the header's lead instead)."""
     title = clean(art.title)
     height = w.height_of("title", len(title_lines(w, title)))
+    if w.lead is not None:
+        height += w.lead - w.spacing_of("title")[0]
     if not title_names_unit(title, art.unit):
         height += w.height_of("unit", 1)
+        if w.own_style("title"):
+            height -= w.spacing_of("title")[1]
     return height + 2 * LINE_PITCH
 
 

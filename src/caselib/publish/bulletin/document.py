@@ -98,6 +98,9 @@ class Document:
         self.height = 0
         self.page = 1
         self.used = 0
+        # Space before the next paragraph written, set under the 报头 (``lead``): the block
+        # above the text ends on a whole grid line.
+        self.lead: int | None = None
         self._bookmark_id = 0
 
     # ---- document setup -------------------------------------------------------------------
@@ -237,6 +240,13 @@ class Document:
 
     # ---- paragraphs -------------------------------------------------------------------------
 
+    def own_style(self, role: str) -> bool:
+        """True when ``role`` has caselib's style, not one taken from a template."""
+        return self.style_ids[role] in (
+            self.defs[role].style_id,
+            f"Caselib{self.defs[role].style_id}",
+        )
+
     def rpr(self, role: str, *, bold: bool = False) -> str:
         key = (role, bold)
         if key not in self._rpr_cache:
@@ -258,16 +268,20 @@ class Document:
         content: str,
         *,
         ppr_extra: str = "",
+        spacing: str = "",
         page_break: bool = False,
         parent: Any = None,
     ) -> Any:
-        """Append a paragraph of style ``role`` whose runs are ``content`` (raw run XML)."""
+        """Append a paragraph of style ``role`` whose runs are ``content`` (raw run XML).
+
+        ``spacing`` (a w:spacing element) follows ``ppr_extra``, which must then hold only
+        elements that precede w:spacing in the schema (w:widowControl)."""
         ppr = f'<w:pStyle w:val="{self.style_ids[role]}"/>'
         if page_break:
             ppr += "<w:pageBreakBefore/>"
             if parent is None and self.used:
                 self.new_page()
-        ppr += ppr_extra
+        ppr += ppr_extra + spacing
         p = parse_xml(f"<w:p {nsdecls('w')}><w:pPr>{ppr}</w:pPr>{content}</w:p>")
         if parent is None:
             self.sect_pr.addprevious(p)  # the body's sectPr must stay last
@@ -282,14 +296,24 @@ class Document:
         widow/orphan control on for it, so its first two lines stay with what precedes it
         (Word, WPS and LibreOffice all honour w:widowControl with keepNext above it)."""
         extra = "<w:widowControl/>" if keep_two else ""
-        p = self.paragraph(role, self.run_xml(role, text), page_break=page_break, ppr_extra=extra)
-        self.account(role, [text])
+        before, after, spacing = self.spacing(role)
+        p = self.paragraph(
+            role, self.run_xml(role, text), page_break=page_break, ppr_extra=extra, spacing=spacing
+        )
+        self.account(role, [text], before, after)
         return p
 
     def lines_paragraph(
-        self, role: str, lines: Sequence[str], *, page_break: bool = False, bookmark: str = ""
+        self,
+        role: str,
+        lines: Sequence[str],
+        *,
+        page_break: bool = False,
+        bookmark: str = "",
+        after: int | None = None,
     ) -> None:
-        """One paragraph, its lines separated by manual line breaks."""
+        """One paragraph, its lines separated by manual line breaks (``after``: its space
+        after, when not the style's)."""
         runs = [self.run_xml(role, line) for line in lines]
         content = f"<w:r><w:rPr>{self.rpr(role)}</w:rPr><w:br/></w:r>".join(runs)
         if bookmark:
@@ -299,8 +323,9 @@ class Document:
                 f'<w:bookmarkStart w:id="{bid}" w:name="{bookmark}"/>{content}'
                 f'<w:bookmarkEnd w:id="{bid}"/>'
             )
-        self.paragraph(role, content, page_break=page_break)
-        self.account(role, lines)
+        before, after, spacing = self.spacing(role, after=after)
+        self.paragraph(role, content, page_break=page_break, spacing=spacing)
+        self.account(role, lines, before, after)
 
     def lines_of(self, role: str, text: str) -> int:
         """Estimated number of lines ``text`` breaks into in style ``role``."""
@@ -317,15 +342,42 @@ class Document:
         after = sum(int(x) for x in re.findall(r'w:after="(\d+)"', ppr))
         return before, after
 
+    def spacing(self, role: str, *, after: int | None = None) -> tuple[int, int, str]:
+        """Space before and after the next paragraph of ``role`` and the w:spacing that sets
+        them where they differ from the style's: the first paragraph under the 报头 takes the
+        ``lead`` as its space before, ``after`` replaces the style's space after."""
+        style_before, style_after = self.spacing_of(role)
+        attrs = []
+        before = style_before
+        if self.lead is not None:
+            before, self.lead = self.lead, None
+            attrs.append(f'w:before="{before}" w:beforeLines="0"')
+        if after is not None:
+            attrs.append(f'w:after="{after}" w:afterLines="0"')
+        else:
+            after = style_after
+        xml = f"<w:spacing {' '.join(attrs)}/>" if attrs else ""
+        return before, after, xml
+
+    def line_of(self, role: str) -> int:
+        """Height of one line of style ``role`` (twips): its exact line spacing."""
+        found = re.search(r'w:line="(\d+)" w:lineRule="exact"', self.defs[role].ppr)
+        return int(found.group(1)) if found else exact_line(self.formats[role].size)
+
     def height_of(self, role: str, lines: int) -> int:
         before, after = self.spacing_of(role)
-        return before + lines * exact_line(self.formats[role].size) + after
+        return before + lines * self.line_of(role) + after
 
-    def account(self, role: str, lines: Sequence[str]) -> None:
-        """Add a paragraph's estimated height (twips) to the running estimate."""
+    def account(
+        self, role: str, lines: Sequence[str], before: int | None = None, after: int | None = None
+    ) -> None:
+        """Add a paragraph's estimated height (twips) to the running estimate (``before`` and
+        ``after``: its spacing, when not the style's)."""
         n = sum(self.lines_of(role, line) for line in lines)
-        before, after = self.spacing_of(role)
-        self.place(before, n, exact_line(self.formats[role].size), after)
+        style_before, style_after = self.spacing_of(role)
+        before = style_before if before is None else before
+        after = style_after if after is None else after
+        self.place(before, n, self.line_of(role), after)
 
     def ensure(self, twips: int) -> None:
         """Model a keep-together block of ``twips``: it starts a page when it does not fit."""

@@ -15,6 +15,7 @@ from caselib.publish.bulletin.styles import (
     LINE_PITCH,
     RED_RULE,
     RED_RULE_SPACE,
+    RULE_GAP,
     XIAOCHU,
     XIAOER,
     XIAOYI,
@@ -68,18 +69,22 @@ def office_line(w: Document, office: str, date: _dt.date) -> None:
         + w.run_xml("office", format_chinese_date(date))
     )
     # The red rule (its distance and width) makes the block above the text a fraction of a
-    # line taller than a whole number of lines; space after it rounds the block up to whole
-    # lines, so every page keeps room for exactly 22, 21, … grid lines and the text of page 1
-    # ends on the last line of the type area (an article title that fits is not pushed on).
-    height = w.used + LINE_PITCH + RED_RULE_SPACE * 20 + round(RED_RULE * 20 / 8)
-    pad = -height % LINE_PITCH
-    spacing = f'<w:spacing w:before="0" w:after="{pad}" w:line="{LINE_PITCH}" w:lineRule="exact"/>'
+    # line taller than a whole number of lines. The first paragraph under it (编者按 or title)
+    # takes as its space before the least gap under the rule that rounds the block up to
+    # whole lines (``lead``, at least RULE_GAP), so every page keeps room for exactly 22,
+    # 21, … grid lines and the text of page 1 ends on the last line of the type area.
+    # The lead is that paragraph's space before, not this one's space after: LibreOffice
+    # keeps the larger of a space after and the next space before where Word adds them.
+    spacing = f'<w:spacing w:before="0" w:after="0" w:line="{LINE_PITCH}" w:lineRule="exact"/>'
     w.paragraph("office", runs, ppr_extra=spacing)
-    w.advance(height + pad - w.used)
+    height = w.used + LINE_PITCH + RED_RULE_SPACE * 20 + round(RED_RULE * 20 / 8)
+    w.lead = -(height + RULE_GAP) % LINE_PITCH + RULE_GAP
+    w.advance(height - w.used)
 
 
 def editor_note(w: Document, note: str) -> None:
     text = re.sub(r"^\s*编者按\s*[：:]?\s*", "", clean(note))
     runs = w.run_xml("note", "编者按：", bold=True) + w.run_xml("note", text)
-    w.paragraph("note", runs)
-    w.account("note", ["编者按：" + text])
+    before, after, spacing = w.spacing("note")
+    w.paragraph("note", runs, spacing=spacing)
+    w.account("note", ["编者按：" + text], before, after)

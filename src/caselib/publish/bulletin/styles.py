@@ -44,6 +44,14 @@ RULE_THICK = 8  # eighths of a point: 1 pt ≈ 0.35 mm
 RULE_THIN = 6  # 0.75 pt ≈ 0.25 mm
 RED_RULE = 18  # 2.25 pt red rule under the 编印单位 line
 RED_RULE_SPACE = 6  # points between the line and the red rule
+# An article title: each line one grid line (二号 at 579 twips, 1.32 × the size), with two
+# thirds of a line above and one third under it, so the title block is a whole number of grid
+# lines and the body text under it stays on the grid (a page keeps room for all its lines).
+TITLE_BEFORE = LINE_PITCH * 2 // 3
+TITLE_AFTER = LINE_PITCH - TITLE_BEFORE
+# The least space between the red rule and the first line of text under it (a third of a line);
+# the block above the text is rounded up from there to whole grid lines.
+RULE_GAP = LINE_PITCH // 3
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,9 +234,8 @@ def style_defs(type_width: int) -> dict[str, StyleDef]:
             ppr_xml(
                 jc="center",
                 ind=centred,
-                line=exact_line(ERHAO),
-                before=LINE_PITCH,
-                after=LINE_PITCH // 2,
+                before=TITLE_BEFORE,
+                after=TITLE_AFTER,
                 keep_next=True,
                 outline=1,
                 snap=False,
@@ -239,7 +246,9 @@ def style_defs(type_width: int) -> dict[str, StyleDef]:
             "CaselibUnit",
             "文章单位",
             RunFormat(KAITI, SANHAO, spacing=BODY_CHAR_SPACING),
-            ppr_xml(jc="center", ind=centred, after=LINE_PITCH // 2, keep_next=True),
+            # Under the title (which then gives up its space after to it): the unit line
+            # closes the title block, on the grid.
+            ppr_xml(jc="center", ind=centred, after=TITLE_AFTER, keep_next=True),
         ),
         StyleDef(
             "h1", "CaselibHeading1", "一级标题", replace(body_run, east_asia=HEITI), heading_ppr[0]
