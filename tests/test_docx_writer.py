@@ -298,6 +298,8 @@ def test_08_masthead(bulletin: Docx) -> None:
         ("湖北大学党员干部下基层察民情解民忧暖民心实践活动简报", [("湖北大学党员干部", 26)]),
         ("工作简报", [("工作", 36)]),
         ("湖北大学党建工作简报", [("湖北大学党建工作", 36)]),
+        # 13 characters: two lines at 小初 (after 大学), one line at 一号: one line wins.
+        ("湖北大学马克思主义学院党委简报", [("湖北大学马克思主义学院党委", 26)]),
     ],
 )
 def test_08b_masthead_fills_the_type_area(
@@ -312,6 +314,34 @@ def test_08b_masthead_fills_the_type_area(
     assert got[-1] == ("简报", 42)
     for text, size in got[:-1]:
         assert size is not None and len(text) * size <= TYPE_WIDTH_PT
+
+
+@pytest.mark.parametrize(
+    ("series", "expected"),
+    [
+        # 4 characters: the name proper (工作) on one line at 小初, the largest size.
+        ("工作简报", [("工作", 36), ("简报", 42)]),
+        # 15 characters: 小初 takes 12 a line, so it would need two lines (after 大学); 一号
+        # takes 17, so one line at 一号 is taken before any two-line setting.
+        ("湖北大学马克思主义学院党委简报", [("湖北大学马克思主义学院党委", 26), ("简报", 42)]),
+        # The seed's 25 characters fit one line at no size; two lines: at 小初 only as 12 + 12
+        # (a break inside 察民情); at 一号 after the unit word 干部, the largest size with a
+        # break between words.
+        (
+            "湖北大学党员干部下基层察民情解民忧暖民心实践活动简报",
+            [("湖北大学党员干部", 26), ("下基层察民情解民忧暖民心实践活动", 26), ("简报", 42)],
+        ),
+        # No trailing 简报: the whole name is the series name.
+        ("党建工作动态", [("党建工作动态", 36)]),
+        ("简 报", [("简报", 42)]),
+    ],
+)
+def test_08c_masthead_lines_one_line_first(series: str, expected: list[tuple[str, float]]) -> None:
+    """The largest standard size (小初 → 一号 → 小一 → 二号) at which the series name fits on
+    one line; only when none does, the largest at which it fits on two lines."""
+    from caselib.publish.bulletin.masthead import masthead_lines
+
+    assert masthead_lines(series, TYPE_WIDTH_PT) == expected
 
 
 def test_09_issue_number(bulletin: Docx) -> None:

@@ -17,9 +17,10 @@ Decisions worth knowing:
 * A title already of the form “单位：主题” names its unit; any other title gets the unit on a
   line of its own under it. Long titles are broken into balanced lines (at a space first), so a
   centred title never ends with one orphaned character.
-* The 报头 name is split to fit the 156 mm type area: a trailing “简报” stands alone in 初号 and
-  the rest takes one or two lines at the largest size that fits, broken after a unit word
-  (大学、党委、干部…) where possible. A newline in the series name forces a break.
+* The 报头 name is fitted to the 156 mm type area: a trailing “简报” stands alone in 初号 and
+  the rest takes the largest standard size (小初 → 一号 → 小一 → 二号) at which it fits on one
+  line, or failing that on two lines broken between words (after 大学、党委、干部…)
+  (``bulletin.masthead.fit_series``). A newline in the series name forces a break.
 * The 报/送/发 block is a one-column table as wide as the type area (its borders are the
   thick/thin rules), floating at the bottom margin of the last page, so its last rule sits on
   the last line of the type area; when there is no room it goes to the foot of the next page

@@ -7,7 +7,7 @@ import datetime as _dt
 import re
 
 from caselib.publish.bulletin.document import Document
-from caselib.publish.bulletin.measure import clean, fit_display
+from caselib.publish.bulletin.measure import clean, em_width, split_lines
 from caselib.publish.bulletin.ooxml import size_rpr
 from caselib.publish.bulletin.styles import (
     CHUHAO,
@@ -17,28 +17,55 @@ from caselib.publish.bulletin.styles import (
     RED_RULE_SPACE,
     RULE_GAP,
     XIAOCHU,
-    XIAOER,
     XIAOYI,
     YIHAO,
     exact_line,
 )
 from caselib.text.dates import format_chinese_date
 
+# The standard sizes a series name is set in, largest first (小初 → 一号 → 小一 → 二号).
+SERIES_SIZES = (XIAOCHU, YIHAO, XIAOYI, ERHAO)
+
+
+def fit_series(name: str, width_pt: float) -> tuple[float, list[str]]:
+    """The size and lines of a series name in the 报头, centred in ``width_pt``.
+
+    The rule: the largest standard size (``SERIES_SIZES``) at which the name fits on ONE line;
+    only when it fits on one line at no size, the largest size at which it fits on TWO lines
+    broken between words (at a space or punctuation, or after a unit word such as 大学、党委、
+    干部: ``measure.split_lines`` quality 1); a break inside a phrase (“察｜民情”) only when no
+    size allows a break between words; a name too long for two lines at 二号 takes three.
+    Of the breaks allowed at a size, the most balanced pair of lines is taken.
+    """
+    for size in SERIES_SIZES:
+        if em_width(name) <= width_pt / size:
+            return size, [name]
+    for min_quality in (1, 0):
+        for size in SERIES_SIZES:
+            lines = split_lines(name, width_pt / size, 2, min_quality)
+            if lines is not None:
+                return size, lines
+    smallest = SERIES_SIZES[-1]
+    return smallest, split_lines(name, width_pt / smallest, 3) or [name]
+
 
 def masthead_lines(series: str, width_pt: float) -> list[tuple[str, float]]:
-    """The 报头 as (line, point size) pairs, fitted to the type-area width."""
+    """The 报头 as (line, point size) pairs, fitted to the type-area width (``fit_series``).
+
+    A trailing “简报” (or “简 报”) stands on a line of its own in 初号, spread apart; the rest of
+    the name is the series name. A newline in the series name forces a break: each line then
+    takes the largest standard size at which it fits on one line.
+    """
     explicit = [clean(x) for x in series.splitlines() if clean(x)]
     if len(explicit) > 1:
-        return [
-            (line, fit_display(line, width_pt, (CHUHAO, XIAOCHU, YIHAO, XIAOYI, ERHAO), 1)[0])
-            for line in explicit
-        ]
+        return [(line, fit_series(line, width_pt)[0]) for line in explicit]
     name = re.sub(r"简\s*报$", "简报", clean(series))
-    if name.endswith("简报") and len(name) > 2:
-        prefix = name[:-2].strip()
-        size, lines = fit_display(prefix, width_pt, (XIAOCHU, YIHAO, XIAOYI, ERHAO, XIAOER), 2)
+    if name == "简报":
+        return [("简报", CHUHAO)]
+    if name.endswith("简报"):
+        size, lines = fit_series(name[:-2].strip(), width_pt)
         return [*((line, size) for line in lines), ("简报", CHUHAO)]
-    size, lines = fit_display(name, width_pt, (CHUHAO, XIAOCHU, YIHAO, XIAOYI, ERHAO), 2)
+    size, lines = fit_series(name, width_pt)
     return [(line, size) for line in lines]
 
 
