@@ -182,6 +182,8 @@ def assert_banji_at_foot(r: Render, page: int) -> None:
     # The block's own lines are 报/送/发 lines; the text above ends before its first rule.
     inside = [line for line in r.lines(page) if line.y_max > rules[0].y]
     assert inside and inside[0].text.startswith("报："), inside[:1]
+    # Rows break between their items: no line of one or two characters (“织。”).
+    assert all(len(line.text) > 3 for line in inside), [line.text for line in inside]
 
 
 def text_lines_above_banji(r: Render, page: int) -> list[Line]:

@@ -30,15 +30,43 @@ def distribution_lines(distribution: dict[str, list[str]]) -> list[str]:
     return lines
 
 
-def block_height(w: Document, rows: list[str]) -> int:
-    """Estimated height of the 版记 (twips): its lines at the 四号 grid pitch."""
+def row_lines(w: Document, text: str) -> list[str]:
+    """A 版记 row broken into lines between its items (after “，”), so that no line holds a
+    lone character or two (“织。”); an item too long for a line wraps where it must.
+
+    The first line runs from one character in (the label hangs) to one character short of the
+    right edge; the lines under it start three characters in, after the label.
+    """
     char = SIHAO * 20
-    first = (w.type_width - 1 * char) // char  # 3 chars left, hanging 2, 1 char right
+    first = (w.type_width - 2 * char) // char
+    rest = (w.type_width - 4 * char) // char
+    if em_width(text) <= first:
+        return [text]
+    items = [item + "，" for item in text.split("，")]
+    items[-1] = items[-1][:-1]
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        capacity = rest if lines else first
+        if line and em_width(line + item) > capacity:
+            lines.append(line)
+            line = ""
+        line += item
+    lines.append(line)
+    return lines
+
+
+def block_height(w: Document, rows: list[list[str]]) -> int:
+    """Estimated height of the 版记 (twips): its lines at the grid pitch."""
+    char = SIHAO * 20
+    first = (w.type_width - 2 * char) // char
     rest = (w.type_width - 4 * char) // char
     lines = 0
-    for text in rows:
-        width = em_width(text)
-        lines += 1 if width <= first else 1 + math.ceil((width - first) / rest)
+    for row in rows:
+        for i, text in enumerate(row):
+            width = em_width(text)
+            cap = first if i == 0 else rest
+            lines += 1 if width <= cap else 1 + math.ceil((width - cap) / rest)
     return lines * LINE_PITCH
 
 
@@ -79,7 +107,8 @@ def distribution(
     rows: list[tuple[str, str]] = [(line, "") for line in lines]
     if copies is not None:
         rows.append((f"共印{copies}份", '<w:jc w:val="right"/>'))
-    height = block_height(w, [text for text, _ in rows])
+    broken = [row_lines(w, text) for text, _ in rows]
+    height = block_height(w, broken)
     # One blank line between the last article and the 版记 at least.
     fits = w.used + LINE_PITCH + height <= w.type_height
     page = w.page if fits else w.page + 1
@@ -118,13 +147,15 @@ def distribution(
         ' w:lastColumn="0" w:noHBand="1" w:noVBand="1"/>'
         f'</w:tblPr><w:tblGrid><w:gridCol w:w="{width}"/></w:tblGrid></w:tbl>'
     )
-    for text, jc in rows:
+    for (_, jc), lines in zip(rows, broken, strict=True):
         tr = parse_xml(
             f"<w:tr {nsdecls('w')}><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr>"
             f'<w:tcW w:w="{width}" w:type="dxa"/></w:tcPr></w:tc></w:tr>'
         )
         tbl.append(tr)
-        w.paragraph("distribution", w.run_xml("distribution", text), ppr_extra=jc, parent=tr[-1])
+        brk = f"<w:r><w:rPr>{w.rpr('distribution')}</w:rPr><w:br/></w:r>"
+        runs = brk.join(w.run_xml("distribution", line) for line in lines)
+        w.paragraph("distribution", runs, ppr_extra=jc, parent=tr[-1])
     w.sect_pr.addprevious(tbl)
     # A document must end with a paragraph (in Word, the table's anchor).
     w.sect_pr.addprevious(_tiny_paragraph(w))
