@@ -432,3 +432,33 @@ def test_compilation_pages(compilation_render: Render) -> None:
         )
         if page < r.pages and not starts_article:
             assert lines[-1].y_max > TYPE_BOTTOM - 6 * PITCH, (page, lines[-1])
+
+
+def test_closing_lines_kept_together_in_the_docx(
+    seed: tuple[BulletinSpec, Article], tmp_path: Path
+) -> None:
+    """The closing rule in the XML: a one-line last paragraph is kept whole with the three-line
+    paragraph before it; the last paragraph of a short article, all the text under its title
+    (3 grid lines), is not kept whole when that would move more than six lines."""
+    import docx as python_docx
+
+    spec, case = seed
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+
+    def props(p: Any) -> set[str]:
+        ppr = p._p.find("w:pPr", ns)
+        return {el.tag.split("}")[1] for el in ppr} & {"keepNext", "keepLines", "widowControl"}
+
+    ending = padded(case, "理论宣讲进社区", 3)
+    ending.blocks.append(Block(type="paragraph", text=CLOSING[:20] + "。"))
+    short = padded(case, "理论宣讲进社区 党的创新理论飞入寻常百姓家", 1)
+    short.blocks = [Block(type="paragraph", text=MORE + MORE[:40])]  # four lines
+    target = tmp_path / "简报.docx"
+    write_bulletin(target, spec, [ending, short])
+    doc = python_docx.Document(str(target))
+    body = [p for p in doc.paragraphs if p.style.name == "Normal" and p.text]
+    texts = [p.text for p in body]
+    last_of_first = texts.index(CLOSING[:20] + "。")
+    assert props(body[last_of_first - 1]) == {"keepNext", "keepLines"}
+    assert props(body[last_of_first]) == {"keepLines", "widowControl"}
+    assert props(body[-1]) == {"widowControl"}  # title (3) + 4 lines > 6: not kept whole

@@ -89,6 +89,8 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
         w.text_paragraph("unit", clean(art.unit))
     previous = "title"
     closing: list[tuple[Any, int]] = []  # the paragraphs after the last heading or table
+    # Lines kept with the first of them (keepNext): the title block, or a heading's lines.
+    head = math.ceil((title_block(w, art) - 2 * LINE_PITCH) / LINE_PITCH)
     for block in art.blocks:
         if block.type == "heading":
             text = clean(" ".join(block.text.split("\n")))
@@ -97,9 +99,9 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
                 role = f"h{level}"
                 w.ensure(w.height_of(role, w.lines_of(role, text)) + 2 * LINE_PITCH)
                 w.text_paragraph(role, text)
-                closing = []
+                closing, head = [], w.lines_of(role, text)
         elif block.type == "table":
-            closing = []
+            closing, head = [], 0
             if previous == "table":
                 w.paragraph("body", "")  # two tables in a row would merge into one
                 w.advance(LINE_PITCH)
@@ -113,7 +115,7 @@ def article(w: Document, art: Article, *, page_break: bool, bookmark: str = "") 
                     previous = "paragraph"
             continue
         previous = block.type
-    keep_closing_lines(closing)
+    keep_closing_lines(closing, head)
 
 
 # A page never holds only one or two closing lines of an article: they are kept with enough
@@ -123,17 +125,19 @@ CLOSING_MIN = 3
 CLOSING_MAX = 6
 
 
-def keep_closing_lines(closing: Sequence[tuple[Any, int]]) -> None:
+def keep_closing_lines(closing: Sequence[tuple[Any, int]], head: int = 0) -> None:
     """Keep an article's closing lines together (``closing``: its last paragraphs, with their
-    estimated line counts).
+    estimated line counts; ``head``: the lines of the title block or heading that the first of
+    them is kept with, counted when the group reaches back to it).
 
     The rule: the last paragraphs, taken back from the end until they make three lines, stay
-    on one page when they make at most six lines (keepLines on each, keepNext on all but the
-    last), so the last page of an article holds three lines or more, and the page before it
-    gives up at most five. When they would make more, the paragraphs shorter than three lines
+    on one page when they make at most six lines, counting the title or heading above them
+    when they are all the text under it (keepLines on each, keepNext on all but the last),
+    so the last page of an article holds three lines or more, and the page before it gives
+    up at most five. When they would make more, the paragraphs shorter than three lines
     at the end are kept whole and with the paragraph before them, which carries at least two
     of its lines over (widow control): the last page holds at least three lines unless the
-    last paragraph alone is longer than six lines; then widow control still carries two
+    last paragraph alone is too long to keep whole; then widow control still carries two
     lines with the last (OOXML's widow control counts two lines, not three), and the page
     before is full, so it could not have taken them.
     """
@@ -144,7 +148,8 @@ def keep_closing_lines(closing: Sequence[tuple[Any, int]]) -> None:
         group.insert(0, item)
         if sum(n for _, n in group) >= CLOSING_MIN:
             break
-    whole = sum(n for _, n in group) <= CLOSING_MAX
+    kept = sum(n for _, n in group) + (head if group[0] is closing[0] else 0)
+    whole = kept <= CLOSING_MAX
     if not whole:
         # The first of the group is long: it only keeps two lines with the short ones.
         _set(group[0][0], "w:widowControl")
