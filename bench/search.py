@@ -231,7 +231,13 @@ def _corpus_line(rid: int, r: dict[str, Any]) -> str:
     raw = {
         "id": rid,
         "deleted": r["deleted"],
-        "fields": [r["title"], r["summary"], *(b["text"] for b in r["body"]), r["unit"], *r["tags"]],
+        "fields": [
+            r["title"],
+            r["summary"],
+            *(b["text"] for b in r["body"]),
+            r["unit"],
+            *r["tags"],
+        ],
     }
     return json.dumps(raw, ensure_ascii=False) + "\n"
 
@@ -489,7 +495,9 @@ def like_times(db: str, terms: list[str], repeats: int) -> tuple[float, float, s
     full, rows = _median_time(
         lambda: conn.execute(like_sql(len(terms), False), pats).fetchall(), repeats
     )
-    top, _ = _median_time(lambda: conn.execute(like_sql(len(terms), True), pats).fetchall(), repeats)
+    top, _ = _median_time(
+        lambda: conn.execute(like_sql(len(terms), True), pats).fetchall(), repeats
+    )
     conn.close()
     return full, top, {int(r[0]) for r in rows}
 
@@ -630,8 +638,7 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
             rg[q] = _median_time(lambda terms=terms: rg_files(folder, terms), args.rg_repeats)
     like_every = 1 if n <= 10_000 else args.like_every
     like = {
-        q: like_times(str(db), terms, args.rg_repeats)
-        for _cls, q, terms in queries[::like_every]
+        q: like_times(str(db), terms, args.rg_repeats) for _cls, q, terms in queries[::like_every]
     }
 
     ok = True
