@@ -411,15 +411,24 @@ def export_files(db: str, out: Path) -> None:
 # Measuring
 
 
-def _median_time(fn: Any, repeats: int) -> tuple[float, Any]:
-    """Median wall time of ``fn()`` over ``repeats`` runs after one warming run; its result."""
+def _cpu() -> float:
+    """CPU time of this process and of its finished children (ripgrep, caselib), user + sys."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(fn: Any, repeats: int) -> tuple[float, float, Any]:
+    """Median wall time and median CPU time of ``fn()`` over ``repeats`` runs after one
+    warming run, and its result. CPU time is what to compare when the machine is loaded."""
     result = fn()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        a = time.perf_counter()
+        a, c = time.perf_counter(), _cpu()
         fn()
-        times.append(time.perf_counter() - a)
-    return statistics.median(times), result
+        walls.append(time.perf_counter() - a)
+        cpus.append(_cpu() - c)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -454,13 +463,19 @@ def search_worker(db: str, queries: list[str], repeats: int) -> dict[str, Any]:
     out: dict[str, Any] = {"queries": {}}
     rss_before = peak_memory_mb()
     for q in queries:
-        full_s, ids = _median_time(lambda q=q: s.search_ids(conn, q), repeats)
-        top_s, hits = _median_time(lambda q=q: s.search(conn, q, limit=20), repeats)
-        top = [h.id for h in hits]
-        out["queries"][q] = {"full_s": full_s, "top_s": top_s, "ids": ids, "top": top}
+        full_s, full_cpu, ids = _timed(lambda q=q: s.search_ids(conn, q), repeats)
+        top_s, top_cpu, hits = _timed(lambda q=q: s.search(conn, q, limit=20), repeats)
+        out["queries"][q] = {
+            "full_s": full_s,
+            "full_cpu": full_cpu,
+            "top_s": top_s,
+            "top_cpu": top_cpu,
+            "ids": ids,
+            "top": [h.id for h in hits],
+        }
     f = s.SearchFilters(tags=["共同缔造"], since=dt.date(2020, 1, 1))
-    out["filtered"] = _median_time(lambda: s.search(conn, "暖心", f, limit=20), repeats)[0]
-    out["list_only"] = _median_time(
+    out["filtered"] = _timed(lambda: s.search(conn, "暖心", f, limit=20), repeats)[0]
+    out["list_only"] = _timed(
         lambda: s.search(conn, "", s.SearchFilters(kind="story"), limit=20), repeats
     )[0]
     out["maxrss_mb"] = peak_memory_mb()
@@ -492,12 +507,10 @@ def like_times(db: str, terms: list[str], repeats: int) -> tuple[float, float, s
     pats = [
         "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for t in terms
     ]
-    full, rows = _median_time(
+    full, _, rows = _timed(
         lambda: conn.execute(like_sql(len(terms), False), pats).fetchall(), repeats
     )
-    top, _ = _median_time(
-        lambda: conn.execute(like_sql(len(terms), True), pats).fetchall(), repeats
-    )
+    top, _, _ = _timed(lambda: conn.execute(like_sql(len(terms), True), pats).fetchall(), repeats)
     conn.close()
     return full, top, {int(r[0]) for r in rows}
 
@@ -520,11 +533,13 @@ def rg_latency(folder: Path, queries: list[str], repeats: int = 3) -> dict[str, 
     """Warmed median wall time of ripgrep per query (None without ripgrep)."""
     if shutil.which("rg") is None:
         return None
-    return {q: _median_time(lambda q=q: rg_files(folder, q.split()), repeats)[0] for q in queries}
+    return {q: _timed(lambda q=q: rg_files(folder, q.split()), repeats)[0] for q in queries}
 
 
-def time_cli_search(db: str, queries: list[str], repeats: int = 3) -> dict[str, float] | None:
-    """Warmed median wall time of the whole command ``caselib --db DB search 词`` per query,
+def time_cli_search(
+    db: str, queries: list[str], repeats: int = 3
+) -> dict[str, tuple[float, float]] | None:
+    """Warmed median (wall, CPU) time of the whole command ``caselib --db DB search 词`` per query,
     interpreter start-up and imports included (the ``caselib`` beside this Python first)."""
     exe = str(Path(sys.executable).with_name("caselib"))
     if not Path(exe).exists():
@@ -541,7 +556,7 @@ def time_cli_search(db: str, queries: list[str], repeats: int = 3) -> dict[str, 
             if proc.returncode != 0:
                 raise RuntimeError(f"caselib search {q!r} failed: {proc.stderr.strip()[:200]}")
 
-        result[q] = _median_time(run, repeats)[0]
+        result[q] = _timed(run, repeats)[:2]
     return result
 
 
@@ -630,12 +645,12 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
     fts = worker["queries"]
 
     folder = work / f"bench-{n}-files"
-    rg: dict[str, tuple[float, set[int]]] = {}
+    rg: dict[str, tuple[float, float, set[int]]] = {}
     if not args.no_rg and shutil.which("rg"):
         if not (args.reuse and folder.exists() and len(os.listdir(folder)) == len(corpus)):
             export_files(str(db), folder)
         for _cls, q, terms in queries:
-            rg[q] = _median_time(lambda terms=terms: rg_files(folder, terms), args.rg_repeats)
+            rg[q] = _timed(lambda terms=terms: rg_files(folder, terms), args.rg_repeats)
     like_every = 1 if n <= 10_000 else args.like_every
     like = {
         q: like_times(str(db), terms, args.rg_repeats) for _cls, q, terms in queries[::like_every]
@@ -643,15 +658,16 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
 
     ok = True
     print(
-        "times are warmed medians in ms; 'set' = the complete match set (caselib ranked ids, "
-        "rg -l files, LIKE rows), 'top' = the best 20 (caselib with snippets, LIKE newest 20); "
-        "x = rg time / caselib time"
+        "warmed medians in ms. set: the complete match set (caselib's ranked ids, rg -l files, "
+        "LIKE rows), checked against the oracle; top: the best 20 (caselib with snippets; LIKE "
+        "the newest 20); x: rg / caselib, by wall time and by CPU time (user+sys, rg's threads "
+        "added up)"
     )
-    head = (
-        f"  {'query':14} {'class':8} {'records':>7} | {'set':>8} {'rg':>8} {'x':>5} "
-        f"{'LIKE':>7} {'check':>10} | {'top':>7} {'x':>5} {'LIKE':>7}"
+    print(
+        f"  {'query':14} {'class':8} {'records':>7} | {'set':>7} {'rg':>6} {'x':>5} {'LIKE':>6} "
+        f"{'check':>6} | {'top':>6} {'x':>5} {'cpu':>6} {'rg cpu':>6} {'x':>5} {'LIKE':>6}"
     )
-    print(head)
+    nan = float("nan")
     for cls, q, _terms in sorted(queries, key=lambda x: len(expected[x[1]])):
         want = expected[q]
         f = fts[q]
@@ -659,33 +675,36 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
         check = _diff(set(ids), want)
         if f["top"] != ids[:20]:
             check = "TOP≠SET"
-        r_s, r_ids = rg.get(q, (float("nan"), want))
+        r_s, r_cpu, r_ids = rg.get(q, (nan, nan, want))
         if r_ids != want:
             check += " rg" + _diff(r_ids, want)
-        l_full, l_top, l_ids = like.get(q, (float("nan"), float("nan"), want))
+        l_full, l_top, l_ids = like.get(q, (nan, nan, want))
         if l_ids != want:
             check += " LIKE" + _diff(l_ids, want)
         ok = ok and check == "="
         print(
-            f"  {q:14} {cls:8} {len(want):7,} | {f['full_s'] * 1e3:8.1f} {r_s * 1e3:8.0f} "
-            f"{r_s / f['full_s']:5.0f} {l_full * 1e3:7.0f} {check:>10} | "
-            f"{f['top_s'] * 1e3:7.2f} {r_s / f['top_s']:5.0f} {l_top * 1e3:7.0f}"
+            f"  {q:14} {cls:8} {len(want):7,} | {f['full_s'] * 1e3:7.1f} {r_s * 1e3:6.0f} "
+            f"{r_s / f['full_s']:5.0f} {l_full * 1e3:6.0f} {check:>6} | {f['top_s'] * 1e3:6.2f} "
+            f"{r_s / f['top_s']:5.0f} {f['top_cpu'] * 1e3:6.2f} {r_cpu * 1e3:6.0f} "
+            f"{r_cpu / max(f['top_cpu'], 1e-6):5.0f} {l_top * 1e3:6.0f}"
         )
     if rg:
-        print("per class, p50 over the class's queries (caselib | rg | ratio):")
+        print("p50 over the queries of each class (caselib, rg, rg / caselib):")
         groups = {cls: [q for c, q, _t in queries if c == cls] for cls, _q, _t in queries}
         share = {q: len(expected[q]) / max(1, len(corpus)) for _c, q, _t in queries}
         groups["< 1% of records"] = [q for q in share if share[q] < 0.01]
         groups[">= 1% of records"] = [q for q in share if share[q] >= 0.01]
         for label, qs in groups.items():
             r = statistics.median(rg[q][0] for q in qs)
+            r_cpu = statistics.median(rg[q][1] for q in qs)
             full = statistics.median(fts[q]["full_s"] for q in qs)
             top = statistics.median(fts[q]["top_s"] for q in qs)
+            top_cpu = statistics.median(fts[q]["top_cpu"] for q in qs)
             worst = min(rg[q][0] / fts[q]["top_s"] for q in qs)
             print(
-                f"  {label:17} set {full * 1e3:7.1f} ms ({r / full:4.0f}x)   top 20 "
-                f"{top * 1e3:6.2f} ms ({r / top:4.0f}x, worst query {worst:4.0f}x)   "
-                f"rg {r * 1e3:6.0f} ms"
+                f"  {label:17} set {full * 1e3:7.1f} ms ({r / full:4.0f}x)  top 20 "
+                f"{top * 1e3:6.2f} ms ({r / top:4.0f}x, worst query {worst:4.0f}x), CPU "
+                f"{top_cpu * 1e3:6.2f} ms ({r_cpu / max(top_cpu, 1e-6):4.0f}x)  rg {r * 1e3:5.0f} ms"
             )
     print(
         f"search with tag+date filter {worker['filtered'] * 1e3:.2f} ms; "
@@ -698,11 +717,12 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
         if cli is None:
             print("caselib search command: not installed")
         else:
-            for q, t in cli.items():
-                r = rg[q][0] if q in rg else float("nan")
+            for q, (t, t_cpu) in cli.items():
+                r, r_cpu, _ = rg.get(q, (nan, nan, set()))
                 print(
-                    f"  `caselib --db X search {q}`: {t * 1e3:.0f} ms; rg {r * 1e3:.0f} ms "
-                    f"-> {r / t:.1f}x"
+                    f"  `caselib --db X search {q}`: {t * 1e3:.0f} ms, CPU {t_cpu * 1e3:.0f} ms; "
+                    f"rg {r * 1e3:.0f} ms, CPU {r_cpu * 1e3:.0f} ms -> {r / t:.1f}x wall, "
+                    f"{r_cpu / t_cpu:.1f}x CPU"
                 )
     if not args.keep:
         db.unlink(missing_ok=True)
