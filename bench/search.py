@@ -15,7 +15,7 @@ The expected results (the *oracle*) come from the generated texts alone: a recor
 query when it is not in the trash and each space-separated term is a plain substring of one of
 its raw fields (title, summary, each body block, unit, each tag); nothing of caselib (its
 normalising, segmenting or query parser) is used. ``--fault FIELD`` leaves one field out of the
-index when building, to show that the oracle catches it.
+index when building, to show that the oracle catches it (exit status 1 if it does not).
 
 Per query it prints, each the median of several warmed runs:
 
