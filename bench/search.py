@@ -1,19 +1,34 @@
-"""Benchmark of the full-text search: build rate, size, latency, recall, against LIKE and rg.
+"""Benchmark of the full-text search against ripgrep and LIKE, checked against an independent oracle.
 
-    python bench/search.py                       # sizes 1000,10000 (a few minutes)
-    python bench/search.py --sizes 100000        # the 100k goal (about 10 minutes)
-    python bench/search.py --sizes 1000 --cli    # also time the whole `caselib search` command
+    python bench/search.py                               # sizes 1000,10000 (a few minutes)
+    python bench/search.py --sizes 100000 --dir /tmp/b --keep   # the 100k goal (build ~4 min)
+    python bench/search.py --sizes 100000 --dir /tmp/b --reuse  # again, on the kept library
+    python bench/search.py --sizes 2000 --fault summary  # the oracle must catch this fault
 
 For each size N it generates N realistic records (about 1,600 Chinese characters each, built
 from phrases such as 党建引领/共同缔造/迎新/暖心/志愿服务, with planted phrases of known
-frequency), builds a library (``SQLModel.metadata.create_all`` + ``create_index``, records
-inserted with plain SQL and indexed with ``reindex_records`` in batches, one transaction per
-batch), then prints: index build rate (goal >= 500 records/s), library size, in-process search
-latency p50/p95 for 1-, 2-, 4-character and two-term queries (measured in a fresh process,
-which also reports its peak memory; goal < 300 MB), recall against a substring scan of the
-scanned text (must be exactly 1.0 with no extra hits), ``LIKE '%…%'`` scan latency, ripgrep
-(``rg -l -F``) over the records exported one file each, and the ratio FTS p50 / rg p50 (goal
-at 100k: FTS at least 200x faster). The figures are printed, not asserted.
+frequency), keeps them as JSON lines beside the library, builds the library (records inserted
+with plain SQL, indexed with ``reindex_records`` in batches) and writes the records not in the
+trash one file each, for ripgrep (``rg -l -F``).
+
+The expected results (the *oracle*) come from the generated texts alone: a record matches a
+query when it is not in the trash and each space-separated term is a plain substring of one of
+its raw fields (title, summary, each body block, unit, each tag); nothing of caselib (its
+normalising, segmenting or query parser) is used. ``--fault FIELD`` leaves one field out of the
+index when building, to show that the oracle catches it (exit status 1 if it does not).
+
+Per query it prints, each the median of several warmed runs:
+
+* complete match set: caselib's ranked ids (``search_ids``), ripgrep's file list, ``LIKE`` over
+  the same fields (unit and tags included), each checked equal to the oracle's set;
+* top 20: ``search(limit=20)`` (snippets included) and ``LIKE … ORDER BY date LIMIT 20``,
+  against ripgrep's complete run (it cannot rank);
+* with ``--cli``, the whole ``caselib --db … search 词`` command against ripgrep.
+
+Two-term queries are an AND: ripgrep runs once per term and the file sets are intersected (its
+time is the sum). caselib is timed in a fresh process, which also reports its peak memory. The
+figures are printed, not asserted; a mismatch is printed as ``MISMATCH`` and makes the exit
+status 1.
 """
 
 from __future__ import annotations
@@ -198,11 +213,70 @@ def _all_tags() -> set[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# The generated records, kept as JSON lines beside the library
+
+
+def generate(n: int, seed: int = 42) -> Iterator[dict[str, Any]]:
+    """The ``n`` records of the benchmark, the same for the same seed."""
+    rng = random.Random(seed)
+    for _ in range(n):
+        yield make_record(rng)
+
+
+def corpus_path(db: Path) -> Path:
+    return db.with_suffix(".jsonl")
+
+
+def _corpus_line(rid: int, r: dict[str, Any]) -> str:
+    raw = {
+        "id": rid,
+        "deleted": r["deleted"],
+        "fields": [
+            r["title"],
+            r["summary"],
+            *(b["text"] for b in r["body"]),
+            r["unit"],
+            *r["tags"],
+        ],
+    }
+    return json.dumps(raw, ensure_ascii=False) + "\n"
+
+
+def write_corpus(db: Path, n: int, seed: int = 42) -> None:
+    """Write the JSON lines of a library built before they were kept (same seed, same text)."""
+    with corpus_path(db).open("w", encoding="utf-8") as out:
+        for rid, r in enumerate(generate(n, seed), start=1):
+            out.write(_corpus_line(rid, r))
+
+
+def load_corpus(db: Path) -> dict[int, str]:
+    """Id -> the raw fields joined by newlines, of every record not in the trash."""
+    texts = {}
+    with corpus_path(db).open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if not r["deleted"]:
+                texts[r["id"]] = "\n".join(r["fields"])
+    return texts
+
+
+def oracle(corpus: dict[int, str], terms: list[str]) -> set[int]:
+    """The records where every term is a plain substring of one raw field. A term holds no
+    newline, so a substring of the joined fields is a substring of one field."""
+    assert terms and not any("\n" in t for t in terms)
+    return {rid for rid, text in corpus.items() if all(t in text for t in terms)}
+
+
+# --------------------------------------------------------------------------------------------
 # Building a library
 
 
-def build_library(path: Path, n: int, seed: int = 42, batch: int = 500) -> dict[str, float]:
-    """Create a library of ``n`` generated records at ``path``; returns timings."""
+def build_library(
+    path: Path, n: int, seed: int = 42, batch: int = 500, fault: str | None = None
+) -> dict[str, float]:
+    """Create a library of ``n`` generated records at ``path`` (and their JSON lines beside
+    it); returns timings. ``fault``: a field (``title tags unit summary body``) left out of
+    the index, to check that the oracle notices."""
     from sqlalchemy import create_engine
     from sqlmodel import SQLModel
 
@@ -215,6 +289,17 @@ def build_library(path: Path, n: int, seed: int = 42, batch: int = 500) -> dict[
     engine = create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
     engine.dispose()
+
+    if fault is not None:
+        column = sqlite_backend.FTS_COLUMNS.index(fault)
+        segments = sqlite_backend.raw_segments
+
+        def faulty(*args: Any) -> tuple[list[str], ...]:
+            cols = list(segments(*args))
+            cols[column] = []
+            return tuple(cols)
+
+        sqlite_backend.raw_segments = faulty  # type: ignore[assignment]
 
     conn = sqlite3.connect(path)
     sqlite_backend.configure_connection(conn)
@@ -245,52 +330,54 @@ def build_library(path: Path, n: int, seed: int = 42, batch: int = 500) -> dict[
                 assert cid is not None
                 tag_ids[child] = cid
 
-    rng = random.Random(seed)
+    records = generate(n, seed)
     now = dt.datetime(2024, 6, 1).isoformat(sep=" ")
     t_gen = t_insert = t_index = 0.0
     next_id = 1
     t0 = time.perf_counter()
-    for start in range(0, n, batch):
-        a = time.perf_counter()
-        recs = [make_record(rng) for _ in range(min(batch, n - start))]
-        b = time.perf_counter()
-        ids = list(range(next_id, next_id + len(recs)))
-        next_id += len(recs)
-        with conn:
-            conn.executemany(
-                "INSERT INTO record(id, kind, title, unit_id, summary, body, date, status, "
-                "created_at, updated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        rid,
-                        r["kind"],
-                        r["title"],
-                        unit_ids[r["unit"]],
-                        r["summary"],
-                        json.dumps(r["body"], ensure_ascii=False),
-                        r["date"],
-                        r["status"],
-                        now,
-                        now,
-                        now if r["deleted"] else None,
-                    )
-                    for rid, r in zip(ids, recs, strict=True)
-                ],
-            )
-            conn.executemany(
-                "INSERT INTO record_tag(record_id, tag_id, position) VALUES (?, ?, ?)",
-                [
-                    (rid, tag_ids[t], k)
-                    for rid, r in zip(ids, recs, strict=True)
-                    for k, t in enumerate(r["tags"])
-                ],
-            )
-            c = time.perf_counter()
-            sqlite_backend.reindex_records(conn, ids)
-        d = time.perf_counter()  # after the commit, which writes FTS5's pending segment
-        t_gen += b - a
-        t_insert += c - b
-        t_index += d - c
+    with corpus_path(path).open("w", encoding="utf-8") as corpus:
+        for start in range(0, n, batch):
+            a = time.perf_counter()
+            recs = [next(records) for _ in range(min(batch, n - start))]
+            ids = list(range(next_id, next_id + len(recs)))
+            next_id += len(recs)
+            corpus.writelines(_corpus_line(rid, r) for rid, r in zip(ids, recs, strict=True))
+            b = time.perf_counter()
+            with conn:
+                conn.executemany(
+                    "INSERT INTO record(id, kind, title, unit_id, summary, body, date, status, "
+                    "created_at, updated_at, deleted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (
+                            rid,
+                            r["kind"],
+                            r["title"],
+                            unit_ids[r["unit"]],
+                            r["summary"],
+                            json.dumps(r["body"], ensure_ascii=False),
+                            r["date"],
+                            r["status"],
+                            now,
+                            now,
+                            now if r["deleted"] else None,
+                        )
+                        for rid, r in zip(ids, recs, strict=True)
+                    ],
+                )
+                conn.executemany(
+                    "INSERT INTO record_tag(record_id, tag_id, position) VALUES (?, ?, ?)",
+                    [
+                        (rid, tag_ids[t], k)
+                        for rid, r in zip(ids, recs, strict=True)
+                        for k, t in enumerate(r["tags"])
+                    ],
+                )
+                c = time.perf_counter()
+                sqlite_backend.reindex_records(conn, ids)
+            d = time.perf_counter()  # after the commit, which writes FTS5's pending segment
+            t_gen += b - a
+            t_insert += c - b
+            t_index += d - c
     total = time.perf_counter() - t0 - t_gen
     a = time.perf_counter()
     with conn:
@@ -310,8 +397,38 @@ def build_library(path: Path, n: int, seed: int = 42, batch: int = 500) -> dict[
     }
 
 
+def export_files(db: str, out: Path) -> None:
+    """One text file per record not in the trash (what a folder of documents searched with
+    rg would be): its raw fields, one a line, from the kept JSON lines."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for rid, text in load_corpus(Path(db)).items():
+        (out / f"{rid:06d}.txt").write_text(text, encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------
 # Measuring
+
+
+def _cpu() -> float:
+    """CPU time of this process and of its finished children (ripgrep, caselib), user + sys."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(fn: Any, repeats: int) -> tuple[float, float, Any]:
+    """Median wall time and median CPU time of ``fn()`` over ``repeats`` runs after one
+    warming run, and its result. CPU time is what to compare when the machine is loaded."""
+    result = fn()
+    walls, cpus = [], []
+    for _ in range(repeats):
+        a, c = time.perf_counter(), _cpu()
+        fn()
+        walls.append(time.perf_counter() - a)
+        cpus.append(_cpu() - c)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -335,155 +452,111 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def search_worker(db: str, repeats: int) -> dict[str, Any]:
-    """Run in a fresh process: latency of ``search`` per query class, and peak memory."""
+def search_worker(db: str, queries: list[str], repeats: int) -> dict[str, Any]:
+    """Run in a fresh process: per query the time to the complete ranked match set and to the
+    top 20, the ids, and the peak memory."""
     from caselib import search as s
     from caselib.store.sqlite_backend import configure_connection
 
     conn = sqlite3.connect(db)
     configure_connection(conn)
-    out: dict[str, Any] = {"latency": {}, "per_query": {}}
+    out: dict[str, Any] = {"queries": {}}
     rss_before = peak_memory_mb()
-    for cls, queries in QUERIES.items():
-        times: list[float] = []
-        for q in queries:
-            s.search(conn, q, limit=20)  # warm
-            qt = []
-            for _ in range(repeats):
-                a = time.perf_counter()
-                s.search(conn, q, limit=20)
-                qt.append(time.perf_counter() - a)
-            times += qt
-            out["per_query"][q] = statistics.median(qt)
-        out["latency"][cls] = (_pct(times, 50), _pct(times, 95))
-    # A filtered query and a filters-only listing, for the record.
+    for q in queries:
+        full_s, full_cpu, ids = _timed(lambda q=q: s.search_ids(conn, q), repeats)
+        top_s, top_cpu, hits = _timed(lambda q=q: s.search(conn, q, limit=20), repeats)
+        out["queries"][q] = {
+            "full_s": full_s,
+            "full_cpu": full_cpu,
+            "top_s": top_s,
+            "top_cpu": top_cpu,
+            "ids": ids,
+            "top": [h.id for h in hits],
+        }
     f = s.SearchFilters(tags=["共同缔造"], since=dt.date(2020, 1, 1))
-    a = time.perf_counter()
-    s.search(conn, "暖心", f, limit=20)
-    out["filtered"] = time.perf_counter() - a
-    a = time.perf_counter()
-    s.search(conn, "", s.SearchFilters(kind="story"), limit=20)
-    out["list_only"] = time.perf_counter() - a
+    out["filtered"] = _timed(lambda: s.search(conn, "暖心", f, limit=20), repeats)[0]
+    out["list_only"] = _timed(
+        lambda: s.search(conn, "", s.SearchFilters(kind="story"), limit=20), repeats
+    )[0]
     out["maxrss_mb"] = peak_memory_mb()
     out["maxrss_before_mb"] = rss_before
     conn.close()
     return out
 
 
-def record_texts(conn: sqlite3.Connection) -> Iterator[tuple[int, bool, list[str], list[str]]]:
-    """(id, in trash, raw segments, normalised segments) of every record, streamed."""
-    from caselib.store.sqlite_backend import record_segments
-    from caselib.text.blocks import body_texts
-
-    tags: dict[int, list[str]] = {}
-    for rid, name in conn.execute(
-        "SELECT rt.record_id, t.name FROM record_tag rt JOIN tag t ON t.id = rt.tag_id"
-    ):
-        tags.setdefault(rid, []).append(name)
-    for rid, title, summary, body, unit, deleted in conn.execute(
-        "SELECT r.id, r.title, r.summary, r.body, u.name, r.deleted_at FROM record r "
-        "JOIN unit u ON u.id = r.unit_id ORDER BY r.id"
-    ):
-        raw = [title, summary or "", *body_texts(body), unit, *tags.get(rid, [])]
-        segs = [
-            x for col in record_segments(title, tags.get(rid, []), unit, summary, body) for x in col
-        ]
-        yield rid, deleted is not None, raw, segs
+_LIKE_TERM = (
+    "(r.title LIKE ?1 ESCAPE '\\' OR r.summary LIKE ?1 ESCAPE '\\' OR r.body LIKE ?1 ESCAPE '\\' "
+    "OR u.name LIKE ?1 ESCAPE '\\' OR EXISTS (SELECT 1 FROM record_tag rt JOIN tag t "
+    "ON t.id = rt.tag_id WHERE rt.record_id = r.id AND t.name LIKE ?1 ESCAPE '\\'))"
+)
 
 
-def recall(db: str) -> tuple[float, int, int, dict[str, tuple[int, int]]]:
-    """Compare ``search`` with a substring scan: (recall, missed, extra, per-query counts)."""
-    from caselib import search as s
+def like_sql(n_terms: int, top: bool) -> str:
+    """``LIKE '%term%'`` over title, summary, body (its JSON), unit and tags; every term."""
+    conds = [_LIKE_TERM.replace("?1", f"?{k + 1}") for k in range(n_terms)]
+    sql = (
+        "SELECT r.id FROM record r JOIN unit u ON u.id = r.unit_id "
+        f"WHERE r.deleted_at IS NULL AND {' AND '.join(conds)}"
+    )
+    return sql + (" ORDER BY r.date DESC, r.id DESC LIMIT 20" if top else "")
 
+
+def like_times(db: str, terms: list[str], repeats: int) -> tuple[float, float, set[int]]:
+    """(median time to the complete set, median time to the newest 20, the set) with LIKE."""
     conn = sqlite3.connect(db)
-    queries = [q for qs in QUERIES.values() for q in qs] + [s.quote_term(p) for p in PLANTED]
-    parsed = {q: s.parse_query(q) for q in queries}
-    expected: dict[str, set[int]] = {q: set() for q in queries}
-    for rid, deleted, _raw, segs in record_texts(conn):
-        if deleted:
-            continue
-        for q in queries:
-            groups = parsed[q].groups
-            if all(any(any(t.text in seg for seg in segs) for t in g) for g in groups):
-                expected[q].add(rid)
-    missed = extra = total = 0
-    counts = {}
-    for q in queries:
-        got = {h.id for h in s.search(conn, parsed[q], limit=None, snippet_chars=40)}
-        missed += len(expected[q] - got)
-        extra += len(got - expected[q])
-        total += len(expected[q])
-        counts[q] = (len(expected[q]), len(got))
+    pats = [
+        "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for t in terms
+    ]
+    full, _, rows = _timed(
+        lambda: conn.execute(like_sql(len(terms), False), pats).fetchall(), repeats
+    )
+    top, _, _ = _timed(lambda: conn.execute(like_sql(len(terms), True), pats).fetchall(), repeats)
     conn.close()
-    return (1.0 - missed / total if total else 1.0), missed, extra, counts
+    return full, top, {int(r[0]) for r in rows}
 
 
-def like_latency(db: str, queries: list[str]) -> float:
-    conn = sqlite3.connect(db)
-    times = []
-    for q in queries:
-        pat = f"%{q}%"
-        a = time.perf_counter()
-        conn.execute(
-            "SELECT id FROM record WHERE deleted_at IS NULL AND "
-            "(title LIKE ? OR summary LIKE ? OR body LIKE ?) ORDER BY date DESC LIMIT 20",
-            (pat, pat, pat),
-        ).fetchall()
-        times.append(time.perf_counter() - a)
-    conn.close()
-    return statistics.median(times)
-
-
-def export_files(db: str, out: Path) -> None:
-    """One text file per record (what a folder of documents searched with rg would be)."""
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    conn = sqlite3.connect(db)
-    for rid, deleted, raw, _segs in record_texts(conn):
-        if not deleted:
-            (out / f"{rid:06d}.txt").write_text("\n".join(raw), encoding="utf-8")
-    conn.close()
-
-
-def rg_latency(folder: Path, queries: list[str]) -> dict[str, float] | None:
-    """Wall time of ``rg -l -F QUERY FOLDER`` per query (None without ripgrep)."""
+def rg_files(folder: Path, terms: list[str]) -> set[int]:
+    """The records whose file holds every term, by ``rg -l -F`` once per term."""
     rg = shutil.which("rg")
-    if rg is None:
+    assert rg is not None
+    found: set[int] | None = None
+    for term in terms:
+        proc = subprocess.run(
+            [rg, "-l", "-F", "--", term, str(folder)], capture_output=True, text=True, check=False
+        )
+        ids = {int(Path(line).stem) for line in proc.stdout.splitlines()}
+        found = ids if found is None else found & ids
+    return found or set()
+
+
+def rg_latency(folder: Path, queries: list[str], repeats: int = 3) -> dict[str, float] | None:
+    """Warmed median wall time of ripgrep per query (None without ripgrep)."""
+    if shutil.which("rg") is None:
         return None
-    times = {}
-    for q in queries:
-        a = time.perf_counter()
-        subprocess.run([rg, "-l", "-F", "--", q, str(folder)], capture_output=True, check=False)
-        times[q] = time.perf_counter() - a
-    return times
+    return {q: _timed(lambda q=q: rg_files(folder, q.split()), repeats)[0] for q in queries}
 
 
-# ---- Whole-command timing (needs the lead's `caselib search`) -------------------------------
-
-
-def time_cli_search(db: str, queries: list[str], repeats: int = 3) -> dict[str, float] | None:
-    """WALL TIME OF THE WHOLE COMMAND: ``caselib --db DB search 词`` per query (median).
-
-    Runs the ``caselib`` console script in a subprocess, so it includes interpreter start-up
-    and imports. Returns None when the command is missing or fails.
-    """
-    exe = shutil.which("caselib") or str(Path(sys.executable).with_name("caselib"))
+def time_cli_search(
+    db: str, queries: list[str], repeats: int = 3
+) -> dict[str, tuple[float, float]] | None:
+    """Warmed median (wall, CPU) time of the whole command ``caselib --db DB search 词`` per query,
+    interpreter start-up and imports included (the ``caselib`` beside this Python first)."""
+    exe = str(Path(sys.executable).with_name("caselib"))
     if not Path(exe).exists():
+        exe = shutil.which("caselib") or ""
+    if not exe:
         return None
     result = {}
     for q in queries:
-        times = []
-        for _ in range(repeats):
-            a = time.perf_counter()
+
+        def run(q: str = q) -> None:
             proc = subprocess.run(
-                [exe, "--db", db, "search", q], capture_output=True, text=True, check=False
+                [exe, "--db", db, "search", *q.split()], capture_output=True, text=True, check=False
             )
-            times.append(time.perf_counter() - a)
             if proc.returncode != 0:
-                print(f"  caselib search {q!r} failed: {proc.stderr.strip()[:200]}")
-                return None
-        result[q] = statistics.median(times)
+                raise RuntimeError(f"caselib search {q!r} failed: {proc.stderr.strip()[:200]}")
+
+        result[q] = _timed(run, repeats)[:2]
     return result
 
 
@@ -494,127 +567,197 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:,.1f} MB"
 
 
-def run_size(n: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+def bench_queries() -> list[tuple[str, str, list[str]]]:
+    """(class, the query as typed to caselib, its terms as raw text for the oracle and rg)."""
+    from caselib.search import quote_term  # only to type the planted phrases as phrases
+
+    out = [(cls, q, q.split()) for cls, qs in QUERIES.items() for q in qs]
+    return out + [("phrase", quote_term(p), [p]) for p in PLANTED]
+
+
+def _check_corpus(db: Path, corpus: dict[int, str], n: int) -> None:
+    """The kept JSON lines describe this library (same count, same titles)."""
+    conn = sqlite3.connect(db)
+    count = conn.execute("SELECT COUNT(*) FROM record").fetchone()[0]
+    rows = conn.execute(
+        "SELECT id, title FROM record WHERE deleted_at IS NULL AND id % 997 = 1"
+    ).fetchall()
+    conn.close()
+    bad = [rid for rid, title in rows if corpus.get(rid, "").split("\n")[0] != title]
+    if count != n or bad:
+        sys.exit(f"{db} does not hold the records of {corpus_path(db)}: rebuild without --reuse")
+
+
+def _diff(got: set[int], want: set[int]) -> str:
+    return "=" if got == want else f"MISMATCH(-{len(want - got)} +{len(got - want)})"
+
+
+def run_fault(n: int, work: Path, field: str) -> bool:
+    """Build with ``field`` left out of the index; True when the oracle sees the difference."""
+    from caselib import search as s
+
+    db = work / f"bench-{n}-without-{field}.db"
+    build_library(db, n, fault=field)
+    corpus = load_corpus(db)
+    conn = sqlite3.connect(db)
+    differ = missed = 0
+    for _cls, q, terms in bench_queries():
+        got, want = set(s.search_ids(conn, q)), oracle(corpus, terms)
+        differ += got != want
+        missed += len(want - got)
+    conn.close()
+    print(f"index built without {field}: {differ} queries differ from the oracle, {missed} missed")
+    return differ > 0
+
+
+def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
+    """Print the figures for one size; False when a result set differed from the oracle."""
     db = work / f"bench-{n}.db"
     print(f"\n=== N = {n:,} records ===", flush=True)
     if args.reuse and db.exists():
-        print(f"reusing {db} (no build figures)")
-        build = None
+        if not corpus_path(db).exists():
+            write_corpus(db, n)
+        print(f"reusing {db}: library {_mb(db.stat().st_size)} (no build figures)")
     else:
         build = build_library(db, n)
-    size = db.stat().st_size
-    if build is None:
-        print(f"size: library {_mb(size)}")
-    else:
         print(
-            f"build: {build['build_rate']:,.0f} records/s overall (goal >= 500), "
-            f"indexing alone (with commits) {build['index_rate']:,.0f} records/s; "
-            f"generate {build['generate_s']:.1f}s, insert {build['insert_s']:.1f}s, "
-            f"index {build['index_s']:.1f}s, optimize {build['optimize_s']:.1f}s",
-            flush=True,
+            f"build: {build['build_rate']:,.0f} records/s overall, indexing alone (with commits) "
+            f"{build['index_rate']:,.0f} records/s; generate {build['generate_s']:.1f}s, "
+            f"insert {build['insert_s']:.1f}s, index {build['index_s']:.1f}s, "
+            f"optimize {build['optimize_s']:.1f}s"
         )
-        print(f"size: library {_mb(size)}, of which index {_mb(build['index_bytes'])}")
+        print(f"size: library {_mb(db.stat().st_size)}, of which index {_mb(build['index_bytes'])}")
+    corpus = load_corpus(db)
+    _check_corpus(db, corpus, n)
+    queries = bench_queries()
+    t = time.perf_counter()
+    expected = {q: oracle(corpus, terms) for _cls, q, terms in queries}
+    print(f"oracle (plain substring tests on the raw fields): {time.perf_counter() - t:.1f} s")
 
     proc = subprocess.run(
         [sys.executable, __file__, "--_worker", str(db), "--repeats", str(args.repeats)],
+        input=json.dumps([q for _c, q, _t in queries]),
         capture_output=True,
         text=True,
         check=True,
     )
     worker = json.loads(proc.stdout)
-    for cls, (p50, p95) in worker["latency"].items():
-        print(f"search {cls:9}: p50 {p50 * 1000:8.2f} ms   p95 {p95 * 1000:8.2f} ms")
+    fts = worker["queries"]
+
+    folder = work / f"bench-{n}-files"
+    rg: dict[str, tuple[float, float, set[int]]] = {}
+    if not args.no_rg and shutil.which("rg"):
+        if not (args.reuse and folder.exists() and len(os.listdir(folder)) == len(corpus)):
+            export_files(str(db), folder)
+        for _cls, q, terms in queries:
+            rg[q] = _timed(lambda terms=terms: rg_files(folder, terms), args.rg_repeats)
+    like_every = 1 if n <= 10_000 else args.like_every
+    like = {
+        q: like_times(str(db), terms, args.rg_repeats) for _cls, q, terms in queries[::like_every]
+    }
+
+    ok = True
     print(
-        f"search with tag+date filter {worker['filtered'] * 1000:.2f} ms; "
-        f"filters only {worker['list_only'] * 1000:.2f} ms"
+        "warmed medians in ms. set: the complete match set (caselib's ranked ids, rg -l files, "
+        "LIKE rows), checked against the oracle; top: the best 20 (caselib with snippets; LIKE "
+        "the newest 20); x: rg / caselib, by wall time and by CPU time (user+sys, rg's threads "
+        "added up)"
     )
     print(
-        f"peak memory of the searching process: {worker['maxrss_mb']:.0f} MB (goal < 300; "
-        f"{worker['maxrss_before_mb']:.0f} MB after imports)"
+        f"  {'query':14} {'class':8} {'records':>7} | {'set':>7} {'rg':>6} {'x':>5} {'LIKE':>6} "
+        f"{'check':>6} | {'top':>6} {'x':>5} {'cpu':>6} {'rg cpu':>6} {'x':>5} {'LIKE':>6}"
     )
-
-    rec, missed, extra, counts = recall(str(db))
-    print(f"recall vs substring scan: {rec:.4f} (missed {missed}, extra {extra})")
-    if args.verbose:
-        for q, (e, g) in counts.items():
-            print(f"   {q!r}: scan {e}, search {g}")
-
-    all_queries = [q for qs in QUERIES.values() for q in qs]
-    fts_times = list(worker["per_query"].values())
-    fts_p50 = statistics.median(fts_times)
-    like_q = all_queries if n <= 10_000 else all_queries[::3]
-    like = like_latency(str(db), like_q)
-    print(f"LIKE '%…%' scan: median {like * 1000:,.1f} ms")
-
-    rg = None
-    if not args.no_rg:
-        folder = work / f"bench-{n}-files"
-        export_files(str(db), folder)
-        plain = [q for q in all_queries if " " not in q]
-        rg_times = rg_latency(folder, plain)
-        if rg_times is None:
-            print("ripgrep: rg not installed")
-        else:
-            rg = statistics.median(rg_times.values())
-            fts_plain = statistics.median([worker["per_query"][q] for q in plain])
+    nan = float("nan")
+    for cls, q, _terms in sorted(queries, key=lambda x: len(expected[x[1]])):
+        want = expected[q]
+        f = fts[q]
+        ids = f["ids"]
+        check = _diff(set(ids), want)
+        if f["top"] != ids[:20]:
+            check = "TOP≠SET"
+        r_s, r_cpu, r_ids = rg.get(q, (nan, nan, want))
+        if r_ids != want:
+            check += " rg" + _diff(r_ids, want)
+        l_full, l_top, l_ids = like.get(q, (nan, nan, want))
+        if l_ids != want:
+            check += " LIKE" + _diff(l_ids, want)
+        ok = ok and check == "="
+        print(
+            f"  {q:14} {cls:8} {len(want):7,} | {f['full_s'] * 1e3:7.1f} {r_s * 1e3:6.0f} "
+            f"{r_s / f['full_s']:5.0f} {l_full * 1e3:6.0f} {check:>6} | {f['top_s'] * 1e3:6.2f} "
+            f"{r_s / f['top_s']:5.0f} {f['top_cpu'] * 1e3:6.2f} {r_cpu * 1e3:6.0f} "
+            f"{r_cpu / max(f['top_cpu'], 1e-6):5.0f} {l_top * 1e3:6.0f}"
+        )
+    if rg:
+        print("p50 over the queries of each class (caselib, rg, rg / caselib):")
+        groups = {cls: [q for c, q, _t in queries if c == cls] for cls, _q, _t in queries}
+        share = {q: len(expected[q]) / max(1, len(corpus)) for _c, q, _t in queries}
+        groups["< 1% of records"] = [q for q in share if share[q] < 0.01]
+        groups[">= 1% of records"] = [q for q in share if share[q] >= 0.01]
+        for label, qs in groups.items():
+            r = statistics.median(rg[q][0] for q in qs)
+            r_cpu = statistics.median(rg[q][1] for q in qs)
+            full = statistics.median(fts[q]["full_s"] for q in qs)
+            top = statistics.median(fts[q]["top_s"] for q in qs)
+            top_cpu = statistics.median(fts[q]["top_cpu"] for q in qs)
+            worst = min(rg[q][0] / fts[q]["top_s"] for q in qs)
             print(
-                f"ripgrep rg -l -F over {n:,} files: median {rg * 1000:,.1f} ms; "
-                f"FTS median {fts_plain * 1000:.2f} ms -> FTS {rg / fts_plain:,.0f}x faster "
-                f"(goal at 100k: >= 200x)"
+                f"  {label:17} set {full * 1e3:7.1f} ms ({r / full:4.0f}x)  top 20 "
+                f"{top * 1e3:6.2f} ms ({r / top:4.0f}x, worst query {worst:4.0f}x), CPU "
+                f"{top_cpu * 1e3:6.2f} ms ({r_cpu / max(top_cpu, 1e-6):4.0f}x)  rg {r * 1e3:5.0f} ms"
             )
-            print(f"  {'query':12} {'records':>8} {'FTS ms':>8} {'rg ms':>8} {'ratio':>7}")
-            for q in sorted(plain, key=lambda q: counts[q][0]):
-                f_ms, r_ms = worker["per_query"][q] * 1000, rg_times[q] * 1000
-                print(f"  {q:12} {counts[q][0]:>8,} {f_ms:8.2f} {r_ms:8.1f} {r_ms / f_ms:6.0f}x")
-            share = {q: counts[q][0] / n for q in plain}
-            for label, low, high in (("< 1%", 0.0, 0.01), (">= 1%", 0.01, 2.0)):
-                qs = [q for q in plain if low <= share[q] < high]
-                if qs:
-                    f = statistics.median([worker["per_query"][q] for q in qs])
-                    r = statistics.median([rg_times[q] for q in qs])
-                    print(
-                        f"  queries matching {label} of the records: FTS p50 {f * 1000:.2f} ms,"
-                        f" rg p50 {r * 1000:,.1f} ms -> {r / f:,.0f}x"
-                    )
-        if not args.keep:
-            shutil.rmtree(folder, ignore_errors=True)
+    print(
+        f"search with tag+date filter {worker['filtered'] * 1e3:.2f} ms; "
+        f"filters only {worker['list_only'] * 1e3:.2f} ms; peak memory of the searching "
+        f"process {worker['maxrss_mb']:.0f} MB ({worker['maxrss_before_mb']:.0f} MB after imports)"
+    )
     if args.cli:
-        cli_q = ["党建", "暖心驿站", "鹊桥计划"]
-        cli = time_cli_search(str(db), cli_q)
+        cli_q = ["党", "党建", "志愿服务", "暖心驿站", "鹊桥计划", "党建 迎新"]
+        cli = time_cli_search(str(db), cli_q, args.rg_repeats)
         if cli is None:
-            print("caselib search command: not available yet")
+            print("caselib search command: not installed")
         else:
-            for q, t in cli.items():
-                print(f"`caselib --db X search {q}` wall time: {t * 1000:.0f} ms")
-            if rg is not None:
-                print(f"  vs rg median {rg * 1000:.0f} ms")
+            for q, (t, t_cpu) in cli.items():
+                r, r_cpu, _ = rg.get(q, (nan, nan, set()))
+                print(
+                    f"  `caselib --db X search {q}`: {t * 1e3:.0f} ms, CPU {t_cpu * 1e3:.0f} ms; "
+                    f"rg {r * 1e3:.0f} ms, CPU {r_cpu * 1e3:.0f} ms -> {r / t:.1f}x wall, "
+                    f"{r_cpu / t_cpu:.1f}x CPU"
+                )
     if not args.keep:
         db.unlink(missing_ok=True)
-    return {"n": n, "fts_p50": fts_p50, "rg": rg, "like": like, "recall": rec}
+        corpus_path(db).unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
+    return ok
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated record counts")
-    parser.add_argument("--repeats", type=int, default=5, help="timings per query")
+    parser.add_argument("--repeats", type=int, default=5, help="caselib timings per query")
+    parser.add_argument("--rg-repeats", type=int, default=3, help="rg, LIKE, CLI timings")
+    parser.add_argument("--like-every", type=int, default=3, help="LIKE on every k-th query >10k")
     parser.add_argument("--dir", type=Path, default=None, help="working folder (default: temp)")
     parser.add_argument("--keep", action="store_true", help="keep the libraries and files")
     parser.add_argument("--reuse", action="store_true", help="reuse libraries kept in --dir")
     parser.add_argument("--no-rg", action="store_true", help="skip the ripgrep comparison")
     parser.add_argument("--cli", action="store_true", help="also time `caselib search`")
-    parser.add_argument("-v", "--verbose", action="store_true", help="per-query recall counts")
+    parser.add_argument("--fault", choices=["title", "tags", "unit", "summary", "body"])
     parser.add_argument("--_worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._worker:
-        print(json.dumps(search_worker(args._worker, args.repeats)))
+        queries = json.loads(sys.stdin.read())
+        print(json.dumps(search_worker(args._worker, queries, args.repeats)))
         return
     work = args.dir or Path(tempfile.mkdtemp(prefix="caselib-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"SQLite {sqlite3.sqlite_version}; working in {work}")
+    print(f"SQLite {sqlite3.sqlite_version}; working in {work}; load {os.getloadavg()[0]:.2f}")
+    ok = True
     for n in (int(x) for x in args.sizes.split(",")):
-        run_size(n, work, args)
+        ok = (run_fault(n, work, args.fault) if args.fault else run_size(n, work, args)) and ok
     if not args.keep and args.dir is None:
         shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

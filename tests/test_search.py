@@ -25,6 +25,7 @@ from caselib.search import (
     parse_query,
     quote_term,
     search,
+    search_ids,
 )
 from caselib.store import tables as models
 from caselib.store.library import Library
@@ -484,6 +485,18 @@ def test_count_hits_agrees_with_search(lib: Lib, sample: dict[str, int]) -> None
         ("暖心", SearchFilters(trash=True)),
     ]:
         assert count_hits(lib.conn, query, filters) == len(lib.ids(query, filters))
+
+
+def test_search_ids_are_the_ids_of_search_in_its_order(lib: Lib, sample: dict[str, int]) -> None:
+    for query, filters in [
+        ("党建", None),
+        ("-党建", None),
+        ("迎新 OR 共同缔造", SearchFilters(kind="case")),
+        ("", SearchFilters(tags=["共同缔造"])),
+    ]:
+        every = [h.id for h in search(lib.conn, query, filters, limit=None)]
+        assert every and search_ids(lib.conn, query, filters) == every
+        assert search_ids(lib.conn, query, filters, limit=2, offset=1) == every[1:3]
 
 
 def test_without_a_query_filters_sort_by_date(lib: Lib, sample: dict[str, int]) -> None:

@@ -732,6 +732,19 @@ def search(
     return hits
 
 
+def search_ids(
+    conn: sqlite3.Connection,
+    query: str | ParsedQuery,
+    filters: SearchFilters | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[int]:
+    """The ids ``search`` would return, in its order, without reading the records
+    (``limit=None``: every match)."""
+    parsed = parse_query(query) if isinstance(query, str) else query
+    return [rid for rid, _ in _matching(conn, parsed, filters, limit, offset)]
+
+
 def count_hits(
     conn: sqlite3.Connection, query: str | ParsedQuery, filters: SearchFilters | None = None
 ) -> int:
@@ -769,5 +782,6 @@ __all__ = [
     "resolve_tag",
     "resolve_unit",
     "search",
+    "search_ids",
     "tag_descendants",
 ]
