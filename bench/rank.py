@@ -285,8 +285,8 @@ def build(path: Path, n_records: int, reviews_per_record: int, seed: int = 7) ->
 
 
 def time_in_process(path: Path, repeat: int) -> dict[str, Any]:
-    """Best-of-``repeat`` timings (seconds), each run on a fresh plain-SQL connection (what
-    ``caselib rank`` reads through)."""
+    """Best-of-``repeat`` CPU times (seconds: steadier than wall time on a shared machine),
+    each run on a fresh plain-SQL connection (what ``caselib rank`` reads through)."""
     from caselib.choose.ranking import RankFilter, load_inputs, rank
     from caselib.choose.scoring import gc_paused, rank_records
     from caselib.store.config import default_config
@@ -301,20 +301,20 @@ def time_in_process(path: Path, repeat: int) -> dict[str, Any]:
     for _ in range(repeat):
         conn = connect(str(path))
         with gc_paused():
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             inputs, calibration = load_inputs(conn, RankFilter(), config.theme.parts)
-            t1 = time.perf_counter()
+            t1 = time.process_time()
             ranking = rank_records(inputs, config, ref, calibration=calibration, **quotas)
-            t2 = time.perf_counter()
+            t2 = time.process_time()
         conn.close()
         out["load"].append(t1 - t0)
         out["score"].append(t2 - t1)
         out["records"] = len(ranking)
     for _ in range(repeat):
         conn = connect(str(path))
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         rank(conn, reference_date=ref, config=config, **quotas)
-        out["rank"].append(time.perf_counter() - t0)
+        out["rank"].append(time.process_time() - t0)
         conn.close()
     return out
 
@@ -413,7 +413,7 @@ def main() -> int:
         t = time_in_process(path, args.repeat)
         load, score, whole = min(t["load"]), min(t["score"]), min(t["rank"])
         print(
-            f"ranking.rank() in-process, best of {args.repeat}: {whole:.3f} s "
+            f"ranking.rank() in-process, CPU time, best of {args.repeat}: {whole:.3f} s "
             f"(first run {t['rank'][0]:.3f} s), {t['records']:,} records ranked, top 20 selected"
         )
         print(f"  load_inputs (stored text evidence, no bodies read): {load:.3f} s")
