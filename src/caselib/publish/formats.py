@@ -2,11 +2,11 @@
 tables (one row per record, with ranking scores).
 
 Files are written through ``fileio.atomic_write`` (a temporary file renamed into place), so an
-interrupted or refused export leaves an existing file as it was. openpyxl is imported inside the
-function that needs it.
+interrupted or refused export leaves an existing file as it was.
 
-The table exports (CSV, XLSX) read with plain SQL and write XLSX with ``xlsx_writer``: an
-export of 10,000 records never loads SQLAlchemy or openpyxl.
+The table rows (CSV, XLSX) are read with plain SQL, from a plain connection or an ORM session,
+and XLSX is written by ``xlsx_writer``: the CLI's table export of records chosen by id, --all or
+filters loads neither SQLAlchemy nor openpyxl.
 """
 
 from __future__ import annotations
