@@ -52,9 +52,9 @@ def plain_connection(db: Any) -> Any:
     connection = getattr(db, "connection", None)
     if not callable(connection):
         return db
-    from caselib.store.library import plain_sql
+    from caselib.records import raw_connection
 
-    return plain_sql(connection())
+    return raw_connection(db)
 
 
 def _where(conn: Any, flt: RankFilter) -> tuple[str, list[Any]]:

@@ -229,7 +229,7 @@ class Library:
                 else:
                     from caselib.store import postgres_backend
 
-                    postgres_backend.create_index(plain_sql(conn))
+                    postgres_backend.create_index(_plain_sql(conn))
                 conn.execute(
                     tables.Meta.__table__.insert(),  # type: ignore[attr-defined]
                     [
@@ -340,7 +340,7 @@ class Library:
 
         try:
             with self.engine.begin() as conn:
-                return postgres_backend.rebuild_index(plain_sql(conn))
+                return postgres_backend.rebuild_index(_plain_sql(conn))
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
 
@@ -411,10 +411,10 @@ def _reindex_after_flush(session: Session, _context: Any) -> None:
     else:
         from caselib.store import postgres_backend
 
-        postgres_backend.reindex_records(plain_sql(conn), sorted(ids))
+        postgres_backend.reindex_records(_plain_sql(conn), sorted(ids))
 
 
-def plain_sql(conn: Connection) -> Any:
+def _plain_sql(conn: Connection) -> Any:
     """The qmark plain-SQL face of a SQLAlchemy connection, in its transaction."""
     raw = conn.connection.driver_connection
     if conn.dialect.name == "sqlite":
