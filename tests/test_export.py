@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -459,7 +460,33 @@ def test_xlsx_header_frozen_widths_filter_and_values(tracked: Cli, tmp_path: Pat
     assert ws.column_dimensions["D"].width >= 2 * max(len(r[3]) for r in rows[1:])
 
 
-def test_xlsx_write_modes_agree(quarter: Cli, tmp_path: Path) -> None:
+def _openpyxl_table(target: Path, rows: list[list[Any]]) -> None:
+    """The export's sheet built cell by cell with openpyxl (normal mode): the reference."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "记录"
+    ws.append(list(formats.TABLE_HEADERS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for cells in ws.iter_rows(min_row=2, min_col=9, max_col=9):
+        cells[0].number_format = "0.00"
+    for i, width in enumerate(formats.column_widths(rows), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:M{len(rows) + 1}"
+    wb.save(target)
+
+
+def test_xlsx_reads_back_as_openpyxl_writes_it(quarter: Cli, tmp_path: Path) -> None:
+    """caselib's own XLSX writer against a sheet openpyxl builds from the same rows: the
+    same values and types, styles, widths, panes and filter; text XML cannot hold (control
+    characters), markup characters, spaces at the ends and a literal _x0041_ survive."""
     from openpyxl import load_workbook
 
     from caselib.store.config import default_config
@@ -468,14 +495,57 @@ def test_xlsx_write_modes_agree(quarter: Cli, tmp_path: Path) -> None:
         rows = formats.table_rows(
             session, [3, 1, 12], config=default_config(), reference_date=dt.date(2023, 1, 1)
         )
-    streamed, built = tmp_path / "streamed.xlsx", tmp_path / "built.xlsx"
-    formats.export_xlsx(streamed, rows)
-    formats.export_xlsx(built, rows, write_only=False)
-    a, b = load_workbook(streamed).active, load_workbook(built).active
+    rows[0][2] = " <标题> & “引号” _x0041_ "
+    ours, reference = tmp_path / "ours.xlsx", tmp_path / "openpyxl.xlsx"
+    formats.export_xlsx(ours, rows)
+    _openpyxl_table(reference, rows)
+    a, b = load_workbook(ours).active, load_workbook(reference).active
     assert list(a.iter_rows(values_only=True)) == list(b.iter_rows(values_only=True))
-    assert (a.freeze_panes, a.auto_filter.ref) == (b.freeze_panes, b.auto_filter.ref)
+    assert (a.title, a.freeze_panes, a.auto_filter.ref) == (
+        b.title,
+        b.freeze_panes,
+        b.auto_filter.ref,
+    )
     for letter in "ABCDEFGHIJKLM":
         assert a.column_dimensions[letter].width == b.column_dimensions[letter].width
+    for x, y in zip(a.iter_rows(), b.iter_rows(), strict=True):
+        assert [(c.number_format, c.font.b, c.data_type) for c in x] == [
+            (c.number_format, c.font.b, c.data_type) for c in y
+        ]
+    # Control characters cannot be written as XML text: Excel's _xHHHH_ escape carries them.
+    rows[1][2] = "标题\x07响铃"
+    formats.export_xlsx(ours, rows, force=True)
+    with zipfile.ZipFile(ours) as package:
+        assert "<t>标题_x0007_响铃</t>" in package.read("xl/sharedStrings.xml").decode()
+        assert "_x005F_x0041_" in package.read("xl/sharedStrings.xml").decode()
+
+
+def test_xlsx_opens_in_libreoffice(quarter: Cli, tmp_path: Path) -> None:
+    """LibreOffice Calc reads the export: converted to CSV as shown (dates and the 0.00 scores
+    in their number formats), it gives the CSV export's cells."""
+    import shutil
+    import subprocess
+
+    if shutil.which("soffice") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("soffice is required under CI")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    quarter.ok("export", "--all", "-o", str(tmp_path / "all.xlsx"))
+    quarter.ok("export", "--all", "-o", str(tmp_path / "all.csv"))
+    out = tmp_path / "converted"
+    subprocess.run(
+        [
+            "soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+            "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false",
+            "--outdir", str(out), str(tmp_path / "all.xlsx"),
+        ],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    calc = list(csv.reader(io.StringIO((out / "all.csv").read_text("utf-8-sig"))))
+    ours = list(csv.reader(io.StringIO((tmp_path / "all.csv").read_text("utf-8-sig"))))
+    assert len(calc) == len(ours) == 15
+    for got, want in zip(calc, ours, strict=True):
+        assert got == want
 
 
 def test_missing_folders_are_reported_and_folders_get_safe_names(

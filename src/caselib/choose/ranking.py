@@ -1,5 +1,10 @@
-"""Ranking the library's records: load the inputs of the pure core (``scoring``) from the
-database in six queries, whatever the number of records, and rank them under quotas."""
+"""Ranking the library's records: load the inputs of the pure core (``scoring``) with plain SQL
+in six queries, whatever the number of records, and rank them under quotas.
+
+Only the standard library and plain-SQL modules are imported here: ``caselib rank`` reads
+through ``store.reader.connect`` and never loads SQLAlchemy. An ORM session may be passed
+instead of a connection: the same SQL then runs in the session's transaction (what it has
+flushed is seen)."""
 
 from __future__ import annotations
 
@@ -10,10 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, or_, type_coerce
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
-
 from caselib.choose.scoring import (
     Ranking,
     RankInput,
@@ -22,22 +23,11 @@ from caselib.choose.scoring import (
     gc_paused,
     rank_records,
 )
-from caselib.choose.tracking import reported_condition
 from caselib.errors import InvalidInputError
+from caselib.search import resolve_tag, resolve_unit, tag_descendants
 from caselib.store.config import Config
-from caselib.store.tables import (
-    KINDS,
-    STATUSES,
-    NearDuplicate,
-    Record,
-    RecordTag,
-    Review,
-    Tag,
-    Unit,
-)
-from caselib.tags import descendant_ids, resolve_tag
+from caselib.store.meta import KINDS, REPORTED_STATUSES, STATUSES
 from caselib.text import evidence
-from caselib.units import resolve_unit
 
 # Loading from the database
 
@@ -56,9 +46,61 @@ class RankFilter:
     ids: tuple[int, ...] = ()
 
 
-def _tag_tree(session: Session) -> dict[int, tuple[str, int | None]]:
-    rows = session.exec(select(Tag.id, Tag.name, Tag.parent_id)).all()
-    return {int(tid): (name, parent) for tid, name, parent in rows if tid is not None}
+def plain_connection(db: Any) -> Any:
+    """The plain-SQL connection (qmark parameters) to read through: ``db`` itself, or for an
+    ORM session the raw connection of its transaction."""
+    connection = getattr(db, "connection", None)
+    if not callable(connection):
+        return db
+    from caselib.records import raw_connection
+
+    return raw_connection(db)
+
+
+def _where(conn: Any, flt: RankFilter) -> tuple[str, list[Any]]:
+    """The condition on ``record AS r`` selecting the records of ``flt`` (qmark parameters)."""
+    conds = ["r.deleted_at IS NULL"]
+    params: list[Any] = []
+    if flt.kind is not None:
+        if flt.kind not in KINDS:
+            raise InvalidInputError(f"未知的类型“{flt.kind}”（可用：{'、'.join(KINDS)}）")
+        conds.append("r.kind = ?")
+        params.append(flt.kind)
+    if flt.since and flt.until and flt.since > flt.until:
+        raise InvalidInputError(f"起始日期 {flt.since} 晚于截止日期 {flt.until}")
+    if flt.since is not None:
+        conds.append("r.date >= ?")
+        params.append(flt.since.isoformat())
+    if flt.until is not None:
+        conds.append("r.date <= ?")
+        params.append(flt.until.isoformat())
+    if flt.unit is not None:
+        conds.append("r.unit_id = ?")
+        params.append(resolve_unit(conn, flt.unit))
+    if flt.tag is not None:
+        tag_ids = tag_descendants(conn, resolve_tag(conn, flt.tag))
+        marks = ",".join("?" * len(tag_ids))
+        conds.append(f"r.id IN (SELECT record_id FROM record_tag WHERE tag_id IN ({marks}))")
+        params += tag_ids
+    if flt.statuses:
+        unknown = [s for s in flt.statuses if s not in STATUSES]
+        if unknown:
+            raise InvalidInputError(f"未知的状态“{unknown[0]}”（可用：{'、'.join(STATUSES)}）")
+        conds.append(f"r.status IN ({','.join('?' * len(flt.statuses))})")
+        params += flt.statuses
+    if flt.ids:
+        conds.append(f"r.id IN ({','.join('?' * len(flt.ids))})")
+        params += [int(i) for i in flt.ids]
+    return " AND ".join(conds), params
+
+
+# Reported before: a report or adoption row, or a status saying so (an imported file's
+# 已报送/已采用), the same test as the statistics' (``stats``, ``store.meta.REPORTED_STATUSES``).
+_REPORTED = (
+    f"(r.status IN ({','.join('?' * len(REPORTED_STATUSES))})"
+    " OR EXISTS (SELECT 1 FROM report WHERE report.record_id = r.id)"
+    " OR EXISTS (SELECT 1 FROM adoption WHERE adoption.record_id = r.id))"
+)
 
 
 def _ancestors(tid: int, tree: Mapping[int, tuple[str, int | None]]) -> list[str]:
@@ -73,120 +115,90 @@ def _ancestors(tid: int, tree: Mapping[int, tuple[str, int | None]]) -> list[str
 
 
 def load_inputs(
-    session: Session, flt: RankFilter = RankFilter(), config_parts: Sequence[str] | None = None
+    db: Any, flt: RankFilter = RankFilter(), config_parts: Sequence[str] | None = None
 ) -> tuple[list[RankInput], list[tuple[int, ReviewInput]]]:
     """The ranking inputs of the records matching ``flt`` and, for reviewer calibration, the
     current reviews of every other record in the library (not in the trash). Six queries,
-    whatever the number of records."""
-    tree = _tag_tree(session)
-    conds: list[Any] = [col(Record.deleted_at).is_(None)]
-    if flt.kind is not None:
-        if flt.kind not in KINDS:
-            raise InvalidInputError(f"未知的类型“{flt.kind}”（可用：{'、'.join(KINDS)}）")
-        conds.append(col(Record.kind) == flt.kind)
-    if flt.since is not None:
-        conds.append(col(Record.date) >= flt.since)
-    if flt.until is not None:
-        conds.append(col(Record.date) <= flt.until)
-    if flt.since and flt.until and flt.since > flt.until:
-        raise InvalidInputError(f"起始日期 {flt.since} 晚于截止日期 {flt.until}")
-    if flt.unit is not None:
-        conds.append(col(Record.unit_id) == resolve_unit(session, flt.unit).id)
-    if flt.tag is not None:
-        tag_ids = descendant_ids(session, resolve_tag(session, flt.tag))
-        conds.append(
-            col(Record.id).in_(
-                select(RecordTag.record_id).where(col(RecordTag.tag_id).in_(tag_ids))
-            )
-        )
-    if flt.statuses:
-        unknown = [s for s in flt.statuses if s not in STATUSES]
-        if unknown:
-            raise InvalidInputError(f"未知的状态“{unknown[0]}”（可用：{'、'.join(STATUSES)}）")
-        conds.append(col(Record.status).in_(flt.statuses))
-    if flt.ids:
-        conds.append(col(Record.id).in_(flt.ids))
-    pool = select(Record.id).where(*conds)
-
-    # Speed matters here (10,000 records, 30,000 reviews): body, scores and date come back raw
-    # (``type_coerce``) and are parsed below, the same work as SQLAlchemy's JSON/Date
-    # processors without their per-row overhead (drivers that parse them already are handled);
-    # the big queries run as Core on the session's connection, without the ORM's per-row
-    # bookkeeping (these are plain columns, not entities); SQLAlchemy's ``select`` because
-    # SQLModel's typed one stops at four columns.
-    conn = session.connection()
+    whatever the number of records. ``db``: a plain-SQL connection or an ORM session."""
+    conn = plain_connection(db)
+    where, params = _where(conn, flt)
+    tree: dict[int, tuple[str, int | None]] = {
+        int(tid): (name, parent)
+        for tid, name, parent in conn.execute("SELECT id, name, parent_id FROM tag")
+    }
     rows = conn.execute(
-        sa_select(
-            col(Record.id),
-            col(Record.kind),
-            col(Record.title),
-            col(Unit.name),
-            type_coerce(col(Record.date), String),
-            type_coerce(col(Record.evidence), String),
-        )
-        .join(Unit, col(Unit.id) == col(Record.unit_id))
-        .where(*conds)
-    ).all()
+        "SELECT r.id, r.kind, r.title, u.name, r.date, r.evidence, "
+        f"CASE WHEN {_REPORTED} THEN 1 ELSE 0 END "
+        f"FROM record AS r JOIN unit AS u ON u.id = r.unit_id WHERE {where}",
+        [*REPORTED_STATUSES, *params],
+    ).fetchall()
     # The text evidence stored with each record spares reading and scanning its body; a
     # record without it (or checked against other theme parts) is scanned from its body.
     parts = list(config_parts) if config_parts is not None else None
     stored: dict[int, evidence.Evidence] = {}
-    for row in rows:
-        data = _json(row[-1]) if row[-1] is not None else None
-        if isinstance(data, dict) and parts is not None and data.get("parts") == parts:
-            stored[int(row[0])] = evidence.Evidence.from_json(data)  # type: ignore[arg-type]
-    missing = [int(row[0]) for row in rows if row[0] not in stored]  # type: ignore[arg-type]
+    if parts is not None:
+        for row, data in zip(rows, _json_values([row[5] for row in rows]), strict=True):
+            if isinstance(data, dict) and data.get("parts") == parts:
+                stored[row[0]] = evidence.Evidence.from_json(data)
+    missing = [row[0] for row in rows if row[0] not in stored]
     bodies: dict[int, Any] = {}
     for start in range(0, len(missing), 10_000):
         chunk = missing[start : start + 10_000]
-        query = sa_select(col(Record.id), type_coerce(col(Record.body), String))
-        for rid, body in conn.execute(query.where(col(Record.id).in_(chunk))):
-            bodies[int(rid)] = body  # type: ignore[arg-type]
+        marks = ",".join("?" * len(chunk))
+        for rid, body in conn.execute(f"SELECT id, body FROM record WHERE id IN ({marks})", chunk):
+            bodies[rid] = body
 
+    pool = f"SELECT r.id FROM record AS r WHERE {where}"
     tags: dict[int, list[int]] = defaultdict(list)
     for rid, tid in conn.execute(
-        sa_select(col(RecordTag.record_id), col(RecordTag.tag_id)).where(
-            col(RecordTag.record_id).in_(pool)
-        )
-    ).all():
+        f"SELECT record_id, tag_id FROM record_tag WHERE record_id IN ({pool})", params
+    ):
         tags[rid].append(tid)
 
-    # Scores on a 1–5 scale repeat a lot: parse each distinct JSON text once (read-only dicts).
+    # Current reviews of the records not in the trash (left out here: a join costs more).
+    # Scores on a 1–5 scale repeat a lot: each distinct JSON text is parsed once, and equal
+    # reviews share one read-only ``ReviewInput``.
+    trashed = {rid for (rid,) in conn.execute("SELECT id FROM record WHERE deleted_at IS NOT NULL")}
+    shared: dict[tuple[str, Any], ReviewInput] = {}
     parsed: dict[Any, Any] = {}
     reviews: dict[int, list[ReviewInput]] = defaultdict(list)
     for rid, reviewer, scores in conn.execute(
-        sa_select(
-            col(Review.record_id), col(Review.reviewer), type_coerce(col(Review.scores), String)
-        )
-        .join(Record, col(Record.id) == col(Review.record_id))
-        .where(col(Review.superseded_at).is_(None), col(Record.deleted_at).is_(None))
-    ).all():
-        if isinstance(scores, str):
+        "SELECT record_id, reviewer, scores FROM review WHERE superseded_at IS NULL"
+    ):
+        if rid in trashed:
+            continue
+        if not isinstance(scores, str):  # a driver that parses JSON itself
+            reviews[rid].append(ReviewInput(reviewer, scores))
+            continue
+        review = shared.get((reviewer, scores))
+        if review is None:
             if scores not in parsed:
                 parsed[scores] = _json(scores)
-            scores = parsed[scores]
-        reviews[rid].append(ReviewInput(reviewer, scores))
-
-    # Reported before: a report or adoption row, or a status saying so (an imported file's
-    # 已报送/已采用), the same test as the statistics' (``tracking.reported_condition``).
-    reported = set(session.exec(select(Record.id).where(*conds, reported_condition())).all())
+            review = shared[reviewer, scores] = ReviewInput(reviewer, parsed[scores])
+        reviews[rid].append(review)
 
     dups: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for a, b, sim in session.exec(
-        select(NearDuplicate.record_id, NearDuplicate.other_id, NearDuplicate.similarity).where(
-            or_(col(NearDuplicate.record_id).in_(pool), col(NearDuplicate.other_id).in_(pool))
-        )
-    ).all():
+    for a, b, sim in conn.execute(
+        "SELECT record_id, other_id, similarity FROM near_duplicate "
+        f"WHERE record_id IN ({pool}) OR other_id IN ({pool})",
+        [*params, *params],
+    ):
         dups[a].append((b, float(sim)))
         dups[b].append((a, float(sim)))
 
+    # Records with the same tags share their (sorted) names and theme tags.
     names = {tid: name for tid, (name, _parent) in tree.items()}
     ancestors = {tid: _ancestors(tid, tree) for tid in tree}
+    tag_names: dict[tuple[int, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {(): ((), ())}
     inputs: list[RankInput] = []
-    for row_id, kind, title, unit, date, _evidence in rows:
-        assert row_id is not None  # a primary key
-        rid = row_id
-        own = tags.get(rid, ())
+    for rid, kind, title, unit, date, _evidence, reported in rows:
+        own = tuple(tags.get(rid, ()))
+        named = tag_names.get(own)
+        if named is None:
+            named = tag_names[own] = (
+                tuple(sorted(names[t] for t in own if t in names)),
+                tuple(sorted({a for t in own for a in ancestors.get(t, ())})),
+            )
         kept = stored.get(rid)
         text, headings = ("", None) if kept else _body_text(_json(bodies.get(rid)))
         inputs.append(
@@ -196,18 +208,32 @@ def load_inputs(
                 unit=unit,
                 date=_date(date),
                 kind=kind,
-                tags=tuple(sorted(names[t] for t in own if t in names)),
+                tags=named[0],
                 text=text,
                 headings=headings,
                 evidence=kept,
                 reviews=tuple(reviews.pop(rid, ())),
-                reported_before=rid in reported,
+                reported_before=bool(reported),
                 duplicates=tuple(sorted(dups[rid])) if rid in dups else (),
-                theme_tags=tuple(sorted({a for t in own for a in ancestors.get(t, ())})),
+                theme_tags=named[1],
             )
         )
     calibration = [(rid, rv) for rid, rvs in sorted(reviews.items()) for rv in rvs]
     return inputs, calibration
+
+
+def _json_values(values: list[Any]) -> list[Any]:
+    """``_json`` of each value; JSON texts are parsed in one go (one call instead of
+    10,000), each on its own only when one of them is damaged."""
+    if all(isinstance(v, str) or v is None for v in values):
+        try:
+            parsed = json.loads("[" + ",".join(v or "null" for v in values) + "]")
+        except ValueError:
+            pass
+        else:
+            if len(parsed) == len(values):
+                return list(parsed)
+    return [_json(v) for v in values]
 
 
 def _json(value: Any) -> Any:
@@ -247,7 +273,7 @@ def _body_text(body: Any) -> tuple[str, int]:
 
 
 def rank(
-    session: Session,
+    db: Any,
     *,
     reference_date: dt.date,
     config: Config,
@@ -275,7 +301,7 @@ def rank(
         check_quota(name, value)
     flt = RankFilter(kind, since, until, unit, tag, tuple(statuses), tuple(ids))
     with gc_paused():
-        inputs, calibration = load_inputs(session, flt, config.theme.parts)
+        inputs, calibration = load_inputs(db, flt, config.theme.parts)
         return rank_records(
             inputs,
             config,

@@ -58,6 +58,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -258,17 +259,26 @@ def review_percentiles(
     single review, or a set of identical means, gets 0.5. Reviews naming no criterion of the
     rubric are ignored."""
     criteria = [(c.name, c.weight) for c in config.rubric.criteria]
+    # Loaders share one mapping among equal score sets (30,000 reviews on a 1–5 scale hold a
+    # thousand distinct ones): each mapping's mean is computed once. The mapping is kept with
+    # its mean, so its id cannot be reused by another object while this runs.
+    means: dict[int, tuple[Mapping[str, float], float | None]] = {}
     by_reviewer: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for record_id, review in reviews:
-        scores = review.scores
-        num = den = 0.0
-        for name, weight in criteria:  # the rubric's order: the same sum on every run
-            value = scores.get(name)
-            if value is not None:
-                num += weight * value
-                den += weight
-        if den:
-            by_reviewer[review.reviewer].append((round(num / den, _MEAN_DIGITS), record_id))
+    for record_id, (reviewer, scores) in reviews:
+        known = means.get(id(scores))
+        if known is not None and known[0] is scores:
+            mean = known[1]
+        else:
+            num = den = 0.0
+            for name, weight in criteria:  # the rubric's order: the same sum on every run
+                value = scores.get(name)
+                if value is not None:
+                    num += weight * value
+                    den += weight
+            mean = round(num / den, _MEAN_DIGITS) if den else None
+            means[id(scores)] = (scores, mean)
+        if mean is not None:
+            by_reviewer[reviewer].append((mean, record_id))
     out: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for items in by_reviewer.values():
         items.sort()
@@ -344,38 +354,46 @@ def _score(
     }
 
     base: list[tuple[tuple[float, int, int], RankInput, tuple[float, ...], Any]] = []
+    saturating, length_fit = evidence.saturating, evidence.length_fit
+    fsum, mul = math.fsum, operator.mul
+    covered: dict[tuple[tuple[str, ...], ...], int] = {}  # theme parts per tags and evidence
     for rec in inputs:
-        if rec.evidence is None:
+        ev = rec.evidence
+        if ev is None:
             ev = evidence.extract(
                 rec.blocks, (*rec.tags, *rec.theme_tags), parts, rec.text, rec.headings
             )
+            theme = len(ev.theme_parts)
         else:
-            ev = rec.evidence._replace(
-                theme_parts=evidence.theme_parts_covered(
-                    (*rec.tags, *rec.theme_tags, *rec.evidence.theme_parts), "", parts
+            tagged = (rec.tags, rec.theme_tags, ev.theme_parts)
+            theme = covered.get(tagged, -1)
+            if theme < 0:
+                theme = covered[tagged] = len(
+                    evidence.theme_parts_covered((*tagged[0], *tagged[1], *tagged[2]), "", parts)
                 )
-            )
         kind_ev, (low, high) = kinds[rec.kind]
         reviewed = percentiles.get(rec.id)
         if reviewed:
+            # fsum is exactly rounded, so the order of the terms does not matter
             count = len(reviewed)
-            review_value = math.fsum(sorted(p for p, _ in reviewed)) / count
-            review_mean: float | None = math.fsum(sorted(m for _, m in reviewed)) / count
+            ranks, means = zip(*reviewed, strict=True)
+            review_value = fsum(ranks) / count
+            review_mean: float | None = fsum(means) / count
             normalised: float | None = scale_min + review_value * (scale_max - scale_min)
         else:
             count, review_value, review_mean, normalised = 0, 0.0, None, None
         values: tuple[float, ...] = (
             review_value,
-            evidence.saturating(ev.quantities, kind_ev.figures),
-            evidence.saturating(ev.dates, kind_ev.dates),
-            evidence.saturating(ev.headings, kind_ev.headings),
-            evidence.length_fit(ev.length, low, high),
-            len(ev.theme_parts) / n_parts,
+            saturating(ev.quantities, kind_ev.figures),
+            saturating(ev.dates, kind_ev.dates),
+            saturating(ev.headings, kind_ev.headings),
+            length_fit(ev.length, low, high),
+            theme / n_parts,
             freshness(rec.date, reference_date, half_life),
             0.0,  # duplicate: known once the order before it is
             1.0 if rec.reported_before else 0.0,
         )
-        score = math.fsum([v * w + 0.0 for v, w in zip(values, all_weights, strict=True)])
+        score = fsum(map(mul, values, all_weights))  # exactly rounded: never -0.0
         ordinal = -(rec.date.toordinal() if rec.date else 0)
         base.append(((-score, ordinal, rec.id), rec, values, (count, review_mean, normalised)))
 
@@ -392,7 +410,7 @@ def _score(
                 above = max(above, min(max(sim, 0.0), 1.0))
         if above:
             values = (*values[:_DUP], above, *values[_DUP + 1 :])
-            score = math.fsum([v * w + 0.0 for v, w in zip(values, all_weights, strict=True)])
+            score = fsum(map(mul, values, all_weights))
         else:
             score = -key[0]
         scored.append(
@@ -474,8 +492,10 @@ def _choose(
     out: list[tuple[bool, str]] = []
     for unit, tags in pool:
         if top is not None and chosen >= top:
-            out.append((False, f"跳过：已选满 {top} 项"))
-        elif per_unit is not None and unit_count[unit] >= per_unit:
+            # every record after this one is skipped for the same reason
+            out.extend([(False, f"跳过：已选满 {top} 项")] * (len(pool) - len(out)))
+            break
+        if per_unit is not None and unit_count[unit] >= per_unit:
             out.append((False, f"跳过：{unit}已达名额（{per_unit}）"))
         elif per_tag is not None and (full := [t for t in tags if tag_count[t] >= per_tag]):
             out.append((False, f"跳过：标签“{'、'.join(full)}”已达名额（{per_tag}）"))

@@ -9,7 +9,7 @@ records are left out.
 
 A record counts as reported when it has a report or an adoption row or its status is
 reported/adopted/declined (a status read from an imported file counts), and as adopted when it
-has an adoption row or its status is adopted (``tracking.REPORTED_STATUSES``): so an adopted
+has an adoption row or its status is adopted (``store.meta.REPORTED_STATUSES``): so an adopted
 record is always a reported one, and no row can show more adopted than reported records. A
 record adopted by status only has no level, hence no points: ``status_only_adoptions`` names
 such records so that the office can record the adoption (``caselib adopt``).
@@ -32,9 +32,9 @@ from typing import Any
 from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
-from caselib.choose.tracking import ADOPTED_STATUSES, REPORTED_STATUSES
 from caselib.errors import InvalidInputError
 from caselib.store.config import Config, default_config
+from caselib.store.meta import ADOPTED_STATUSES, REPORTED_STATUSES
 from caselib.store.tables import (
     KINDS,
     STATUS_LABELS,

@@ -23,7 +23,7 @@ bookkeeping); a forced adoption without a report carries a warning in its notes.
 A record counts as reported when it has a report or an adoption row *or* its status says so
 (已报送、已采用、未采用: e.g. read from an imported file's front matter); as adopted when it has
 an adoption row or its status is 已采用. ``stats`` and ranking's already-reported penalty both
-use ``reported_condition`` / ``adopted_condition`` below, so the two never disagree.
+use ``store.meta.REPORTED_STATUSES`` / ``ADOPTED_STATUSES``, so the two never disagree.
 
 Idempotency is enforced by checking inside the caller's transaction before inserting (SQLite
 transactions are serialisable: two writers racing cannot both insert; the loser gets a "locked"
@@ -36,7 +36,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import Session, col, select
 
 from caselib.choose.shortlists import shortlists_of
@@ -55,11 +54,6 @@ from caselib.store.tables import (
 )
 from caselib.text.dates import local_time
 
-# Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
-# or not the report/adoption rows exist (a status read from an imported file).
-REPORTED_STATUSES = ("reported", "adopted", "declined")
-ADOPTED_STATUSES = ("adopted",)
-
 Row = TypeVar("Row", Report, Adoption)
 
 
@@ -71,23 +65,6 @@ class Logged(Generic[Row]):
     row: Row
     created: bool
     notes: list[str] = field(default_factory=list)
-
-
-def reported_condition() -> ColumnElement[bool]:
-    """SQL condition on ``record``: the record counts as reported (see the module docstring)."""
-    return or_(
-        col(Record.status).in_(REPORTED_STATUSES),
-        exists().where(col(Report.record_id) == col(Record.id)),
-        exists().where(col(Adoption.record_id) == col(Record.id)),
-    )
-
-
-def adopted_condition() -> ColumnElement[bool]:
-    """SQL condition on ``record``: the record counts as adopted."""
-    return or_(
-        col(Record.status).in_(ADOPTED_STATUSES),
-        exists().where(col(Adoption.record_id) == col(Record.id)),
-    )
 
 
 def _bulletin_name(bulletin: Bulletin) -> str:

@@ -24,6 +24,8 @@ from caselib.cli.browse import (
 from caselib.cli.common import MAX_NUMBER, emit_json, fail, note, parse_date_option, state
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlmodel import Session
 
     from caselib.publish.selection import Selection
@@ -221,13 +223,6 @@ def export(
     """导出记录：md（每条一个文件，可再次导入）、json、csv、xlsx（每条一行，含评分），或 docx/pdf（给出 --series / --issue 时为一期简报并登记入库，否则为带目录的汇编；pdf 由 LibreOffice 生成）。"""
     import datetime as dt
 
-    from caselib.publish.docx_export import (
-        BulletinRequest,
-        check_template,
-        clean_editor_note,
-        read_editor_note,
-        split_names,
-    )
     from caselib.publish.selection import check_selection, output_path, resolve_format
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until)
@@ -282,28 +277,45 @@ def export(
     if copies is not None and copies < 1:
         fail(f"印数必须是正整数：{copies}")
 
-    # Everything read from files is read before the library is touched.
-    note_text: str | None = None
-    if editor_note is not None:
-        note_text = read_editor_note(editor_note)
-    elif editor_note_text is not None:
-        note_text = clean_editor_note(editor_note_text)
-    if template is not None:
-        check_template(template)
-    request = BulletinRequest(
-        series=series,
-        number=issue,
-        date=parse_date_option(date),
-        office=office,
-        editor_note=note_text,
-        copies=copies,
-    )
-    for key, values in (("报", to_superiors), ("送", to_peers), ("发", to_units)):
-        if values:
-            request.distribution[key] = split_names(values)
-
     st = state(ctx)
     today = dt.date.today()
+    if kind_fmt in ("csv", "xlsx") and not dry_run and shortlist is None and bulletin_ref is None:
+        # a table of records chosen by id or filter: plain SQL throughout, no ORM
+        _plain_table(
+            st, kind_fmt, out, today, force,
+            ids=record_ids or (), all_records=all_records, filters=filters,
+        )  # fmt: skip
+        return
+    request = None
+    if document:
+        from caselib.publish.docx_export import (
+            BulletinRequest,
+            check_template,
+            clean_editor_note,
+            read_editor_note,
+            split_names,
+        )
+
+        # Everything read from files is read before the library is touched.
+        note_text: str | None = None
+        if editor_note is not None:
+            note_text = read_editor_note(editor_note)
+        elif editor_note_text is not None:
+            note_text = clean_editor_note(editor_note_text)
+        if template is not None:
+            check_template(template)
+        request = BulletinRequest(
+            series=series,
+            number=issue,
+            date=parse_date_option(date),
+            office=office,
+            editor_note=note_text,
+            copies=copies,
+        )
+        for key, values in (("报", to_superiors), ("送", to_peers), ("发", to_units)):
+            if values:
+                request.distribution[key] = split_names(values)
+
     config = st.config() if kind_fmt in ("csv", "xlsx") else None
     with st.library().session() as session:
         from caselib.publish.selection import select_records
@@ -424,14 +436,49 @@ def _table(
     dry_run: bool,
 ) -> None:
     from caselib.publish.fileio import safe_filename
-    from caselib.publish.formats import export_csv, export_xlsx, table_rows
+    from caselib.publish.formats import table_rows
     from caselib.publish.selection import load_records
 
     target = _target(out, safe_filename(selection.label or "记录", f".{fmt}"), force)
     if dry_run:
         _show_plan(_plan(selection, fmt, [target], load_records(session, selection.ids)))
         return
-    rows = table_rows(session, selection.ids, config=config, reference_date=today)
+    _write_table(
+        fmt, target, table_rows(session, selection.ids, config=config, reference_date=today), force
+    )
+
+
+def _plain_table(
+    st: Any,
+    fmt: str,
+    out: _Output,
+    today: Any,
+    force: bool,
+    *,
+    ids: Sequence[int],
+    all_records: bool,
+    filters: Any,
+) -> None:
+    """``_table`` for records chosen by id, --all or filters, read through plain SQL."""
+    from caselib.publish.fileio import safe_filename
+    from caselib.publish.formats import table_rows
+    from caselib.publish.selection import select_records
+    from caselib.store.reader import connect
+
+    config = st.config()
+    conn = connect(st.db)
+    try:
+        selection = select_records(conn, ids=ids, all_records=all_records, filters=filters)
+        target = _target(out, safe_filename(selection.label or "记录", f".{fmt}"), force)
+        rows = table_rows(conn, selection.ids, config=config, reference_date=today)
+    finally:
+        conn.close()
+    _write_table(fmt, target, rows, force)
+
+
+def _write_table(fmt: str, target: Path, rows: list[list[Any]], force: bool) -> None:
+    from caselib.publish.formats import export_csv, export_xlsx
+
     if fmt == "csv":
         export_csv(target, rows, force=force)
     else:

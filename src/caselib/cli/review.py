@@ -174,13 +174,15 @@ def rank(
 ) -> None:
     """按评审意见与文本证据综合排序，并在名额限制下择优（--explain 说明每一分的来历）。"""
     from caselib.choose.ranking import rank as rank_records
+    from caselib.store.reader import connect
 
     st = state(ctx)
     config = st.config()
     reference = parse_date_option(on) or dt.date.today()
-    with st.library().session() as session:
+    conn = connect(st.db)  # the read path: plain SQL, no ORM unless a shortlist is written
+    try:
         ranking = rank_records(
-            session,
+            conn,
             reference_date=reference,
             config=config,
             kind=kind,
@@ -192,12 +194,15 @@ def rank(
             per_unit=per_unit,
             per_tag=per_tag,
         )
-        if shortlist is not None:
-            from caselib.choose.shortlists import fill_from_ranking
+    finally:
+        conn.close()
+    if shortlist is not None:
+        from caselib.choose.shortlists import fill_from_ranking
 
-            chosen = [r.id for r in ranking.selected]
-            if not chosen:
-                fail("没有入选的记录，入围名单未改动")
+        chosen = [r.id for r in ranking.selected]
+        if not chosen:
+            fail("没有入选的记录，入围名单未改动")
+        with st.library().session() as session:
             view = fill_from_ranking(session, shortlist, chosen)
     for warning in ranking.warnings:
         note(warning)

@@ -2,32 +2,33 @@
 tables (one row per record, with ranking scores).
 
 Files are written through ``fileio.atomic_write`` (a temporary file renamed into place), so an
-interrupted or refused export leaves an existing file as it was. openpyxl is imported inside the
-function that needs it.
+interrupted or refused export leaves an existing file as it was.
+
+The table rows (CSV, XLSX) are read with plain SQL, from a plain connection or an ORM session,
+and XLSX is written by ``xlsx_writer``: the CLI's table export of records chosen by id, --all or
+filters loads neither SQLAlchemy nor openpyxl.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import json
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlmodel import Session, col
-
-from caselib.errors import CaselibError, InvalidInputError, NotFoundError, os_reason
+from caselib.errors import InvalidInputError, NotFoundError
 from caselib.publish.fileio import atomic_write, atomic_write_text, check_writable, safe_filename
 from caselib.publish.selection import IN_CHUNK
-from caselib.store.tables import Record
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from caselib.store.config import Config
+    from caselib.store.tables import Record
 
 
 def markdown_filename(record: Record) -> str:
@@ -98,13 +99,14 @@ _MIN_WIDTH = 6
 
 
 def table_rows(
-    session: Session,
+    db: Any,
     ids: Sequence[int],
     *,
     config: Config,
     reference_date: dt.date,
 ) -> list[list[Any]]:
-    """One row per record (``TABLE_HEADERS``), in the order of ``ids``.
+    """One row per record (``TABLE_HEADERS``), in the order of ``ids``. ``db``: a plain-SQL
+    connection (``store.reader.connect``) or an ORM session (read in its transaction).
 
     评分 is the record's score in the ranking of the whole library at ``reference_date`` (what
     ``caselib rank`` shows without filters; empty for a record in the trash); 评审数 counts the
@@ -112,16 +114,12 @@ def table_rows(
     字数 counts the characters of the body (as ``show`` does). Values keep their types (int,
     float, date; None for an empty cell) for XLSX; ``csv_value`` turns them into text.
     """
-    from sqlalchemy import String, literal_column, type_coerce
-    from sqlalchemy import select as sa_select
-
-    from caselib.choose.ranking import rank
+    from caselib.choose.ranking import plain_connection, rank
     from caselib.store.meta import KIND_LABELS, STATUS_LABELS
-    from caselib.store.tables import Adoption, RecordTag, Report, Review, Tag, Unit
 
+    conn = plain_connection(db)
     wanted = list(dict.fromkeys(ids))
     wanted_set = set(wanted)
-    conn = session.connection()
 
     # IN lists for a small selection; for a big one a single unrestricted query, filtered
     # here, is cheaper than thousands of bound parameters.
@@ -130,39 +128,36 @@ def table_rows(
     else:
         chunks = [wanted[i : i + IN_CHUNK] for i in range(0, len(wanted), IN_CHUNK)]
 
-    def fetch(query: Any, column: Any) -> list[Any]:
+    def fetch(sql: str, column: str, tail: str = "", cond: str = "") -> list[Any]:
         rows: list[Any] = []
         for chunk in chunks:
-            q = query.where(column.in_(chunk)) if chunk else query
-            rows.extend(r for r in conn.execute(q).all() if r[0] in wanted_set)
+            conds = [cond] if cond else []
+            if chunk:
+                conds.append(f"{column} IN ({','.join('?' * len(chunk))})")
+            where = f" WHERE {' AND '.join(conds)}" if conds else ""
+            for row in conn.execute(sql + where + tail, chunk).fetchall():
+                if row[0] in wanted_set:
+                    rows.append(row)
         return rows
 
-    if session.get_bind().dialect.name == "sqlite":
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        length = "r.body"
+    else:
         # The body's length computed by SQLite (JSON1) instead of fetching and parsing every
         # body: a third of the time of a 10,000-row table. A table counts its cells' text
         # (``body_texts``), not the tabs and newlines between them.
-        length: Any = literal_column(
+        length = (
             "(SELECT total(CASE WHEN json_extract(j.value, '$.type') = 'table' THEN"
-            " (SELECT total(length(c.value)) FROM json_each(j.value, '$.rows') AS r,"
-            " json_each(r.value) AS c)"
-            " ELSE length(json_extract(j.value, '$.text')) END) FROM json_each(record.body) AS j)"
+            " (SELECT total(length(c.value)) FROM json_each(j.value, '$.rows') AS x,"
+            " json_each(x.value) AS c)"
+            " ELSE length(json_extract(j.value, '$.text')) END) FROM json_each(r.body) AS j)"
         )
-    else:
-        length = type_coerce(col(Record.body), String)
     base: dict[int, Any] = {
         row[0]: row
         for row in fetch(
-            sa_select(
-                col(Record.id),
-                col(Record.kind),
-                col(Record.title),
-                col(Unit.name),
-                col(Record.date),
-                col(Record.submitted),
-                col(Record.status),
-                length,
-            ).join(Unit, col(Unit.id) == col(Record.unit_id)),
-            col(Record.id),
+            "SELECT r.id, r.kind, r.title, u.name, r.date, r.submitted, r.status, "
+            f"{length} FROM record AS r JOIN unit AS u ON u.id = r.unit_id",
+            "r.id",
         )
     }
     missing = [i for i in wanted if i not in base]
@@ -171,39 +166,34 @@ def table_rows(
 
     tags: dict[int, list[str]] = defaultdict(list)
     for rid, name in fetch(
-        sa_select(col(RecordTag.record_id), col(Tag.name))
-        .join(Tag, col(Tag.id) == col(RecordTag.tag_id))
-        .order_by(col(RecordTag.record_id), col(RecordTag.position), col(RecordTag.tag_id)),
-        col(RecordTag.record_id),
+        "SELECT rt.record_id, t.name FROM record_tag AS rt JOIN tag AS t ON t.id = rt.tag_id",
+        "rt.record_id",
+        " ORDER BY rt.record_id, rt.position, rt.tag_id",
     ):
         tags[rid].append(name)
 
-    reviews: dict[int, int] = defaultdict(int)
-    for (rid,) in fetch(
-        sa_select(col(Review.record_id)).where(col(Review.superseded_at).is_(None)),
-        col(Review.record_id),
+    reviews: dict[int, int] = {}
+    for rid, count in fetch(
+        "SELECT record_id, COUNT(*) FROM review",
+        "record_id",
+        " GROUP BY record_id",
+        cond="superseded_at IS NULL",
     ):
-        reviews[rid] += 1
+        reviews[rid] = int(count)
 
     reports: dict[int, list[str]] = defaultdict(list)
     for rid, to, date in fetch(
-        sa_select(col(Report.record_id), col(Report.to), col(Report.date)).order_by(
-            col(Report.date), col(Report.id)
-        ),
-        col(Report.record_id),
+        'SELECT record_id, "to", date FROM report', "record_id", " ORDER BY date, id"
     ):
-        reports[rid].append(f"{to}（{date.isoformat()}）")
+        reports[rid].append(f"{to}（{_iso(date)}）")
 
     adoptions: dict[int, list[str]] = defaultdict(list)
     for rid, by, level, date in fetch(
-        sa_select(
-            col(Adoption.record_id), col(Adoption.by), col(Adoption.level), col(Adoption.date)
-        ).order_by(col(Adoption.date), col(Adoption.id)),
-        col(Adoption.record_id),
+        'SELECT record_id, "by", level, date FROM adoption', "record_id", " ORDER BY date, id"
     ):
-        adoptions[rid].append(f"{by}（{level}，{date.isoformat()}）")
+        adoptions[rid].append(f"{by}（{level}，{_iso(date)}）")
 
-    scores = {r.id: r.score for r in rank(session, reference_date=reference_date, config=config)}
+    scores = {r.id: r.score for r in rank(conn, reference_date=reference_date, config=config)}
 
     out: list[list[Any]] = []
     for rid in wanted:
@@ -216,8 +206,8 @@ def table_rows(
                 title,
                 unit,
                 "、".join(tags[rid]) if rid in tags else None,
-                date,
-                submitted,
+                _date(date),
+                _date(submitted),
                 STATUS_LABELS.get(status, status),
                 None if score is None else round(score, 2),
                 reviews.get(rid, 0),
@@ -227,6 +217,18 @@ def table_rows(
             ]
         )
     return out
+
+
+def _date(value: Any) -> dt.date | None:
+    """A DATE column's value as a date (SQLite gives its ISO text)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _iso(value: Any) -> str:
+    day = _date(value)
+    return day.isoformat() if day is not None else ""
 
 
 def _body_length(body: Any) -> int:
@@ -319,75 +321,23 @@ def column_widths(rows: list[list[Any]]) -> list[float]:
 
 
 def export_xlsx(
-    target: Path,
-    rows: list[list[Any]],
-    *,
-    force: bool = False,
-    sheet_title: str = "记录",
-    write_only: bool = True,
+    target: Path, rows: list[list[Any]], *, force: bool = False, sheet_title: str = "记录"
 ) -> None:
-    """The rows as an XLSX workbook: bold header row frozen (panes at A2) with an autofilter,
-    column widths fitted to the Chinese text, dates and scores as typed cells.
+    """The rows as an XLSX workbook (``xlsx_writer``): bold header row frozen (panes at A2)
+    with an autofilter, column widths fitted to the Chinese text, dates and scores as typed
+    cells."""
+    from caselib.publish.xlsx_writer import write_table
 
-    ``write_only`` streams the rows (openpyxl's write-only mode: about half the time and a
-    fraction of the memory for 10,000 rows); ``False`` builds the sheet in memory.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    last = get_column_letter(len(TABLE_HEADERS))
     widths = column_widths(rows)
-    wb = Workbook(write_only=write_only)
-    ws: Any = wb.create_sheet(sheet_title) if write_only else wb.active
-    ws.title = sheet_title
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
-    bold = Font(bold=True)
-    if write_only:
-        header = []
-        for name in TABLE_HEADERS:
-            cell = WriteOnlyCell(ws, value=name)
-            cell.font = bold
-            header.append(cell)
-        ws.append(header)
-    else:
-        ws.append(list(TABLE_HEADERS))
-        for cell in ws[1]:
-            cell.font = bold
-    # One styled cell for every score: a write-only sheet writes each row as it is appended,
-    # so the cell can be reused (a new styled cell per row costs an eighth of the export).
-    score_cell = WriteOnlyCell(ws)
-    score_cell.number_format = "0.00"
 
     def write(handle: IO[bytes]) -> None:
-        wb.save(handle)
+        write_table(
+            handle,
+            TABLE_HEADERS,
+            rows,
+            widths,
+            sheet_title=sheet_title,
+            number_column=_SCORE_COLUMN,
+        )
 
-    try:
-        for row in rows:
-            score = row[_SCORE_COLUMN]
-            if score is not None and write_only:
-                score_cell.value = score
-                row = [*row[:_SCORE_COLUMN], score_cell, *row[_SCORE_COLUMN + 1 :]]
-            ws.append(row)
-        if not write_only:
-            for cells in ws.iter_rows(
-                min_row=2, min_col=_SCORE_COLUMN + 1, max_col=_SCORE_COLUMN + 1
-            ):
-                cells[0].number_format = "0.00"
-        atomic_write(target, write, force=force)
-    except Exception as exc:
-        # openpyxl streams a write-only sheet through a temporary file of its own; when that
-        # fails (a full disk: lxml raises its SerialisationError), say so, and close the
-        # stream now, or it fails again, unreported, when it is collected
-        if not write_only or not (
-            isinstance(exc, OSError) or type(exc).__name__ == "SerialisationError"
-        ):
-            raise
-        with contextlib.suppress(Exception):
-            ws._writer.close()
-        reason = os_reason(exc) if isinstance(exc, OSError) else "磁盘空间可能已满"
-        raise CaselibError(f"无法写入临时文件（{tempfile.gettempdir()}）：{reason}") from None
+    atomic_write(target, write, force=force)

@@ -7,15 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from caselib.errors import InvalidInputError, NotFoundError
-from caselib.store.tables import Bulletin, Record
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from caselib.search import SearchFilters
+    from caselib.store.tables import Bulletin, Record
 
 
 FORMATS = ("md", "json", "csv", "xlsx", "docx", "pdf")
@@ -163,7 +163,7 @@ def check_selection(
 
 
 def select_records(
-    session: Session,
+    db: Any,
     *,
     ids: Sequence[int] = (),
     all_records: bool = False,
@@ -178,31 +178,22 @@ def select_records(
     order, trashed ones included, since the issue printed them) or ``filters`` (the
     ``list``/``search`` filters, by id).
 
+    ``db``: an ORM session; ids, ``all_records`` and filters are read with plain SQL, so for
+    them a plain-SQL connection (``store.reader.connect``) does as well.
+
     Refused with ``InvalidInputError``: no way or several, an empty result, a record in the
     trash named by id or in the shortlist. Unknown records, shortlists, bulletins, tags and
     units raise ``NotFoundError``.
     """
+    from caselib.choose.ranking import plain_connection
+
     check_selection(
         ids=ids, all_records=all_records, shortlist=shortlist, bulletin=bulletin, filters=filters
     )
-    if ids:
-        from caselib.records import get_record
-
-        chosen = list(dict.fromkeys(ids))
-        for rid in chosen:
-            if get_record(session, rid).deleted_at is not None:
-                raise InvalidInputError(
-                    f"记录 {rid} 在回收站中，不能导出（请先 caselib restore {rid}）"
-                )
-        return Selection(chosen, label="记录" + "、".join(str(i) for i in chosen))
-    if all_records:
-        query = select(Record.id).where(col(Record.deleted_at).is_(None)).order_by(col(Record.id))
-        found = [int(i) for i in session.exec(query).all() if i is not None]
-        return _non_empty(Selection(found, label="全部记录"), "库中没有记录，未导出任何内容")
     if shortlist is not None:
         from caselib.choose.shortlists import show_shortlist
 
-        view = show_shortlist(session, shortlist)
+        view = show_shortlist(db, shortlist)
         for entry in view.items:
             if entry.trashed:
                 raise InvalidInputError(
@@ -216,17 +207,38 @@ def select_records(
     if bulletin is not None:
         from caselib.bulletins import bulletin_records, get_bulletin
 
-        issue = get_bulletin(session, bulletin, series)
-        found = [int(r.id) for r in bulletin_records(session, issue) if r.id is not None]
+        issue = get_bulletin(db, bulletin, series)
+        found = [int(r.id) for r in bulletin_records(db, issue) if r.id is not None]
         label = f"{issue.series} {issue.year} 年第 {issue.number} 期"
         return _non_empty(Selection(found, issue, label), f"简报 {label} 中没有记录")
-    from caselib.records import raw_connection
+    conn = plain_connection(db)
+    if ids:
+        chosen = list(dict.fromkeys(ids))
+        trashed: dict[int, bool] = {}
+        for start in range(0, len(chosen), IN_CHUNK):
+            chunk = chosen[start : start + IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for rid, deleted in conn.execute(
+                f"SELECT id, deleted_at FROM record WHERE id IN ({marks})", chunk
+            ).fetchall():
+                trashed[int(rid)] = deleted is not None
+        for rid in chosen:
+            if rid not in trashed:
+                raise NotFoundError(f"记录不存在：{rid}")
+            if trashed[rid]:
+                raise InvalidInputError(
+                    f"记录 {rid} 在回收站中，不能导出（请先 caselib restore {rid}）"
+                )
+        return Selection(chosen, label="记录" + "、".join(str(i) for i in chosen))
+    if all_records:
+        sql = "SELECT id FROM record WHERE deleted_at IS NULL ORDER BY id"
+        found = [int(row[0]) for row in conn.execute(sql).fetchall()]
+        return _non_empty(Selection(found, label="全部记录"), "库中没有记录，未导出任何内容")
     from caselib.search import filter_clause
 
-    raw = raw_connection(session)
-    where, params = filter_clause(raw, filters)
+    where, params = filter_clause(conn, filters)
     sql = f"SELECT r.id FROM record AS r WHERE {where} ORDER BY r.id"
-    found = [int(row[0]) for row in raw.execute(sql, params).fetchall()]
+    found = [int(row[0]) for row in conn.execute(sql, params).fetchall()]
     return _non_empty(
         Selection(found, label=_filters_label(filters)), "没有符合筛选条件的记录，未导出任何内容"
     )
@@ -264,6 +276,9 @@ def load_records(session: Session, ids: Sequence[int]) -> list[Record]:
     """The records of ``ids`` in that order, units and tags loaded with them (a few queries
     for any number of records, not one per record)."""
     from sqlalchemy.orm import selectinload
+    from sqlmodel import col, select
+
+    from caselib.store.tables import Record
 
     found: dict[int, Record] = {}
     unique = list(dict.fromkeys(ids))

@@ -16,6 +16,10 @@ MISSING_LABELS = {"unit": "单位", "title": "标题", "date": "日期"}
 KINDS = ("case", "story")
 KIND_LABELS = {"case": "经验案例", "story": "暖心故事"}
 STATUSES = ("draft", "submitted", "reviewing", "shortlisted", "reported", "adopted", "declined")
+# Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
+# or not the report/adoption rows exist (a status read from an imported file).
+REPORTED_STATUSES = ("reported", "adopted", "declined")
+ADOPTED_STATUSES = ("adopted",)
 STATUS_LABELS = {
     "draft": "草稿",
     "submitted": "已提交",

@@ -229,7 +229,7 @@ class Evidence(NamedTuple):
             int(data["dates"]),
             int(data["headings"]),
             int(data["length"]),
-            tuple(str(p) for p in data["theme_parts"]),
+            tuple(map(str, data["theme_parts"])),
         )
 
 
