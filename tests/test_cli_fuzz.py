@@ -198,3 +198,27 @@ def test_the_fuzzer_reaches_every_command() -> None:
         "units merge",
     } <= names
     assert len(names) > 30
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backup", "-o", "备" * 300 + ".db"],
+        ["export", "--all", "-o", "简报" * 150 + ".xlsx"],
+        ["export", "--all", "-o", "a" * 300 + ".docx"],
+        ["import", "收件箱" * 100 + ".docx"],
+    ],
+    ids=["backup", "xlsx", "docx", "import"],
+)
+def test_a_file_name_the_system_refuses_is_one_chinese_line(
+    fuzz_home: Path, args: list[str]
+) -> None:
+    """A name longer than the file system allows (255 bytes) stops the command with the
+    reason in Chinese, the name's end shown, nothing written."""
+    before = sorted(p.name for p in fuzz_home.iterdir())
+    run = Cli(fuzz_home / "lib.db")(*args)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误："), run.stderr
+    assert "文件名过长" in lines[0] or "不存在" in lines[0], lines[0]
+    assert sorted(p.name for p in fuzz_home.iterdir()) == before

@@ -56,6 +56,8 @@ class CaselibGroup(ChineseGroup):
             _usage_error(exc)
         except OverflowError:  # a number past what the library can hold (SQLite INTEGER)
             fail("数字太大，超出范围：库中没有这样的编号")
+        except OSError as exc:  # a path the system refuses (too long, no permission, full disk)
+            fail(_file_error(exc))
         except Exception as exc:
             from caselib.store.faults import from_database_error
 
@@ -72,6 +74,17 @@ def _undecodable(arg: str) -> bool:
     """True for an argument that held bytes that are not UTF-8 (Python keeps them as lone
     surrogates, which cannot be printed, searched or stored)."""
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in arg)
+
+
+def _file_error(exc: OSError) -> str:
+    """One Chinese line for a file operation the system refused, naming the file (its end
+    only, when the name is too long to read)."""
+    from caselib.errors import os_reason
+
+    name = str(exc.filename) if exc.filename else ""
+    if len(name) > 60:
+        name = "…" + name[-40:]
+    return f"文件操作失败：{os_reason(exc)}" + (f"：{name}" if name else "")
 
 
 def _usage_error(exc: Any) -> Any:
