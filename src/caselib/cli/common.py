@@ -47,8 +47,9 @@ class State:
     def config(self) -> Config:
         """The library's rubric and ranking settings (``<library>.toml``, else the defaults)."""
         from caselib.store.config import config_path, load_config
+        from caselib.store.location import resolve_url, sqlite_path
 
-        path = self.library().path
+        path = sqlite_path(resolve_url(self.db))
         return load_config(config_path(path) if path else None)
 
 

@@ -283,15 +283,18 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """显示一条记录的全部信息与正文，以及评审、入围、报送、采用的经过。"""
-    from caselib.choose.tracking import history
-    from caselib.records import get_record, record_to_json
+    from caselib.choose.history import history
+    from caselib.store.reader import connect
+    from caselib.store.recordjson import load_record_object
 
     st = state(ctx)
-    rubric = st.config().rubric
-    with st.library().session() as session:
-        record = get_record(session, record_id)
-        data = record_to_json(record, body=True)
-        data["history"] = [event.to_json() for event in history(session, record_id, rubric)]
+    conn = connect(st.db)  # the read path: plain SQL, no ORM
+    try:
+        data = load_record_object(conn, record_id)
+        events = history(conn, record_id, lambda: st.config().rubric)
+    finally:
+        conn.close()
+    data["history"] = [event.to_json() for event in events]
     if as_json:
         emit_json(data)
     else:
