@@ -395,10 +395,14 @@ def rm(
 
 def trash(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """列出回收站中的记录。"""
-    from caselib.records import list_trash, record_to_json
+    from caselib.store.reader import connect
+    from caselib.store.recordjson import load_record_objects, trashed_ids
 
-    with state(ctx).library().session() as session:
-        rows = [record_to_json(r) for r in list_trash(session)]
+    conn = connect(state(ctx).db)
+    try:
+        rows = load_record_objects(conn, trashed_ids(conn))
+    finally:
+        conn.close()
     if as_json:
         emit_json(rows)
     else:

@@ -155,3 +155,11 @@ def load_record_object(conn: Any, record_id: int) -> dict[str, Any]:
     if not found:
         raise NotFoundError(f"记录不存在：{record_id}")
     return found[0]
+
+
+def trashed_ids(conn: Any) -> list[int]:
+    """The records in the trash, the most recently deleted first."""
+    rows = conn.execute(
+        "SELECT id FROM record WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC"
+    ).fetchall()
+    return [int(row[0]) for row in rows]
