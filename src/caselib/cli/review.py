@@ -33,9 +33,12 @@ def rubric(
 ) -> None:
     """显示正在使用的评分细则、各项权重与排序参数（配置文件为库旁的 .toml 文件）。"""
     from caselib.store.config import config_path, write_default_config
+    from caselib.store.location import resolve_url, sqlite_path
+    from caselib.store.reader import connect
 
     st = state(ctx)
-    path = st.library().path
+    connect(st.db).close()  # the library must exist (and is upgraded if old)
+    path = sqlite_path(resolve_url(st.db))
     if init:
         if path is None:
             fail("只有 SQLite 库才有配置文件")

@@ -353,18 +353,15 @@ class Library:
 
     def counts(self) -> dict[str, int]:
         """Live records, records in the trash, units, tags and bulletins."""
-        queries = {
-            "records": "SELECT COUNT(*) FROM record WHERE deleted_at IS NULL",
-            "trash": "SELECT COUNT(*) FROM record WHERE deleted_at IS NOT NULL",
-            "units": "SELECT COUNT(*) FROM unit",
-            "tags": "SELECT COUNT(*) FROM tag",
-            "bulletins": "SELECT COUNT(*) FROM bulletin",
-        }
+        from caselib.store.reader import counts
+
+        conn = self.dbapi_connection()
         try:
-            with self.engine.connect() as conn:
-                return {k: int(conn.exec_driver_sql(q).scalar_one()) for k, q in queries.items()}
-        except (OperationalError, DatabaseError) as exc:
+            return counts(conn)
+        except sqlite3.Error as exc:
             raise self.translate_error(exc) from exc
+        finally:
+            conn.close()
 
 
 def insert_if_absent(session: Session, model: type[SQLModel], **values: Any) -> bool:
