@@ -26,6 +26,7 @@ LAYERS = (
         "caselib.bulletins",
         "caselib.search",
         "caselib.dedupe",
+        "caselib.taxonomy",
     ),
     ("caselib.intake", "caselib.choose", "caselib.publish"),
     ("caselib.cli", "caselib.__main__"),

@@ -26,6 +26,13 @@ READ_COMMANDS = [
     ["search", "党建", "--json"],
     ["trash"],
     ["trash", "--json"],
+    ["info"],
+    ["info", "--json"],
+    ["rubric"],
+    ["tags"],
+    ["tags", "--json"],
+    ["units"],
+    ["units", "--json"],
 ]
 
 

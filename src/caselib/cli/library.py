@@ -37,7 +37,8 @@ def init(
 def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """显示库的位置、结构版本、记录数与索引大小。"""
     from caselib.store.location import mask_url, resolve_url, sqlite_path
-    from caselib.store.reader import connect, counts, schema_version
+    from caselib.store.meta import counts, schema_version
+    from caselib.store.reader import connect
 
     url = resolve_url(state(ctx).db)
     path = sqlite_path(url)

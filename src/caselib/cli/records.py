@@ -23,7 +23,7 @@ from caselib.cli.common import (
 if TYPE_CHECKING:
     from caselib.store.library import Library
     from caselib.store.schemas import RecordIn
-    from caselib.tags import TagNode
+    from caselib.taxonomy import TagNode
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
@@ -181,10 +181,11 @@ def _ask_tags(lib: Library) -> list[str]:
     """Tags typed on one line (separated by spaces, commas or 、), the library's tags offered."""
     import re
 
-    from caselib.tags import tag_tree
+    from caselib.records import raw_connection
+    from caselib.taxonomy import tag_tree
 
     with lib.session() as session:
-        nodes = tag_tree(session)
+        nodes = tag_tree(raw_connection(session))
 
     def names(node: TagNode) -> list[str]:
         return [node.name, *(n for child in node.children for n in names(child))]

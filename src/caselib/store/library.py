@@ -353,7 +353,7 @@ class Library:
 
     def counts(self) -> dict[str, int]:
         """Live records, records in the trash, units, tags and bulletins."""
-        from caselib.store.reader import counts
+        from caselib.store.meta import counts
 
         conn = self.dbapi_connection()
         try:

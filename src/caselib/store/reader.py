@@ -43,22 +43,3 @@ def connect(db: str | None) -> Any:
         Library.open(db)
         return connect(db)
     return conn
-
-
-COUNTS = {
-    "records": "SELECT COUNT(*) FROM record WHERE deleted_at IS NULL",
-    "trash": "SELECT COUNT(*) FROM record WHERE deleted_at IS NOT NULL",
-    "units": "SELECT COUNT(*) FROM unit",
-    "tags": "SELECT COUNT(*) FROM tag",
-    "bulletins": "SELECT COUNT(*) FROM bulletin",
-}
-
-
-def counts(conn: Any) -> dict[str, int]:
-    """Live records, records in the trash, units, tags and bulletins."""
-    return {key: int(conn.execute(sql).fetchone()[0]) for key, sql in COUNTS.items()}
-
-
-def schema_version(conn: Any) -> int:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
