@@ -24,6 +24,7 @@ LAYERS = (
         "caselib.tags",
         "caselib.units",
         "caselib.bulletins",
+        "caselib.bulletin_view",
         "caselib.search",
         "caselib.dedupe",
         "caselib.taxonomy",
