@@ -35,6 +35,8 @@ READ_COMMANDS = [
     ["tags", "--json"],
     ["units"],
     ["units", "--json"],
+    ["reviews", "2"],
+    ["reviews", "2", "--history", "--json"],
     ["bulletins"],
     ["bulletins", "--json"],
     ["bulletin", "show", "2022-13"],
@@ -105,6 +107,8 @@ def test_read_commands_never_load_the_orm(
     library file; a PostgreSQL library is still opened through the ORM)."""
     sample.ok("rm", "5")  # the trash holds something
     _add_bulletin(db_path, 3, 1)
+    for scores in ("真实性=5", "真实性=4"):  # a review and the one it supersedes
+        sample.ok("review", "2", "-r", "王老师", "-s", scores, "-s", "典型性=4")
     env = {**os.environ, "CASELIB_DB": str(db_path), "COLUMNS": "100"}
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "caselib", *args],

@@ -1,8 +1,9 @@
-"""A record's history for ``show``: reviews, shortlists, reports and adoptions, in date order.
+"""A record's history for ``show`` (reviews, shortlists, reports and adoptions, in date order)
+and its reviews for ``reviews``.
 
-Read with plain SQL on the read path's connection (``store.reader``), so ``caselib show`` starts
-without the ORM; the rubric (which weighs a review's scores) is loaded only for a record that
-has reviews.
+Read with plain SQL on the read path's connection (``store.reader``), so these commands start
+without the ORM; ``show`` loads the rubric (which weighs a review's scores) only for a record
+that has reviews.
 """
 
 from __future__ import annotations
@@ -108,3 +109,55 @@ def history(conn: Any, record_id: int, rubric: Callable[[], Rubric]) -> list[His
         events.append(((day, 3, _datetime(created), aid), event))
     events.sort(key=lambda pair: pair[0])
     return [event for _key, event in events]
+
+
+def review_object(
+    *,
+    id: Any,
+    record_id: Any,
+    reviewer: str,
+    scores: dict[str, float],
+    comment: str | None,
+    created: Any,
+    superseded: Any,
+    rubric: Rubric,
+) -> dict[str, Any]:
+    """One review as ``review --json`` and ``reviews --json`` give it."""
+    return {
+        "id": id,
+        "record_id": record_id,
+        "reviewer": reviewer,
+        "scores": scores,
+        "weighted_mean": rubric.weighted_mean(scores),
+        "comment": comment,
+        "created": _datetime(created).isoformat(),
+        "current": superseded is None,
+    }
+
+
+def review_objects(
+    conn: Any, record_id: int, rubric: Rubric, include_history: bool = False
+) -> list[dict[str, Any]]:
+    """The record's current reviews (one per reviewer), oldest first; with ``include_history``
+    also the superseded ones."""
+    sql = (
+        "SELECT id, record_id, reviewer, scores, comment, created_at, superseded_at FROM review "
+        "WHERE record_id = ?"
+    )
+    if not include_history:
+        sql += " AND superseded_at IS NULL"
+    return [
+        review_object(
+            id=rid,
+            record_id=record,
+            reviewer=reviewer,
+            scores=_json(scores),
+            comment=comment,
+            created=created,
+            superseded=superseded,
+            rubric=rubric,
+        )
+        for rid, record, reviewer, scores, comment, created, superseded in conn.execute(
+            sql + " ORDER BY created_at, id", (record_id,)
+        )
+    ]

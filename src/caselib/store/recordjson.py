@@ -163,3 +163,9 @@ def trashed_ids(conn: Any) -> list[int]:
         "SELECT id FROM record WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC"
     ).fetchall()
     return [int(row[0]) for row in rows]
+
+
+def check_record(conn: Any, record_id: int) -> None:
+    """NotFoundError unless the record exists (in the trash or not)."""
+    if conn.execute("SELECT id FROM record WHERE id = ?", (record_id,)).fetchone() is None:
+        raise NotFoundError(f"记录不存在：{record_id}")
