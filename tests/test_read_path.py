@@ -37,6 +37,8 @@ READ_COMMANDS = [
     ["units", "--json"],
     ["reviews", "2"],
     ["reviews", "2", "--history", "--json"],
+    ["stats"],
+    ["stats", "--by", "tag", "--json"],
     ["bulletins"],
     ["bulletins", "--json"],
     ["bulletin", "show", "2022-13"],

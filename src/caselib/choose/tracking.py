@@ -42,6 +42,7 @@ from sqlmodel import Session, col, select
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.records import get_record, live_record
 from caselib.store.config import Config, default_config
+from caselib.store.meta import ADOPTED_STATUSES, REPORTED_STATUSES
 from caselib.store.tables import (
     Adoption,
     Bulletin,
@@ -52,11 +53,6 @@ from caselib.store.tables import (
     ShortlistItem,
     utcnow,
 )
-
-# Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
-# or not the report/adoption rows exist (a status read from an imported file).
-REPORTED_STATUSES = ("reported", "adopted", "declined")
-ADOPTED_STATUSES = ("adopted",)
 
 Row = TypeVar("Row", Report, Adoption)
 

@@ -458,9 +458,12 @@ def stats(
         fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
     st = state(ctx)
     config = st.config()
-    with st.library().session() as session:
+    from caselib.store.reader import connect
+
+    conn = connect(st.db)  # the read path: plain SQL, no ORM
+    try:
         rows = group_stats(
-            session,
+            conn,
             by,
             config=config,
             kind=kind,
@@ -468,7 +471,9 @@ def stats(
             until=parse_date_option(until),
             total=not (as_json or as_csv),
         )
-        unlogged = status_only_adoptions(session)
+        unlogged = status_only_adoptions(conn)
+    finally:
+        conn.close()
     if as_json:
         emit_json([r.to_json() for r in rows])
     elif as_csv:

@@ -28,6 +28,10 @@ STATUS_LABELS = {
     "adopted": "已采用",
     "declined": "未采用",
 }
+# Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
+# or not the report/adoption rows exist (a status read from an imported file).
+REPORTED_STATUSES = ("reported", "adopted", "declined")
+ADOPTED_STATUSES = ("adopted",)
 
 
 def check_meta(rows: list[tuple[str, str]]) -> int:
