@@ -205,12 +205,16 @@ class Library:
         """The meta table, or None when the database is empty; LibraryError if it is not ours."""
         try:
             with self.engine.connect() as conn:
-                names = set(self.engine.dialect.get_table_names(conn))
-                if not names:
-                    return None
-                if "meta" not in names:
-                    raise LibraryError("该数据库不是 caselib 库（缺少 meta 表）")
-                rows = conn.exec_driver_sql("SELECT key, value FROM meta").fetchall()
+                try:  # the usual case first: no schema inspection for a library
+                    rows = conn.exec_driver_sql("SELECT key, value FROM meta").fetchall()
+                except (OperationalError, DatabaseError):
+                    conn.rollback()
+                    names = set(self.engine.dialect.get_table_names(conn))
+                    if not names:
+                        return None
+                    if "meta" not in names:
+                        raise LibraryError("该数据库不是 caselib 库（缺少 meta 表）") from None
+                    raise
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
         meta = {str(k): str(v) for k, v in rows}
