@@ -76,9 +76,11 @@ def in_order(text: str, needles: list[str]) -> bool:
 
 def bulletins(cli: Cli) -> list[dict[str, Any]]:
     with Library.open(str(cli.db)).session() as session:
-        from caselib.bulletins import bulletin_to_json, list_bulletins
+        from caselib.bulletin_view import bulletin_ids, bulletin_object
+        from caselib.records import raw_connection
 
-        return [bulletin_to_json(session, b) for b in list_bulletins(session)]
+        conn = raw_connection(session)
+        return [bulletin_object(conn, i) for i in bulletin_ids(conn)]
 
 
 def show(cli: Cli, rid: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from caselib.choose.stats import (
 )
 from caselib.choose.tracking import add_adoption, add_report
 from caselib.errors import InvalidInputError
+from caselib.records import raw_connection
 from tests.conftest import Cli
 from tests.test_reviews import RUBRIC, Lib, scores
 
@@ -68,7 +69,7 @@ def by_key(rows: list[StatRow]) -> dict[str, StatRow]:
 
 
 def test_by_unit(lib: Lib) -> None:
-    rows = group_stats(lib.session, "unit", total=True)
+    rows = group_stats(raw_connection(lib.session), "unit", total=True)
     assert [r.key for r in rows] == ["机关党委", "文学院党委", "计算机与信息工程学院党委", ""]
     office = by_key(rows)["机关党委"]
     assert (office.records, office.submitted, office.reports, office.adoptions) == (3, 2, 3, 2)
@@ -88,7 +89,7 @@ def test_by_unit(lib: Lib) -> None:
 
 
 def test_by_tag_counts_a_record_under_each_of_its_tags(lib: Lib) -> None:
-    rows = by_key(group_stats(lib.session, "tag"))
+    rows = by_key(group_stats(raw_connection(lib.session), "tag"))
     assert rows["党建服务力"].records == 2
     assert rows["党建服务力"].adoptions == 3
     assert rows["共同缔造"].records == 1
@@ -98,7 +99,7 @@ def test_by_tag_counts_a_record_under_each_of_its_tags(lib: Lib) -> None:
 
 
 def test_by_month_is_chronological(lib: Lib) -> None:
-    rows = group_stats(lib.session, "month")
+    rows = group_stats(raw_connection(lib.session), "month")
     assert [(r.key, r.label) for r in rows] == [
         ("2022-03", "2022年3月"),
         ("2022-05", "2022年5月"),
@@ -109,7 +110,7 @@ def test_by_month_is_chronological(lib: Lib) -> None:
 
 
 def test_by_status_lists_every_status_in_workflow_order(lib: Lib) -> None:
-    rows = group_stats(lib.session, "status")
+    rows = group_stats(raw_connection(lib.session), "status")
     assert [r.key for r in rows] == [
         "draft",
         "submitted",
@@ -132,16 +133,16 @@ def test_by_status_lists_every_status_in_workflow_order(lib: Lib) -> None:
 
 
 def test_filters_and_bad_input(lib: Lib) -> None:
-    rows = group_stats(lib.session, "unit", since=dt.date(2022, 6, 1))
+    rows = group_stats(raw_connection(lib.session), "unit", since=dt.date(2022, 6, 1))
     assert sum(r.records for r in rows) == 2
     with pytest.raises(InvalidInputError, match="未知的分组方式“year”"):
-        group_stats(lib.session, "year")
+        group_stats(raw_connection(lib.session), "year")
     with pytest.raises(InvalidInputError, match="未知的类型"):
-        group_stats(lib.session, "unit", kind="news")
+        group_stats(raw_connection(lib.session), "unit", kind="news")
 
 
 def test_csv(lib: Lib) -> None:
-    header, rows = csv_table(group_stats(lib.session, "unit", total=True), "unit")
+    header, rows = csv_table(group_stats(raw_connection(lib.session), "unit", total=True), "unit")
     table = [header, *rows]
     assert table[0][:4] == ["单位", "记录数", "已提交", "报送次数"]
     assert table[0][-4:] == ["积分（校级）", "积分（市级）", "积分（省级）", "积分（国家级）"]
@@ -153,7 +154,7 @@ def test_csv(lib: Lib) -> None:
 
 
 def test_bars(lib: Lib) -> None:
-    rows = group_stats(lib.session, "unit", total=True)
+    rows = group_stats(raw_connection(lib.session), "unit", total=True)
     data = bars(rows, "points", width=20)
     assert [(b.label, b.value, b.length) for b in data] == [
         ("机关党委", 70.0, 20),
@@ -171,7 +172,7 @@ def test_bars(lib: Lib) -> None:
 
 
 def test_to_json(lib: Lib) -> None:
-    row = group_stats(lib.session, "unit")[0]
+    row = group_stats(raw_connection(lib.session), "unit")[0]
     data = row.to_json()
     assert data["key"] == "机关党委"
     assert data["points_by_level"]["国家级"] == 50.0
@@ -186,9 +187,9 @@ def test_a_record_adopted_by_two_outlets_is_one_adopted_record(tmp_path: Path) -
         add_adoption(s, rid, "省委教育工委工作简报第8期", "省级", dt.date(2022, 8, 20))
         add_adoption(s, rid, "中国教育报", "国家级", dt.date(2022, 9, 2))
         for by in ("unit", "tag", "month", "status"):
-            for row in group_stats(s, by, total=True):
+            for row in group_stats(raw_connection(s), by, total=True):
                 assert row.adopted_records <= row.reported_records, (by, row)
-        row = by_key(group_stats(s, "unit"))["后勤集团党委"]
+        row = by_key(group_stats(raw_connection(s), "unit"))["后勤集团党委"]
         assert (row.reports, row.adoptions) == (1, 2)  # rows: two outlets, two adoptions
         assert (row.reported_records, row.adopted_records) == (1, 1)
         assert row.adoption_rate == 1.0 and row.points == 70.0
@@ -206,14 +207,14 @@ def test_statuses_read_from_files_count_as_reported_and_adopted(tmp_path: Path) 
         library.record("机关党委：校园公平秤", "机关党委", status="declined")
         library.record("机关党委：草稿", "机关党委", status="draft")
         s = library.session
-        row = by_key(group_stats(s, "unit"))["机关党委"]
+        row = by_key(group_stats(raw_connection(s), "unit"))["机关党委"]
         assert (row.reported_records, row.adopted_records) == (3, 1)
         assert (row.reports, row.adoptions, row.points) == (0, 0, 0.0)
         assert row.adoption_rate == pytest.approx(1 / 3)
-        assert status_only_adoptions(s) == [adopted]
+        assert status_only_adoptions(raw_connection(s)) == [adopted]
         add_adoption(s, adopted, "湖北日报", "省级", dt.date(2022, 9, 1), force=True)
-        assert status_only_adoptions(s) == []
-        row = by_key(group_stats(s, "unit"))["机关党委"]
+        assert status_only_adoptions(raw_connection(s)) == []
+        row = by_key(group_stats(raw_connection(s), "unit"))["机关党委"]
         assert (row.reported_records, row.adopted_records, row.points) == (3, 1, 20.0)
     finally:
         library.close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
+from caselib.records import raw_connection
 from caselib.store.library import Library
-from caselib.tags import add_alias, clean_tag_name, merge_tags, move_tag, resolve_tag, tag_tree
+from caselib.tags import add_alias, clean_tag_name, merge_tags, move_tag, resolve_tag
+from caselib.taxonomy import tag_tree
 
 from .conftest import Cli
 
@@ -17,7 +19,7 @@ FIVE = ["决策共谋", "发展共建", "建设共管", "效果共评", "成果�
 
 def test_default_vocabulary(library: Library) -> None:
     with library.session() as session:
-        tree = {node.name: node for node in tag_tree(session)}
+        tree = {node.name: node for node in tag_tree(raw_connection(session))}
     assert [c.name for c in tree["共同缔造"].children] == sorted(FIVE)
     assert {c.name for c in tree["党建三力"].children} == {"党建引领力", "党建服务力", "党建凝聚力"}
     with library.session() as session:

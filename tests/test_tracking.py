@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from caselib.choose.history import history
 from caselib.choose.ranking import rank
 from caselib.choose.reviews import add_review
 from caselib.choose.shortlists import (
@@ -24,7 +25,6 @@ from caselib.choose.shortlists import (
 from caselib.choose.tracking import (
     add_adoption,
     add_report,
-    history,
     list_adoptions,
     list_reports,
     mark_declined,
@@ -32,6 +32,7 @@ from caselib.choose.tracking import (
     remove_report,
 )
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
+from caselib.records import raw_connection
 from caselib.store.config import default_config, parse_config
 from caselib.store.tables import Bulletin, BulletinRecord, Shortlist
 from tests.conftest import SEED, Cli
@@ -314,7 +315,9 @@ def test_history_in_date_order(lib: Lib, ids: dict[str, int]) -> None:
         lib.session, rid, "省委教育工委工作简报第8期", "省级", dt.date(2022, 11, 8), force=True
     )
     add_report(lib.session, rid, "省委党史学习教育领导小组办公室", dt.date(2022, 10, 20))
-    events = history(lib.session, rid)
+    lib.session.flush()
+    conn = raw_connection(lib.session)  # the read path's plain SQL, in the same transaction
+    events = history(conn, rid, lambda: default_config().rubric)
     assert [(e.date.isoformat(), e.kind) for e in events] == [
         ("2022-10-08", "review"),
         ("2022-10-09", "review"),
@@ -329,8 +332,7 @@ def test_history_in_date_order(lib: Lib, ids: dict[str, int]) -> None:
     assert events[4].text == "报送省委党史学习教育领导小组办公室"
     assert events[5].text == "被省委教育工委工作简报第8期采用（省级）"
     assert events[2].to_json()["current"] is True
-    with pytest.raises(NotFoundError):
-        history(lib.session, 404)
+    assert history(conn, 404, lambda: default_config().rubric) == []
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from caselib.errors import InvalidInputError, NotFoundError
+from caselib.records import raw_connection
 from caselib.store.tables import Bulletin, BulletinRecord, Record
-
-DISTRIBUTION_KEYS = ("报", "送", "发")
-_REF = re.compile(r"^(\d{4})\s*[-/年第]\s*(\d+)\s*期?$")
 
 
 def get_bulletin(session: Session, ref: str | int, series: str | None = None) -> Bulletin:
-    """A bulletin by id, or by "YEAR-NUMBER" (2022-13, 2022年第13期) within ``series``."""
-    text = str(ref).strip()
-    if text.isdigit():
-        bulletin = session.get(Bulletin, int(text))
-        if bulletin is None:
-            raise NotFoundError(f"简报不存在：{text}")
-        return bulletin
-    match = _REF.match(text)
-    if not match:
-        raise InvalidInputError(f"简报编号应为数字编号或“年份-期号”（如 2022-13），而不是“{text}”")
-    year, number = int(match.group(1)), int(match.group(2))
-    query = select(Bulletin).where(Bulletin.year == year, Bulletin.number == number)
-    if series:
-        query = query.where(Bulletin.series == series)
-    found = list(session.exec(query).all())
-    if not found:
-        raise NotFoundError(f"简报不存在：{year} 年第 {number} 期")
-    if len(found) > 1:
-        names = "、".join(b.series for b in found)
-        raise InvalidInputError(f"{year} 年第 {number} 期有多个系列（{names}），请用 --series 指定")
-    return found[0]
+    """A bulletin by id, or by "YEAR-NUMBER" (2022-13, 2022年第13期) within ``series``
+    (``bulletin_view.find_bulletin``)."""
+    from caselib.bulletin_view import find_bulletin
+
+    bulletin = session.get(Bulletin, find_bulletin(raw_connection(session), ref, series))
+    assert bulletin is not None
+    return bulletin
 
 
 def bulletin_records(session: Session, bulletin: Bulletin) -> list[Record]:
@@ -49,38 +31,12 @@ def bulletin_records(session: Session, bulletin: Bulletin) -> list[Record]:
     return list(session.exec(query).all())
 
 
-def bulletin_to_json(
-    session: Session, bulletin: Bulletin, *, records: bool = True
-) -> dict[str, Any]:
-    """The ``bulletin show --json`` object (field names documented in the README)."""
-    from caselib.records import record_to_json
-
-    data: dict[str, Any] = {
-        "id": bulletin.id,
-        "series": bulletin.series,
-        "number": bulletin.number,
-        "year": bulletin.year,
-        "date": bulletin.date.isoformat(),
-        "office": bulletin.office,
-        "editor_note": bulletin.editor_note,
-        "distribution": {k: list(bulletin.distribution.get(k, [])) for k in DISTRIBUTION_KEYS},
-        "copies": bulletin.copies,
-        "source": bulletin.source_name,
-    }
-    items = bulletin_records(session, bulletin)
-    if records:
-        data["records"] = [record_to_json(r, body=True) for r in items]
-    else:
-        data["record_count"] = len(items)
-    return data
-
-
 def list_bulletins(session: Session, series: str | None = None) -> list[Bulletin]:
-    query = select(Bulletin)
-    if series:
-        query = query.where(Bulletin.series == series)
-    order = (col(Bulletin.date).desc(), col(Bulletin.number).desc())
-    return list(session.exec(query.order_by(*order)).all())
+    """The bulletins (of ``series``), newest first (``bulletin_view.bulletin_ids``)."""
+    from caselib.bulletin_view import bulletin_ids
+
+    found = (session.get(Bulletin, i) for i in bulletin_ids(raw_connection(session), series))
+    return [b for b in found if b is not None]
 
 
 def next_number(session: Session, series: str, year: int) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.store.meta import UNKNOWN_UNIT
@@ -210,11 +210,6 @@ def purge_record(session: Session, record_id: int) -> str:
     session.delete(record)
     session.flush()
     return title
-
-
-def list_trash(session: Session) -> list[Record]:
-    query = select(Record).where(col(Record.deleted_at).is_not(None))
-    return list(session.exec(query.order_by(col(Record.deleted_at).desc())).all())
 
 
 def record_blocks(record: Record) -> list[Block]:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.store.library import Library, insert_if_absent
-from caselib.store.tables import Record, RecordTag, Tag, TagAlias
+from caselib.store.tables import Tag, TagAlias
 
 MAX_TAG_LENGTH = 30
 
@@ -91,67 +89,6 @@ def descendant_ids(session: Session, tag: Tag) -> set[int]:
                 result.add(child)
                 stack.append(child)
     return result
-
-
-@dataclass
-class TagNode:
-    """A tag in the tree with its record counts (own and including descendants)."""
-
-    id: int
-    name: str
-    aliases: list[str]
-    count: int
-    total: int
-    children: list[TagNode] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "aliases": self.aliases,
-            "count": self.count,
-            "total": self.total,
-            "children": [c.to_json() for c in self.children],
-        }
-
-
-def tag_tree(session: Session) -> list[TagNode]:
-    """Every tag as a forest, ordered by name within each level; trash is not counted."""
-    live = (
-        select(RecordTag.tag_id, RecordTag.record_id)
-        .join(Record)
-        .where(col(Record.deleted_at).is_(None))
-    )
-    records_by_tag: dict[int, set[int]] = {}
-    for tag_id, record_id in session.exec(live).all():
-        records_by_tag.setdefault(tag_id, set()).add(record_id)
-    aliases: dict[int, list[str]] = {}
-    for alias in session.exec(select(TagAlias).order_by(col(TagAlias.alias))).all():
-        aliases.setdefault(alias.tag_id, []).append(alias.alias)
-    tags = session.exec(select(Tag)).all()
-    nodes = {
-        t.id: TagNode(int(t.id), t.name, aliases.get(int(t.id), []), 0, 0)  # type: ignore[arg-type]
-        for t in tags
-    }
-    roots: list[TagNode] = []
-    for t in tags:
-        node = nodes[t.id]
-        node.count = len(records_by_tag.get(node.id, set()))
-        parent = nodes.get(t.parent_id) if t.parent_id is not None else None
-        (parent.children if parent else roots).append(node)
-
-    def finish(node: TagNode) -> set[int]:
-        ids = set(records_by_tag.get(node.id, set()))
-        node.children.sort(key=lambda n: n.name)
-        for child in node.children:
-            ids |= finish(child)
-        node.total = len(ids)
-        return ids
-
-    roots.sort(key=lambda n: n.name)
-    for root in roots:
-        finish(root)
-    return roots
 
 
 def _ensure_free(session: Session, name: str) -> None:

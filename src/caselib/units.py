@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
-from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.store.library import insert_if_absent
@@ -51,34 +49,6 @@ def get_or_create_unit(session: Session, name: str) -> tuple[Unit, bool]:
     # another process may be adding the same unit right now: insert if absent, then read
     created = insert_if_absent(session, Unit, name=cleaned)
     return session.exec(select(Unit).where(Unit.name == cleaned)).one(), created
-
-
-@dataclass
-class UnitInfo:
-    id: int
-    name: str
-    aliases: list[str]
-    count: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "aliases": self.aliases, "count": self.count}
-
-
-def list_units(session: Session) -> list[UnitInfo]:
-    """Units with the number of live records, most records first."""
-    counts = dict(
-        session.exec(
-            select(Record.unit_id, func.count(col(Record.id)))
-            .where(col(Record.deleted_at).is_(None))
-            .group_by(col(Record.unit_id))
-        ).all()
-    )
-    result = [
-        UnitInfo(int(u.id), u.name, sorted(a.alias for a in u.aliases), int(counts.get(u.id, 0)))  # type: ignore[arg-type]
-        for u in session.exec(select(Unit)).all()
-    ]
-    result.sort(key=lambda u: (-u.count, u.name))
-    return result
 
 
 def rename_unit(session: Session, old: str, new: str) -> Unit:

@@ -242,17 +242,6 @@ def fill_from_ranking(session: Session, name: str, ids: Sequence[int]) -> Shortl
     return add_to_shortlist(session, shortlist.name, fresh)
 
 
-def shortlists_of(session: Session, record_id: int) -> list[tuple[Shortlist, int]]:
-    """The shortlists holding a record, with its position in each."""
-    rows = session.exec(
-        select(Shortlist, ShortlistItem.position)
-        .join(ShortlistItem, col(ShortlistItem.shortlist_id) == col(Shortlist.id))
-        .where(ShortlistItem.record_id == record_id)
-        .order_by(col(Shortlist.created_at), col(Shortlist.id))
-    ).all()
-    return [(s, int(p)) for s, p in rows]
-
-
 # ---------------------------------------------------------------------------------------------
 
 

@@ -16,37 +16,32 @@ such records so that the office can record the adoption (``caselib adopt``).
 
 A record with several tags counts in each of its tags' rows (its own tags only, not their
 ancestors); untagged records, undated records make rows of their own. The optional total row
-counts every record once. Data only: rendering (rich tables and bars) belongs to the CLI;
+counts every record once. Read with plain SQL (the read path's connection, ``store.reader``),
+so ``caselib stats`` starts without the ORM. Data only: rendering (rich tables and bars) belongs to the CLI;
 ``bars`` gives it the lengths.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import exists
-from sqlmodel import Session, col, func, select
+from typing import TYPE_CHECKING, Any
 
 from caselib.errors import InvalidInputError
-from caselib.store.config import Config, default_config
-from caselib.store.meta import ADOPTED_STATUSES, REPORTED_STATUSES
-from caselib.store.tables import (
+from caselib.store.meta import (
+    ADOPTED_STATUSES,
     KINDS,
+    REPORTED_STATUSES,
     STATUS_LABELS,
     STATUSES,
-    Adoption,
-    Record,
-    RecordTag,
-    Report,
-    Review,
-    Tag,
-    Unit,
 )
+
+if TYPE_CHECKING:
+    from caselib.store.config import Config
 
 GROUPINGS = {"unit": "单位", "tag": "标签", "month": "月份", "status": "状态"}
 NO_TAG = "（无标签）"
@@ -118,7 +113,7 @@ class _Facts:
 
 
 def group_stats(
-    session: Session,
+    conn: Any,
     by: str,
     *,
     config: Config | None = None,
@@ -134,8 +129,12 @@ def group_stats(
     """
     if by not in GROUPINGS:
         raise InvalidInputError(f"未知的分组方式“{by}”（可用：{'、'.join(GROUPINGS)}）")
-    cfg = config or default_config()
-    facts = _load(session, cfg, kind, since, until)
+    if config is None:
+        from caselib.store.config import default_config
+
+        config = default_config()
+    cfg = config
+    facts = _load(conn, cfg, kind, since, until)
     groups: dict[str, list[_Facts]] = defaultdict(list)
     for f in facts:
         for key in _keys(f, by):
@@ -209,71 +208,69 @@ def _row(key: str, label: str, members: Sequence[_Facts], cfg: Config) -> StatRo
 
 
 def _load(
-    session: Session,
+    conn: Any,
     cfg: Config,
     kind: str | None,
     since: dt.date | None,
     until: dt.date | None,
 ) -> list[_Facts]:
-    conds: list[Any] = [col(Record.deleted_at).is_(None)]
+    conds = ["deleted_at IS NULL"]
+    params: list[Any] = []
     if kind is not None:
         if kind not in KINDS:
             raise InvalidInputError(f"未知的类型“{kind}”（可用：{'、'.join(KINDS)}）")
-        conds.append(col(Record.kind) == kind)
+        conds.append("kind = ?")
+        params.append(kind)
     if since is not None:
-        conds.append(col(Record.date) >= since)
+        conds.append("date >= ?")
+        params.append(since.isoformat())
     if until is not None:
-        conds.append(col(Record.date) <= until)
-    pool = select(Record.id).where(*conds)
-    rows = session.exec(
-        select(col(Record.id), col(Unit.name), col(Record.status), col(Record.date))
-        .join(Unit, col(Unit.id) == col(Record.unit_id))
-        .where(*conds)
-        .order_by(col(Record.id))
-    ).all()
+        conds.append("date <= ?")
+        params.append(until.isoformat())
+    where = " AND ".join(conds)
+    pool = f"record_id IN (SELECT id FROM record WHERE {where})"
+    rows = conn.execute(
+        "SELECT r.id, u.name, r.status, r.date FROM record AS r JOIN unit AS u "
+        f"ON u.id = r.unit_id WHERE r.id IN (SELECT id FROM record WHERE {where}) ORDER BY r.id",
+        params,
+    ).fetchall()
     tags: dict[int, list[str]] = defaultdict(list)
-    for rid, name in session.exec(
-        select(RecordTag.record_id, Tag.name)
-        .join(Tag, col(Tag.id) == col(RecordTag.tag_id))
-        .where(col(RecordTag.record_id).in_(pool))
-    ).all():
-        tags[rid].append(name)
-    reports = dict(
-        session.exec(
-            select(Report.record_id, func.count())
-            .where(col(Report.record_id).in_(pool))
-            .group_by(col(Report.record_id))
-        ).all()
-    )
-    adoptions: dict[int, list[str]] = defaultdict(list)
-    for rid, level in session.exec(
-        select(Adoption.record_id, Adoption.level)
-        .where(col(Adoption.record_id).in_(pool))
-        .order_by(col(Adoption.id))
-    ).all():
-        adoptions[rid].append(level)
-    means: dict[int, list[float]] = defaultdict(list)
-    for rid, scores in session.exec(
-        select(Review.record_id, Review.scores).where(
-            col(Review.superseded_at).is_(None), col(Review.record_id).in_(pool)
+    for rid, name in conn.execute(
+        f"SELECT rt.record_id, t.name FROM record_tag AS rt JOIN tag AS t ON t.id = rt.tag_id "
+        f"WHERE rt.{pool}",
+        params,
+    ):
+        tags[int(rid)].append(name)
+    reports = {
+        int(rid): int(n)
+        for rid, n in conn.execute(
+            f"SELECT record_id, COUNT(*) FROM report WHERE {pool} GROUP BY record_id", params
         )
-    ).all():
-        mean = cfg.rubric.weighted_mean(scores)
+    }
+    adoptions: dict[int, list[str]] = defaultdict(list)
+    for rid, level in conn.execute(
+        f"SELECT record_id, level FROM adoption WHERE {pool} ORDER BY id", params
+    ):
+        adoptions[int(rid)].append(level)
+    means: dict[int, list[float]] = defaultdict(list)
+    for rid, scores in conn.execute(
+        f"SELECT record_id, scores FROM review WHERE superseded_at IS NULL AND {pool}", params
+    ):
+        mean = cfg.rubric.weighted_mean(json.loads(scores) if isinstance(scores, str) else scores)
         if mean is not None:
-            means[rid].append(mean)
+            means[int(rid)].append(mean)
     out: list[_Facts] = []
     for row_id, unit, status, date in rows:
-        assert row_id is not None
-        rid = row_id
+        rid = int(row_id)
         m = means.get(rid)
         out.append(
             _Facts(
                 id=rid,
                 unit=unit,
                 status=status,
-                date=date,
+                date=None if date is None else dt.date.fromisoformat(str(date)[:10]),
                 tags=tuple(sorted(tags.get(rid, ()))),
-                reports=int(reports.get(rid, 0)),
+                reports=reports.get(rid, 0),
                 adoption_levels=tuple(adoptions.get(rid, ())),
                 score=math.fsum(sorted(m)) / len(m) if m else None,
             )
@@ -281,21 +278,16 @@ def _load(
     return out
 
 
-def status_only_adoptions(session: Session) -> list[int]:
+def status_only_adoptions(conn: Any) -> list[int]:
     """Records (not in the trash) whose status is adopted but that have no adoption row: their
     adoption counts, but without a level it earns no points."""
-    return [
-        int(rid or 0)
-        for rid in session.exec(
-            select(Record.id)
-            .where(
-                col(Record.deleted_at).is_(None),
-                col(Record.status).in_(ADOPTED_STATUSES),
-                ~exists().where(col(Adoption.record_id) == col(Record.id)),
-            )
-            .order_by(col(Record.id))
-        ).all()
-    ]
+    marks = ", ".join("?" * len(ADOPTED_STATUSES))
+    rows = conn.execute(
+        f"SELECT r.id FROM record AS r WHERE r.deleted_at IS NULL AND r.status IN ({marks}) "
+        "AND NOT EXISTS (SELECT 1 FROM adoption AS a WHERE a.record_id = r.id) ORDER BY r.id",
+        ADOPTED_STATUSES,
+    ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 def csv_table(rows: Sequence[StatRow], by: str = "") -> tuple[list[str], list[list[Any]]]:

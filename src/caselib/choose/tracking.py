@@ -1,4 +1,4 @@
-"""Reports upward (报送) and adoptions (采用), and a record's history for ``show``.
+"""Reports upward (报送) and adoptions (采用); a record's history for ``show`` is in ``history``.
 
 Each report and each adoption is a row, and each row is one fact:
 
@@ -34,14 +34,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from sqlmodel import Session, col, select
 
-from caselib.choose.shortlists import shortlists_of
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.records import get_record, live_record
-from caselib.store.config import Config, Rubric, default_config
+from caselib.store.config import Config, default_config
 from caselib.store.tables import (
     Adoption,
     Bulletin,
@@ -52,7 +51,6 @@ from caselib.store.tables import (
     ShortlistItem,
     utcnow,
 )
-from caselib.text.dates import local_time
 
 Row = TypeVar("Row", Report, Adoption)
 
@@ -306,97 +304,3 @@ def _set_status(session: Session, record: Record, status: str) -> None:
         record.status = status
         record.updated_at = utcnow()
         session.add(record)
-
-
-# ---------------------------------------------------------------------------------------------
-# History
-
-_KIND_ORDER = {"review": 0, "shortlist": 1, "report": 2, "adoption": 3}
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEvent:
-    """One event in a record's life, for ``show``: ``text`` is a one-line Chinese summary."""
-
-    date: dt.date
-    kind: str  # review / shortlist / report / adoption
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"date": self.date.isoformat(), "kind": self.kind, "text": self.text, **self.data}
-
-
-def history(session: Session, record_id: int, rubric: Rubric | None = None) -> list[HistoryEvent]:
-    """Reviews (superseded ones too), shortlists, reports and adoptions of a record in date
-    order; on one day reviews come first, then shortlists, reports, adoptions.
-
-    A shortlist entry is dated by the shortlist's creation (entries carry no date of their own).
-    """
-    get_record(session, record_id)
-    rub = rubric or default_config().rubric
-    events: list[tuple[tuple[Any, ...], HistoryEvent]] = []
-    for rv in session.exec(
-        select(Review).where(Review.record_id == record_id).order_by(col(Review.created_at))
-    ).all():
-        mean = rub.weighted_mean(rv.scores)
-        scores = "，".join(f"{k} {v:g}" for k, v in rv.scores.items())
-        text = f"{rv.reviewer} 评审：{scores}"
-        if mean is not None:
-            text += f"（加权平均 {mean:.2f}）"
-        if rv.superseded_at is not None:
-            text += "（已被新评审取代）"
-        data = {
-            "reviewer": rv.reviewer,
-            "scores": dict(rv.scores),
-            "comment": rv.comment,
-            "mean": mean,
-            "current": rv.superseded_at is None,
-        }
-        events.append(
-            (
-                (local_time(rv.created_at).date(), 0, rv.created_at, rv.id),
-                HistoryEvent(local_time(rv.created_at).date(), "review", text, data),
-            )
-        )
-    for shortlist, position in shortlists_of(session, record_id):
-        day = local_time(shortlist.created_at).date()
-        events.append(
-            (
-                (day, 1, shortlist.created_at, shortlist.id),
-                HistoryEvent(
-                    day,
-                    "shortlist",
-                    f"列入入围名单“{shortlist.name}”第 {position} 位",
-                    {"shortlist": shortlist.name, "position": position},
-                ),
-            )
-        )
-    for rp in session.exec(select(Report).where(Report.record_id == record_id)).all():
-        bulletin = session.get(Bulletin, rp.bulletin_id) if rp.bulletin_id else None
-        where = f"（{bulletin.series}{bulletin.year}年第{bulletin.number}期）" if bulletin else ""
-        events.append(
-            (
-                (rp.date, 2, rp.created_at, rp.id),
-                HistoryEvent(
-                    rp.date,
-                    "report",
-                    f"报送{rp.to}{where}",
-                    {"to": rp.to, "bulletin_id": rp.bulletin_id},
-                ),
-            )
-        )
-    for ad in session.exec(select(Adoption).where(Adoption.record_id == record_id)).all():
-        events.append(
-            (
-                (ad.date, 3, ad.created_at, ad.id),
-                HistoryEvent(
-                    ad.date,
-                    "adoption",
-                    f"被{ad.by}采用（{ad.level}）",
-                    {"by": ad.by, "level": ad.level},
-                ),
-            )
-        )
-    events.sort(key=lambda pair: pair[0])
-    return [event for _key, event in events]

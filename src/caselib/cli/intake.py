@@ -90,12 +90,14 @@ def dupes(
 
 def bulletins(ctx: typer.Context, series: SeriesOpt = None, as_json: JsonOpt = False) -> None:
     """列出库中的简报（最新的在前）。"""
-    from caselib.bulletins import bulletin_to_json, list_bulletins
+    from caselib.bulletin_view import bulletin_ids, bulletin_object
+    from caselib.store.reader import connect
 
-    with state(ctx).library().session() as session:
-        rows = [
-            bulletin_to_json(session, b, records=False) for b in list_bulletins(session, series)
-        ]
+    conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM
+    try:
+        rows = [bulletin_object(conn, i, records=False) for i in bulletin_ids(conn, series)]
+    finally:
+        conn.close()
     if as_json:
         emit_json(rows)
     else:
@@ -112,10 +114,14 @@ def bulletin_show(
     as_json: JsonOpt = False,
 ) -> None:
     """显示一期简报：报头信息、编者按、所载记录与报/送/发。"""
-    from caselib.bulletins import bulletin_to_json, get_bulletin
+    from caselib.bulletin_view import bulletin_object, find_bulletin
+    from caselib.store.reader import connect
 
-    with state(ctx).library().session() as session:
-        data = bulletin_to_json(session, get_bulletin(session, ref, series))
+    conn = connect(state(ctx).db)
+    try:
+        data = bulletin_object(conn, find_bulletin(conn, ref, series))
+    finally:
+        conn.close()
     if as_json:
         emit_json(data)
     else:

@@ -36,33 +36,32 @@ def init(
 
 def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """显示库的位置、结构版本、记录数与索引大小。"""
-    lib = state(ctx).library()
-    from caselib.store.location import mask_url
+    from caselib.store.location import mask_url, resolve_url, sqlite_path
+    from caselib.store.meta import counts, schema_version
+    from caselib.store.reader import connect
 
-    data: dict[str, object] = {
-        "location": lib.display_location,
-        "url": mask_url(lib.url),
-        "schema_version": lib.schema_version,
-        **lib.counts(),
-    }
-    if lib.path is not None:
-        from caselib.store.sqlite_backend import index_size_bytes
+    url = resolve_url(state(ctx).db)
+    path = sqlite_path(url)
+    conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM
+    try:
+        data: dict[str, object] = {
+            "location": str(path) if path is not None else mask_url(url),
+            "url": mask_url(url),
+            "schema_version": schema_version(conn),
+            **counts(conn),
+        }
+        if path is not None:
+            from caselib.store.sqlite_backend import index_size_bytes
 
-        wal = lib.path.with_name(lib.path.name + "-wal")  # write-ahead log not yet checkpointed
-        data["file_size"] = lib.path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-        conn = lib.dbapi_connection()
-        try:
+            wal = path.with_name(path.name + "-wal")  # write-ahead log not yet checkpointed
+            data["file_size"] = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
             data["index_size"] = index_size_bytes(conn)
-        finally:
-            conn.close()
-    else:
-        from caselib.store.postgres_backend import index_size_bytes as pg_index_size
+        else:
+            from caselib.store.postgres_backend import index_size_bytes as pg_index_size
 
-        pg = lib.dbapi_connection()
-        try:
-            data["index_size"] = pg_index_size(pg)
-        finally:
-            pg.close()
+            data["index_size"] = pg_index_size(conn)
+    finally:
+        conn.close()
     if as_json:
         emit_json(data)
     else:

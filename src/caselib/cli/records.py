@@ -23,7 +23,7 @@ from caselib.cli.common import (
 if TYPE_CHECKING:
     from caselib.store.library import Library
     from caselib.store.schemas import RecordIn
-    from caselib.tags import TagNode
+    from caselib.taxonomy import TagNode
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
@@ -181,10 +181,11 @@ def _ask_tags(lib: Library) -> list[str]:
     """Tags typed on one line (separated by spaces, commas or 、), the library's tags offered."""
     import re
 
-    from caselib.tags import tag_tree
+    from caselib.records import raw_connection
+    from caselib.taxonomy import tag_tree
 
     with lib.session() as session:
-        nodes = tag_tree(session)
+        nodes = tag_tree(raw_connection(session))
 
     def names(node: TagNode) -> list[str]:
         return [node.name, *(n for child in node.children for n in names(child))]
@@ -283,15 +284,18 @@ def show(
     as_json: JsonOpt = False,
 ) -> None:
     """显示一条记录的全部信息与正文，以及评审、入围、报送、采用的经过。"""
-    from caselib.choose.tracking import history
-    from caselib.records import get_record, record_to_json
+    from caselib.choose.history import history
+    from caselib.store.reader import connect
+    from caselib.store.recordjson import load_record_object
 
     st = state(ctx)
-    rubric = st.config().rubric
-    with st.library().session() as session:
-        record = get_record(session, record_id)
-        data = record_to_json(record, body=True)
-        data["history"] = [event.to_json() for event in history(session, record_id, rubric)]
+    conn = connect(st.db)  # the read path: plain SQL, no ORM
+    try:
+        data = load_record_object(conn, record_id)
+        events = history(conn, record_id, lambda: st.config().rubric)
+    finally:
+        conn.close()
+    data["history"] = [event.to_json() for event in events]
     if as_json:
         emit_json(data)
     else:
@@ -392,10 +396,14 @@ def rm(
 
 def trash(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """列出回收站中的记录。"""
-    from caselib.records import list_trash, record_to_json
+    from caselib.store.reader import connect
+    from caselib.store.recordjson import load_record_objects, trashed_ids
 
-    with state(ctx).library().session() as session:
-        rows = [record_to_json(r) for r in list_trash(session)]
+    conn = connect(state(ctx).db)
+    try:
+        rows = load_record_objects(conn, trashed_ids(conn))
+    finally:
+        conn.close()
     if as_json:
         emit_json(rows)
     else:

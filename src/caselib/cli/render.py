@@ -23,7 +23,7 @@ from caselib.text.dates import format_local_time
 
 if TYPE_CHECKING:
     from caselib.intake.importing import FileReport
-    from caselib.tags import TagNode
+    from caselib.taxonomy import TagNode
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

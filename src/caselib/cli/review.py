@@ -33,9 +33,12 @@ def rubric(
 ) -> None:
     """显示正在使用的评分细则、各项权重与排序参数（配置文件为库旁的 .toml 文件）。"""
     from caselib.store.config import config_path, write_default_config
+    from caselib.store.location import resolve_url, sqlite_path
+    from caselib.store.reader import connect
 
     st = state(ctx)
-    path = st.library().path
+    connect(st.db).close()  # the library must exist (and is upgraded if old)
+    path = sqlite_path(resolve_url(st.db))
     if init:
         if path is None:
             fail("只有 SQLite 库才有配置文件")
@@ -95,20 +98,21 @@ def review(
 
 
 def _review_json(saved: object, config: object) -> dict[str, object]:
+    from caselib.choose.history import review_object
     from caselib.store.config import Config
     from caselib.store.tables import Review
 
     assert isinstance(saved, Review) and isinstance(config, Config)
-    return {
-        "id": saved.id,
-        "record_id": saved.record_id,
-        "reviewer": saved.reviewer,
-        "scores": saved.scores,
-        "weighted_mean": config.rubric.weighted_mean(saved.scores),
-        "comment": saved.comment,
-        "created": saved.created_at.isoformat(),
-        "current": saved.superseded_at is None,
-    }
+    return review_object(
+        id=saved.id,
+        record_id=saved.record_id,
+        reviewer=saved.reviewer,
+        scores=saved.scores,
+        comment=saved.comment,
+        created=saved.created_at,
+        superseded=saved.superseded_at,
+        rubric=config.rubric,
+    )
 
 
 def reviews(
@@ -118,14 +122,18 @@ def reviews(
     as_json: JsonOpt = False,
 ) -> None:
     """列出一条记录的全部评分。"""
-    from caselib.choose.reviews import list_reviews
-    from caselib.records import get_record
+    from caselib.choose.history import review_objects
+    from caselib.store.reader import connect
+    from caselib.store.recordjson import check_record
 
     st = state(ctx)
     config = st.config()
-    with st.library().session() as session:
-        get_record(session, record_id)
-        rows = [_review_json(r, config) for r in list_reviews(session, record_id, history)]
+    conn = connect(st.db)  # the read path: plain SQL, no ORM
+    try:
+        check_record(conn, record_id)
+        rows = review_objects(conn, record_id, config.rubric, history)
+    finally:
+        conn.close()
     if as_json:
         emit_json(rows)
     else:
@@ -455,9 +463,12 @@ def stats(
         fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
     st = state(ctx)
     config = st.config()
-    with st.library().session() as session:
+    from caselib.store.reader import connect
+
+    conn = connect(st.db)  # the read path: plain SQL, no ORM
+    try:
         rows = group_stats(
-            session,
+            conn,
             by,
             config=config,
             kind=kind,
@@ -465,7 +476,9 @@ def stats(
             until=parse_date_option(until),
             total=not (as_json or as_csv),
         )
-        unlogged = status_only_adoptions(session)
+        unlogged = status_only_adoptions(conn)
+    finally:
+        conn.close()
     if as_json:
         emit_json([r.to_json() for r in rows])
     elif as_csv:

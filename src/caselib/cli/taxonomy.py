@@ -19,10 +19,14 @@ def tags_main(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """显示标签树与记录数（数量含下级标签）。"""
     if ctx.invoked_subcommand is not None:
         return
-    from caselib.tags import tag_tree
+    from caselib.store.reader import connect
+    from caselib.taxonomy import tag_tree
 
-    with state(ctx).library().session() as session:
-        tree = tag_tree(session)
+    conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM
+    try:
+        tree = tag_tree(conn)
+    finally:
+        conn.close()
     if as_json:
         emit_json([node.to_json() for node in tree])
     else:
@@ -115,10 +119,14 @@ def units_main(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """显示各单位及其记录数。"""
     if ctx.invoked_subcommand is not None:
         return
-    from caselib.units import list_units
+    from caselib.store.reader import connect
+    from caselib.taxonomy import list_units
 
-    with state(ctx).library().session() as session:
-        rows = [u.to_json() for u in list_units(session)]
+    conn = connect(state(ctx).db)
+    try:
+        rows = [u.to_json() for u in list_units(conn)]
+    finally:
+        conn.close()
     if as_json:
         emit_json(rows)
     else:

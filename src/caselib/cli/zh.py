@@ -26,6 +26,7 @@ from typer._click.formatting import join_options
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
+from caselib.cli.coercion import install
 from caselib.cli.common import MAX_NUMBER
 
 GLOBAL_OPTIONS = ("--db", "--version")  # options of `caselib` itself, not of a command
@@ -219,6 +220,7 @@ class ChineseHelp:
         return pieces
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        install(self.get_params(ctx))  # type: ignore[attr-defined]
         try:
             return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
         except UsageError as exc:  # the parser's own errors come without the command

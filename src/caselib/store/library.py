@@ -205,12 +205,16 @@ class Library:
         """The meta table, or None when the database is empty; LibraryError if it is not ours."""
         try:
             with self.engine.connect() as conn:
-                names = set(self.engine.dialect.get_table_names(conn))
-                if not names:
-                    return None
-                if "meta" not in names:
-                    raise LibraryError("该数据库不是 caselib 库（缺少 meta 表）")
-                rows = conn.exec_driver_sql("SELECT key, value FROM meta").fetchall()
+                try:  # the usual case first: no schema inspection for a library
+                    rows = conn.exec_driver_sql("SELECT key, value FROM meta").fetchall()
+                except (OperationalError, DatabaseError):
+                    conn.rollback()
+                    names = set(self.engine.dialect.get_table_names(conn))
+                    if not names:
+                        return None
+                    if "meta" not in names:
+                        raise LibraryError("该数据库不是 caselib 库（缺少 meta 表）") from None
+                    raise
         except (OperationalError, DatabaseError) as exc:
             raise self.translate_error(exc) from exc
         meta = {str(k): str(v) for k, v in rows}
@@ -353,18 +357,15 @@ class Library:
 
     def counts(self) -> dict[str, int]:
         """Live records, records in the trash, units, tags and bulletins."""
-        queries = {
-            "records": "SELECT COUNT(*) FROM record WHERE deleted_at IS NULL",
-            "trash": "SELECT COUNT(*) FROM record WHERE deleted_at IS NOT NULL",
-            "units": "SELECT COUNT(*) FROM unit",
-            "tags": "SELECT COUNT(*) FROM tag",
-            "bulletins": "SELECT COUNT(*) FROM bulletin",
-        }
+        from caselib.store.meta import counts
+
+        conn = self.dbapi_connection()
         try:
-            with self.engine.connect() as conn:
-                return {k: int(conn.exec_driver_sql(q).scalar_one()) for k, q in queries.items()}
-        except (OperationalError, DatabaseError) as exc:
+            return counts(conn)
+        except sqlite3.Error as exc:
             raise self.translate_error(exc) from exc
+        finally:
+            conn.close()
 
 
 def insert_if_absent(session: Session, model: type[SQLModel], **values: Any) -> bool:

@@ -1,7 +1,10 @@
 """Facts about a caselib library that the fast read path needs without SQLAlchemy:
-the application name and schema version, the record kinds and statuses."""
+the application name and schema version, the record kinds and statuses, and the plain-SQL
+counts of what a library holds (``info``, and the ORM handle's ``counts``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from caselib.errors import LibraryError
 
@@ -29,6 +32,10 @@ STATUS_LABELS = {
     "adopted": "已采用",
     "declined": "未采用",
 }
+# Statuses that say a record was reported (declined: reported, not adopted) or adopted, whether
+# or not the report/adoption rows exist (a status read from an imported file).
+REPORTED_STATUSES = ("reported", "adopted", "declined")
+ADOPTED_STATUSES = ("adopted",)
 
 
 def check_meta(rows: list[tuple[str, str]]) -> int:
@@ -43,3 +50,22 @@ def check_meta(rows: list[tuple[str, str]]) -> int:
             f"{SCHEMA_VERSION}），请升级 caselib"
         )
     return version
+
+
+COUNTS = {
+    "records": "SELECT COUNT(*) FROM record WHERE deleted_at IS NULL",
+    "trash": "SELECT COUNT(*) FROM record WHERE deleted_at IS NOT NULL",
+    "units": "SELECT COUNT(*) FROM unit",
+    "tags": "SELECT COUNT(*) FROM tag",
+    "bulletins": "SELECT COUNT(*) FROM bulletin",
+}
+
+
+def counts(conn: Any) -> dict[str, int]:
+    """Live records, records in the trash, units, tags and bulletins."""
+    return {key: int(conn.execute(sql).fetchone()[0]) for key, sql in COUNTS.items()}
+
+
+def schema_version(conn: Any) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from caselib.errors import NotFoundError
 from caselib.text.blocks import body_texts
 
 _CHUNK = 10_000  # ids per query, well under SQLite's limit on bound parameters
@@ -146,3 +147,25 @@ def load_record_objects(
             )  # fmt: skip
         )
     return result
+
+
+def load_record_object(conn: Any, record_id: int) -> dict[str, Any]:
+    """One record object with its body (a record in the trash too), read with plain SQL."""
+    found = load_record_objects(conn, [record_id], include_body=True)
+    if not found:
+        raise NotFoundError(f"记录不存在：{record_id}")
+    return found[0]
+
+
+def trashed_ids(conn: Any) -> list[int]:
+    """The records in the trash, the most recently deleted first."""
+    rows = conn.execute(
+        "SELECT id FROM record WHERE deleted_at IS NOT NULL ORDER BY deleted_at DESC"
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def check_record(conn: Any, record_id: int) -> None:
+    """NotFoundError unless the record exists (in the trash or not)."""
+    if conn.execute("SELECT id FROM record WHERE id = ?", (record_id,)).fetchone() is None:
+        raise NotFoundError(f"记录不存在：{record_id}")

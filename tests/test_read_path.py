@@ -1,0 +1,130 @@
+"""The read path: read commands answer with plain SQL, without the ORM, and a record read that
+way is the record the ORM holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from caselib.records import get_record, record_to_json
+from caselib.store.library import Library
+from caselib.store.tables import Bulletin, BulletinRecord
+from tests.conftest import Cli
+
+pytestmark = pytest.mark.backends
+
+# Every command that only reads, with arguments that make it do its work on the sample library.
+READ_COMMANDS = [
+    ["show", "1"],
+    ["show", "1", "--json"],
+    ["list"],
+    ["list", "--json", "--tag", "基层党建"],
+    ["search", "党建"],
+    ["search", "党建", "--json"],
+    ["trash"],
+    ["trash", "--json"],
+    ["info"],
+    ["info", "--json"],
+    ["rubric"],
+    ["tags"],
+    ["tags", "--json"],
+    ["units"],
+    ["units", "--json"],
+    ["reviews", "2"],
+    ["reviews", "2", "--history", "--json"],
+    ["stats"],
+    ["stats", "--by", "tag", "--json"],
+    ["bulletins"],
+    ["bulletins", "--json"],
+    ["bulletin", "show", "2022-13"],
+    ["bulletin", "show", "1", "--json"],
+]
+
+
+def _add_bulletin(db: Path | str, *record_ids: int) -> None:
+    with Library.open(str(db)).session() as session:
+        bulletin = Bulletin(
+            series="工作简报",
+            number=13,
+            year=2022,
+            date=dt.date(2022, 11, 10),
+            office="党委办公室",
+            distribution={"报": ["省委教育工委"]},
+        )
+        session.add(bulletin)
+        session.flush()
+        for position, rid in enumerate(record_ids, start=1):
+            session.add(BulletinRecord(bulletin_id=bulletin.id, record_id=rid, position=position))
+
+
+def test_bulletin_show_json(sample: Cli, db_path: Path | str) -> None:
+    _add_bulletin(db_path, 3, 1)
+    shown = sample.ok("bulletin", "show", "2022-13", "--json").json()
+    assert [r["id"] for r in shown["records"]] == [3, 1]
+    record = sample.ok("show", "3", "--json").json()
+    del record["history"]
+    assert shown["records"][0] == record
+    assert shown["distribution"] == {"报": ["省委教育工委"], "送": [], "发": []}
+    listed = sample.ok("bulletins", "--json").json()
+    assert listed == [{k: v for k, v in shown.items() if k != "records"} | {"record_count": 2}]
+    assert (
+        sample("bulletin", "show", "2021-13").stderr.strip() == "错误：简报不存在：2021 年第 13 期"
+    )
+
+
+def test_show_json_is_the_orm_record(sample: Cli, db_path: Path | str) -> None:
+    """``show --json`` (plain SQL) gives, for every sample record, what the ORM's
+    ``record_to_json`` gives; a record in the trash and one with reviews included."""
+    sample.ok("review", "2", "-r", "王老师", "-s", "真实性=5", "-s", "典型性=4")
+    sample.ok("tag", "3", "+新标签", "+下基层")
+    sample.ok("rm", "4")
+    lib = Library.open(str(db_path))
+    with lib.session() as session:
+        ids = [int(r["id"]) for r in sample.ok("list", "--json").json()] + [4]
+        assert len(ids) == 14
+        for rid in ids:
+            shown = sample.ok("show", str(rid), "--json").json()
+            history = shown.pop("history")
+            assert shown == record_to_json(get_record(session, rid), body=True)
+            assert [e["kind"] for e in history] == (["review"] if rid == 2 else [])
+
+
+def test_show_of_a_missing_record(sample: Cli) -> None:
+    run = sample("show", "404")
+    assert run.exit_code == 1
+    assert run.stderr.strip() == "错误：记录不存在：404"
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=" ".join)
+def test_read_commands_never_load_the_orm(
+    sample: Cli, db_path: Path | str, args: list[str]
+) -> None:
+    """Run in a process of its own, the command never imports SQLAlchemy or SQLModel (a
+    library file; a PostgreSQL library is still opened through the ORM)."""
+    sample.ok("rm", "5")  # the trash holds something
+    _add_bulletin(db_path, 3, 1)
+    for scores in ("真实性=5", "真实性=4"):  # a review and the one it supersedes
+        sample.ok("review", "2", "-r", "王老师", "-s", scores, "-s", "典型性=4")
+    env = {**os.environ, "CASELIB_DB": str(db_path), "COLUMNS": "100"}
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "caselib", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    loaded = {
+        line.rsplit("|", 1)[1].strip()
+        for line in run.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"typer", "caselib.cli"} <= loaded  # the import log is complete
+    heavy = sorted(m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel"))
+    assert heavy == []
