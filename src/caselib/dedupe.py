@@ -305,15 +305,23 @@ def find_near_duplicates(
 
 
 def flag_record(session: Session, record: Record) -> list[tuple[int, float]]:
-    """Index the record, find its near-duplicates and store them as NearDuplicate rows
-    (``record_id`` = the newer of the two by creation time, ``other_id`` = the older).
+    """``flag_text`` for a record object (flushed first, so that it has an id)."""
+    rid = _require_id(record)
+    session.flush()
+    return flag_text(session, rid, record.title, record.body, record.created_at)
+
+
+def flag_text(
+    session: Session, rid: int, title: str, body: Any, created_at: dt.datetime
+) -> list[tuple[int, float]]:
+    """Index record ``rid`` (its stored ``title`` and ``body``), find its near-duplicates and
+    store them as NearDuplicate rows (``record_id`` = the newer of the two by creation time,
+    ``other_id`` = the older).
 
     The record's earlier pairs with live records are replaced (its text may have changed);
     pairs with records in the trash are kept. Returns what ``find_near_duplicates`` returns."""
-    rid = _require_id(record)
-    session.flush()
     conn = session.connection()
-    text = record_text(record)
+    text = dedupe_text(title, body)
     values = text_bands(text)
     _write_bands(conn, rid, values)
     found = _find(conn, rid, text, values, THRESHOLD)
@@ -322,10 +330,10 @@ def flag_record(session: Session, record: Record) -> list[tuple[int, float]]:
     conn.execute(_DELETE_LIVE_PAIRS, {"rid": rid})
     if found:
         now = utcnow()
-        me = (record.created_at, rid)
+        me = (created_at, rid)
         rows = []
-        for other, score, created_at in found:
-            newer, older = (rid, other) if me > (created_at, other) else (other, rid)
+        for other, score, their_created in found:
+            newer, older = (rid, other) if me > (their_created, other) else (other, rid)
             rows.append(
                 {"record_id": newer, "other_id": older, "similarity": score, "detected_at": now}
             )

@@ -11,7 +11,12 @@ _QUOTE_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u201
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits become half-width), quotes folded, case folded."""
+    """NFKC (full-width letters and digits become half-width), quotes folded, case folded.
+
+    Ordinary Chinese text (only the characters of ``_ONE_TO_ONE``) is translated character by
+    character, which gives the same result several times faster than NFKC."""
+    if _ONE_TO_ONE.fullmatch(text):
+        return text.translate(_ONE_TO_ONE_TABLE)
     return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD).casefold()
 
 
