@@ -303,7 +303,8 @@ def test_one_to_one_characters_normalise_by_table() -> None:
     assert len(chars) > 20000
     for ch in chars:
         assert slow(ch) == ch.translate(_ONE_TO_ONE_TABLE), hex(ord(ch))
-    assert normalize("".join(chars)) == slow("".join(chars))
+    text = "\n".join(chars) + "\t\r\n"
+    assert normalize(text) == slow(text)
 
 
 def test_normalize_with_offsets_maps_back_to_the_original() -> None:
