@@ -14,10 +14,10 @@ from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.store.meta import UNKNOWN_UNIT
 from caselib.store.schemas import RecordIn
 from caselib.store.tables import Record, RecordTag, Tag, Unit, utcnow
-from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag
+from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag, tag_ids_for
 from caselib.text.blocks import Block, blocks_from_json, blocks_to_json
 from caselib.text.normalize import normalize
-from caselib.units import get_or_create_unit
+from caselib.units import clean_unit_name, unit_id_for
 
 
 @dataclass
@@ -77,19 +77,19 @@ def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
 
 def _columns(
     session: Session, data: RecordIn, missing: list[str]
-) -> tuple[dict[str, Any], list[Tag], list[str]]:
-    """The record's column values for ``data`` (units and tags created if new), its tags
-    and the notes naming what was created."""
+) -> tuple[dict[str, Any], list[int], list[str]]:
+    """The record's column values for ``data`` (units and tags created if new), its tags'
+    ids and the notes naming what was created."""
     notes: list[str] = []
-    unit, created = get_or_create_unit(session, data.unit)
+    unit_id, created = unit_id_for(session, data.unit)
     if created:
-        notes.append(f"新建单位：{unit.name}")
-    tags, new_tags = get_or_create_tags(session, data.tags)
+        notes.append(f"新建单位：{clean_unit_name(data.unit)}")
+    tag_ids, new_tags = tag_ids_for(session, data.tags)
     notes += [f"新建标签：{name}" for name in new_tags]
     values: dict[str, Any] = {
         "kind": data.kind,
         "title": data.title,
-        "unit_id": unit.id,
+        "unit_id": unit_id,
         "summary": data.summary,
         "body": blocks_to_json(data.body),
         "date": data.date,
@@ -107,7 +107,7 @@ def _columns(
     for name in ("source_name", "source_hash", "source_path"):
         if getattr(data, name) is not None:
             values[name] = getattr(data, name)
-    return values, tags, notes
+    return values, tag_ids, notes
 
 
 def still_missing(record: Record | None, data: RecordIn) -> list[str]:
@@ -147,16 +147,16 @@ def add_record(session: Session, data: RecordIn) -> Change:
     session's transaction (the ORM's unit of work costs more than the rest of an import)."""
     from caselib.store.library import reindex
 
-    values, tags, notes = _columns(session, data, still_missing(None, data))
+    values, tag_ids, notes = _columns(session, data, still_missing(None, data))
     values["created_at"] = values["updated_at"]
     conn = session.connection()
     key = conn.execute(insert(Record), values).inserted_primary_key
     assert key is not None
     rid = int(key[0])
-    if tags:
+    if tag_ids:
         conn.execute(
             insert(RecordTag),
-            [{"record_id": rid, "tag_id": t.id, "position": i} for i, t in enumerate(tags)],
+            [{"record_id": rid, "tag_id": t, "position": i} for i, t in enumerate(tag_ids)],
         )
     reindex(session, [rid])
     change = Change(rid, session, notes)
@@ -181,11 +181,11 @@ def live_record(session: Session, record_id: int, action: str) -> Record:
 def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     """Replace a record's fields with ``data`` (the whole record, as ``edit`` gives it)."""
     record = get_record(session, record_id)
-    values, tags, notes = _columns(session, data, still_missing(record, data))
+    values, tag_ids, notes = _columns(session, data, still_missing(record, data))
     for name, value in values.items():
         setattr(record, name, value)
     record.unit = session.get(Unit, values["unit_id"])  # type: ignore[assignment]
-    set_tags(session, record, tags)
+    set_tags(session, record, [t for t in (session.get(Tag, i) for i in tag_ids) if t])
     session.flush()
     change = Change(record_id, session, notes)
     return _flag_duplicates(session, change, record.title, record.body, record.created_at)
