@@ -81,6 +81,7 @@ from itertools import combinations
 from typing import Any
 
 from rapidfuzz.distance import Indel
+from rapidfuzz.process import extract
 from sqlalchemy import Connection, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, and_, col, delete, insert, or_, select
@@ -217,6 +218,7 @@ def similarity(text_a: str, text_b: str) -> float:
 # candidate lookup 0.3 ms instead of 0.08 ms.
 
 _DELETE_BANDS = delete(DupeBand).where(col(DupeBand.record_id) == bindparam("rid"))
+_INSERT_BANDS = insert(DupeBand)
 _TRASH = select(Record.id).where(col(Record.deleted_at).is_not(None))
 _MINE, _THEIRS = col(NearDuplicate.record_id), col(NearDuplicate.other_id)
 _DELETE_LIVE_PAIRS = delete(NearDuplicate).where(
@@ -274,7 +276,7 @@ def _write_bands(conn: Connection, record_id: int, values: list[int]) -> None:
     conn.execute(_DELETE_BANDS, {"rid": record_id})
     if values:
         rows = [{"record_id": record_id, "band": b, "value": v} for b, v in enumerate(values)]
-        conn.execute(insert(DupeBand), rows)
+        conn.execute(_INSERT_BANDS, rows)
 
 
 def _find(
@@ -284,11 +286,16 @@ def _find(
         return []
     params: dict[str, int] = {f"v{i}": v for i, v in enumerate(values)}
     params["rid"] = -1 if rid is None else rid
-    found: list[tuple[int, float, dt.datetime]] = []
-    for other, title, body, created_at in conn.execute(_find_statement(len(values)), params):
-        score = _ratio(text, dedupe_text(title, body), threshold)
-        if score >= threshold:
-            found.append((other, score, created_at))
+    rows = conn.execute(_find_statement(len(values)), params).all()
+    # ``extract`` prepares ``text`` once for all the candidates (what ``_ratio`` does per pair)
+    scored = extract(
+        text,
+        [dedupe_text(title, body) for _, title, body, _ in rows],
+        scorer=Indel.normalized_similarity,
+        score_cutoff=threshold,
+        limit=None,
+    )
+    found = [(rows[i][0], float(score), rows[i][3]) for _, score, i in scored if score >= threshold]
     found.sort(key=lambda hit: (-hit[1], hit[0]))
     return found
 

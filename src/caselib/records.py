@@ -139,6 +139,10 @@ def set_tags(session: Session, record: Record, tags: list[Tag]) -> None:
         )
 
 
+_INSERT_RECORD = insert(Record)
+_INSERT_TAGS = insert(RecordTag)
+
+
 def add_record(session: Session, data: RecordIn) -> Change:
     """Store a new record; unknown units and tags are created and named in the notes, and
     near-duplicates of its text are flagged.
@@ -150,12 +154,12 @@ def add_record(session: Session, data: RecordIn) -> Change:
     values, tag_ids, notes = _columns(session, data, still_missing(None, data))
     values["created_at"] = values["updated_at"]
     conn = session.connection()
-    key = conn.execute(insert(Record), values).inserted_primary_key
+    key = conn.execute(_INSERT_RECORD, values).inserted_primary_key
     assert key is not None
     rid = int(key[0])
     if tag_ids:
         conn.execute(
-            insert(RecordTag),
+            _INSERT_TAGS,
             [{"record_id": rid, "tag_id": t, "position": i} for i, t in enumerate(tag_ids)],
         )
     reindex(session, [rid])
