@@ -291,12 +291,21 @@ def test_column_tokens_keep_segments_apart() -> None:
 
 
 def test_one_to_one_characters_normalise_by_table() -> None:
-    from caselib.text.normalize import _ONE_TO_ONE, _ONE_TO_ONE_TABLE
+    """The table (``normalize``'s fast path) gives what NFKC, quote folding and case folding
+    give, character by character and for a text made of all of them."""
+    import unicodedata
+
+    from caselib.text.normalize import _ONE_TO_ONE, _ONE_TO_ONE_TABLE, _QUOTE_FOLD
+
+    def slow(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD).casefold()
 
     chars = [chr(o) for o in range(0x20, 0x10000) if _ONE_TO_ONE.fullmatch(chr(o))]
     assert len(chars) > 20000
     for ch in chars:
-        assert normalize(ch) == ch.translate(_ONE_TO_ONE_TABLE), hex(ord(ch))
+        assert slow(ch) == ch.translate(_ONE_TO_ONE_TABLE), hex(ord(ch))
+    text = "\n".join(chars) + "\t\r\n"
+    assert normalize(text) == slow(text)
 
 
 def test_normalize_with_offsets_maps_back_to_the_original() -> None:

@@ -7,38 +7,55 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.store.meta import UNKNOWN_UNIT
 from caselib.store.schemas import RecordIn
-from caselib.store.tables import Record, RecordTag, Tag, utcnow
-from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag
+from caselib.store.tables import Record, RecordTag, Tag, Unit, utcnow
+from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag, tag_ids_for
 from caselib.text.blocks import Block, blocks_from_json, blocks_to_json
 from caselib.text.normalize import normalize
-from caselib.units import get_or_create_unit
+from caselib.units import clean_unit_name, unit_id_for
 
 
 @dataclass
 class Change:
     """The outcome of a write: the record, notes the user should see (new units and tags,
-    near-duplicates) and the near-duplicates found, as (other record id, similarity)."""
+    near-duplicates) and the near-duplicates found, as (other record id, similarity).
 
-    record: Record
+    A record added with ``add_record`` is written without the ORM; ``record`` loads it on
+    first use (the importer needs only ``record_id``)."""
+
+    record_id: int
+    session: Session
     notes: list[str] = field(default_factory=list)
     duplicates: list[tuple[int, float]] = field(default_factory=list)
 
+    @property
+    def record(self) -> Record:
+        return get_record(self.session, self.record_id)
 
-def _flag_duplicates(session: Session, change: Change) -> Change:
+
+def _flag_duplicates(
+    session: Session, change: Change, title: str, body: Any, created: Any
+) -> Change:
     """Record the near-duplicates of a new or edited text (see ``dedupe``)."""
-    from caselib.dedupe import flag_record
+    from caselib.dedupe import flag_text
 
-    change.duplicates = flag_record(session, change.record)
-    for other_id, similarity in change.duplicates:
-        other = session.get(Record, other_id)
-        title = f"（{other.title}）" if other else ""
-        change.notes.append(f"疑似与记录 {other_id}{title}重复，相似度 {similarity:.0%}")
+    change.duplicates = flag_text(session, change.record_id, title, body, created)
+    if change.duplicates:
+        titles = dict(
+            session.execute(
+                select(Record.id, Record.title).where(
+                    col(Record.id).in_([other for other, _ in change.duplicates])
+                )
+            ).all()
+        )
+        for other_id, similarity in change.duplicates:
+            title_of = f"（{titles[other_id]}）" if other_id in titles else ""
+            change.notes.append(f"疑似与记录 {other_id}{title_of}重复，相似度 {similarity:.0%}")
     return change
 
 
@@ -58,51 +75,51 @@ def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
     return {"parts": parts, **text_evidence(blocks, parts).to_json()}
 
 
-def _apply(session: Session, record: Record, data: RecordIn) -> list[str]:
+def _columns(
+    session: Session, data: RecordIn, missing: list[str]
+) -> tuple[dict[str, Any], list[int], list[str]]:
+    """The record's column values for ``data`` (units and tags created if new), its tags'
+    ids and the notes naming what was created."""
     notes: list[str] = []
-    missing = still_missing(record, data)
-    unit, created = get_or_create_unit(session, data.unit)
+    unit_id, created = unit_id_for(session, data.unit)
     if created:
-        notes.append(f"新建单位：{unit.name}")
-    tags, new_tags = get_or_create_tags(session, data.tags)
+        notes.append(f"新建单位：{clean_unit_name(data.unit)}")
+    tag_ids, new_tags = tag_ids_for(session, data.tags)
     notes += [f"新建标签：{name}" for name in new_tags]
-    record.kind = data.kind
-    record.title = data.title
-    record.unit_id = unit.id  # type: ignore[assignment]
-    record.unit = unit
-    record.summary = data.summary
-    record.body = blocks_to_json(data.body)
-    record.date = data.date
-    record.end_date = data.end_date
-    record.submitted = data.submitted
-    record.author = data.author
-    record.contact = data.contact
-    record.status = data.status
-    if data.source_name is not None:
-        record.source_name = data.source_name
-    if data.source_hash is not None:
-        record.source_hash = data.source_hash
-    if data.source_path is not None:
-        record.source_path = data.source_path
-    record.source_info = dict(data.source_info)
-    record.missing = missing
-    record.content_hash = content_hash(data.title, data.body)
-    record.evidence = stored_evidence(data.body)
-    record.updated_at = utcnow()
-    set_tags(session, record, tags)
-    return notes
+    values: dict[str, Any] = {
+        "kind": data.kind,
+        "title": data.title,
+        "unit_id": unit_id,
+        "summary": data.summary,
+        "body": blocks_to_json(data.body),
+        "date": data.date,
+        "end_date": data.end_date,
+        "submitted": data.submitted,
+        "author": data.author,
+        "contact": data.contact,
+        "status": data.status,
+        "source_info": dict(data.source_info),
+        "missing": missing,
+        "content_hash": content_hash(data.title, data.body),
+        "evidence": stored_evidence(data.body),
+        "updated_at": utcnow(),
+    }
+    for name in ("source_name", "source_hash", "source_path"):
+        if getattr(data, name) is not None:
+            values[name] = getattr(data, name)
+    return values, tag_ids, notes
 
 
-def still_missing(record: Record, data: RecordIn) -> list[str]:
+def still_missing(record: Record | None, data: RecordIn) -> list[str]:
     """What the record still lacks after a write of ``data``: the unit while it is the
     placeholder ``UNKNOWN_UNIT``; the title while it is the one the import put in its place
     (taken from the file name); the date while none is given. Only what an import found
     missing is tracked: a record typed in without a date is not incomplete."""
-    before = set(data.missing) | set(record.missing or [])
+    before = set(data.missing) | set((record.missing if record else None) or [])
     missing = []
     if data.unit == UNKNOWN_UNIT:
         missing.append("unit")
-    if "title" in before and (record.id is None or data.title == record.title):
+    if "title" in before and (record is None or data.title == record.title):
         missing.append("title")
     if "date" in before and data.date is None:
         missing.append("date")
@@ -122,14 +139,32 @@ def set_tags(session: Session, record: Record, tags: list[Tag]) -> None:
         )
 
 
+_INSERT_RECORD = insert(Record)
+_INSERT_TAGS = insert(RecordTag)
+
+
 def add_record(session: Session, data: RecordIn) -> Change:
     """Store a new record; unknown units and tags are created and named in the notes, and
-    near-duplicates of its text are flagged."""
-    record = Record(title=data.title, unit_id=0)
-    notes = _apply(session, record, data)
-    session.add(record)
-    session.flush()
-    return _flag_duplicates(session, Change(record, notes))
+    near-duplicates of its text are flagged.
+
+    The row, its tags and its index entries are written with plain statements in the
+    session's transaction (the ORM's unit of work costs more than the rest of an import)."""
+    from caselib.store.library import reindex
+
+    values, tag_ids, notes = _columns(session, data, still_missing(None, data))
+    values["created_at"] = values["updated_at"]
+    conn = session.connection()
+    key = conn.execute(_INSERT_RECORD, values).inserted_primary_key
+    assert key is not None
+    rid = int(key[0])
+    if tag_ids:
+        conn.execute(
+            _INSERT_TAGS,
+            [{"record_id": rid, "tag_id": t, "position": i} for i, t in enumerate(tag_ids)],
+        )
+    reindex(session, [rid])
+    change = Change(rid, session, notes)
+    return _flag_duplicates(session, change, values["title"], values["body"], values["created_at"])
 
 
 def get_record(session: Session, record_id: int, *, include_trash: bool = True) -> Record:
@@ -150,10 +185,14 @@ def live_record(session: Session, record_id: int, action: str) -> Record:
 def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     """Replace a record's fields with ``data`` (the whole record, as ``edit`` gives it)."""
     record = get_record(session, record_id)
-    notes = _apply(session, record, data)
-    session.add(record)
+    values, tag_ids, notes = _columns(session, data, still_missing(record, data))
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.unit = session.get(Unit, values["unit_id"])  # type: ignore[assignment]
+    set_tags(session, record, [t for t in (session.get(Tag, i) for i in tag_ids) if t])
     session.flush()
-    return _flag_duplicates(session, Change(record, notes))
+    change = Change(record_id, session, notes)
+    return _flag_duplicates(session, change, record.title, record.body, record.created_at)
 
 
 def change_tags(session: Session, record_id: int, add: list[str], remove: list[str]) -> Change:
@@ -177,7 +216,7 @@ def change_tags(session: Session, record_id: int, add: list[str], remove: list[s
     record.updated_at = utcnow()
     kept = [t for t in record.tags if t not in to_remove]
     set_tags(session, record, kept + [t for t in new_tags if t not in kept])
-    return Change(record, notes)
+    return Change(record_id, session, notes)
 
 
 def trash_record(session: Session, record_id: int) -> Record:

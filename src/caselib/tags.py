@@ -10,7 +10,8 @@ import tomllib
 import unicodedata
 from importlib import resources
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.store.library import Library, insert_if_absent
@@ -33,14 +34,24 @@ def clean_tag_name(name: str) -> str:
     return cleaned
 
 
+_TAG_NAMED = select(Tag.id).where(col(Tag.name) == bindparam("name"))
+_TAG_ALIASED = select(TagAlias.tag_id).where(col(TagAlias.alias) == bindparam("name"))
+
+
+def _tag_id(session: Session, cleaned: str) -> int | None:
+    """The id of the tag with this (cleaned) name or alias, by plain statements."""
+    session.flush()  # what the ORM's autoflush would do: pending renames count
+    conn = session.connection()
+    found = conn.execute(_TAG_NAMED, {"name": cleaned}).scalar()
+    if found is None:
+        found = conn.execute(_TAG_ALIASED, {"name": cleaned}).scalar()
+    return None if found is None else int(found)
+
+
 def find_tag(session: Session, name: str) -> Tag | None:
     """The tag with this name or alias, or None."""
-    cleaned = unicodedata.normalize("NFKC", name).strip()
-    tag = session.exec(select(Tag).where(Tag.name == cleaned)).first()
-    if tag is None:
-        alias = session.get(TagAlias, cleaned)
-        tag = alias.tag if alias else None
-    return tag
+    tag_id = _tag_id(session, unicodedata.normalize("NFKC", name).strip())
+    return None if tag_id is None else session.get(Tag, tag_id)
 
 
 def all_tag_names(session: Session) -> list[str]:
@@ -58,21 +69,28 @@ def resolve_tag(session: Session, name: str) -> Tag:
     return tag
 
 
-def get_or_create_tags(session: Session, names: list[str]) -> tuple[list[Tag], list[str]]:
-    """Tags for these names (aliases resolved); unknown names are created. Returns (tags, created)."""
-    tags: list[Tag] = []
+def tag_ids_for(session: Session, names: list[str]) -> tuple[list[int], list[str]]:
+    """Ids of the tags for these names (aliases resolved, each tag once); unknown names are
+    created. Returns (ids, names created)."""
+    ids: list[int] = []
     created: list[str] = []
     for raw in names:
         name = clean_tag_name(raw)
-        tag = find_tag(session, name)
-        if tag is None:
+        tag_id = _tag_id(session, name)
+        if tag_id is None:
             # another process may be adding the same tag right now: insert if absent, then read
             if insert_if_absent(session, Tag, name=name):
                 created.append(name)
-            tag = session.exec(select(Tag).where(Tag.name == name)).one()
-        if tag not in tags:
-            tags.append(tag)
-    return tags, created
+            tag_id = int(session.connection().execute(_TAG_NAMED, {"name": name}).scalar_one())
+        if tag_id not in ids:
+            ids.append(tag_id)
+    return ids, created
+
+
+def get_or_create_tags(session: Session, names: list[str]) -> tuple[list[Tag], list[str]]:
+    """Tags for these names (aliases resolved); unknown names are created. Returns (tags, created)."""
+    ids, created = tag_ids_for(session, names)
+    return [t for t in (session.get(Tag, i) for i in ids) if t is not None], created
 
 
 def descendant_ids(session: Session, tag: Tag) -> set[int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.store.library import insert_if_absent
@@ -18,13 +19,23 @@ def clean_unit_name(name: str) -> str:
     return cleaned
 
 
+_UNIT_NAMED = select(Unit.id).where(col(Unit.name) == bindparam("name"))
+_UNIT_ALIASED = select(UnitAlias.unit_id).where(col(UnitAlias.alias) == bindparam("name"))
+
+
+def _unit_id(session: Session, cleaned: str) -> int | None:
+    """The id of the unit with this (cleaned) name or alias, by plain statements."""
+    session.flush()  # what the ORM's autoflush would do: pending renames count
+    conn = session.connection()
+    found = conn.execute(_UNIT_NAMED, {"name": cleaned}).scalar()
+    if found is None:
+        found = conn.execute(_UNIT_ALIASED, {"name": cleaned}).scalar()
+    return None if found is None else int(found)
+
+
 def find_unit(session: Session, name: str) -> Unit | None:
-    cleaned = " ".join(unicodedata.normalize("NFKC", name).split())
-    unit = session.exec(select(Unit).where(Unit.name == cleaned)).first()
-    if unit is None:
-        alias = session.get(UnitAlias, cleaned)
-        unit = alias.unit if alias else None
-    return unit
+    unit_id = _unit_id(session, " ".join(unicodedata.normalize("NFKC", name).split()))
+    return None if unit_id is None else session.get(Unit, unit_id)
 
 
 def all_unit_names(session: Session) -> list[str]:
@@ -40,15 +51,23 @@ def resolve_unit(session: Session, name: str) -> Unit:
     return unit
 
 
-def get_or_create_unit(session: Session, name: str) -> tuple[Unit, bool]:
-    """The unit with this name or alias, created if new. Returns (unit, created)."""
+def unit_id_for(session: Session, name: str) -> tuple[int, bool]:
+    """The id of the unit with this name or alias, created if new: (id, created)."""
     cleaned = clean_unit_name(name)
-    unit = find_unit(session, cleaned)
-    if unit is not None:
-        return unit, False
+    unit_id = _unit_id(session, cleaned)
+    if unit_id is not None:
+        return unit_id, False
     # another process may be adding the same unit right now: insert if absent, then read
     created = insert_if_absent(session, Unit, name=cleaned)
-    return session.exec(select(Unit).where(Unit.name == cleaned)).one(), created
+    return int(session.connection().execute(_UNIT_NAMED, {"name": cleaned}).scalar_one()), created
+
+
+def get_or_create_unit(session: Session, name: str) -> tuple[Unit, bool]:
+    """The unit with this name or alias, created if new. Returns (unit, created)."""
+    unit_id, created = unit_id_for(session, name)
+    unit = session.get(Unit, unit_id)
+    assert unit is not None
+    return unit, created
 
 
 def rename_unit(session: Session, old: str, new: str) -> Unit:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from caselib.errors import CaselibError
@@ -395,51 +396,41 @@ def _store(
             data = _with_suggested_tags(session, data)
         # A file is known by its bytes: the same bytes imported before, from any folder and
         # under any name, change nothing.
+        conn = session.connection()
         same_file = (
-            session.exec(
-                select(Record).where(
-                    Record.source_hash == data.source_hash, Record.source_name == data.source_name
-                )
-            ).first()
-            or session.exec(
-                select(Record).where(
-                    Record.source_hash == data.source_hash,
-                    col(Record.source_name).endswith(_article_suffix(data.source_name)),
-                )
+            conn.execute(_SAME_FILE, {"hash": data.source_hash, "name": data.source_name}).first()
+            or conn.execute(
+                _SAME_FILE_ARTICLE,
+                {"hash": data.source_hash, "suffix": _article_suffix(data.source_name)},
             ).first()
         )
-        same_path = session.exec(
-            select(Record).where(
-                Record.source_path == data.source_path, col(Record.deleted_at).is_(None)
-            )
-        ).first()
-        same_text = session.exec(
-            select(Record).where(
-                Record.content_hash == content_hash(data.title, data.body),
-                col(Record.deleted_at).is_(None),
-            )
-        ).first()
         if same_file is not None:
             outcomes.append("unchanged")
-            report.record_ids.append(int(same_file.id))  # type: ignore[arg-type]
+            report.record_ids.append(same_file.id)
             continue
+        same_path = conn.execute(_SAME_PATH, {"path": data.source_path}).first()
         if same_path is not None and not options.update:
             outcomes.append("changed")
-            report.record_ids.append(int(same_path.id))  # type: ignore[arg-type]
+            report.record_ids.append(same_path.id)
             report.message = "文件内容已变化，记录未更新（加 --update 以更新）"
             continue
+        same_text = (
+            None
+            if same_path is not None
+            else conn.execute(_SAME_TEXT, {"hash": content_hash(data.title, data.body)}).first()
+        )
         if same_path is not None:
-            change = update_record(session, int(same_path.id), data)  # type: ignore[arg-type]
+            change = update_record(session, same_path.id, data)
             outcomes.append("updated")
         elif same_text is not None:
             outcomes.append("duplicate")
-            report.record_ids.append(int(same_text.id))  # type: ignore[arg-type]
+            report.record_ids.append(same_text.id)
             report.message = f"与记录 {same_text.id}（{same_text.title}）内容相同，未导入"
             continue
         else:
             change = add_record(session, data)
             outcomes.append("imported")
-        rid = int(change.record.id)  # type: ignore[arg-type]
+        rid = change.record_id
         report.notes += change.notes
         report.record_ids.append(rid)
         report.records.append(_record_entry(rid, data, sources))
@@ -454,6 +445,21 @@ def _store(
             session, bulletin, place.name, file_hash, report.record_ids
         )
     report.outcome = _overall(outcomes)
+
+
+# The look-ups of ``_store``, built once (plain statements in the session's transaction).
+_LIVE = col(Record.deleted_at).is_(None)
+_SAME_FILE = select(Record.id).where(
+    col(Record.source_hash) == bindparam("hash"), col(Record.source_name) == bindparam("name")
+)
+_SAME_FILE_ARTICLE = select(Record.id).where(
+    col(Record.source_hash) == bindparam("hash"),
+    col(Record.source_name).endswith(bindparam("suffix")),
+)
+_SAME_PATH = select(Record.id).where(col(Record.source_path) == bindparam("path"), _LIVE)
+_SAME_TEXT = select(Record.id, Record.title).where(
+    col(Record.content_hash) == bindparam("hash"), _LIVE
+)
 
 
 def _article_suffix(source_name: str | None) -> str:

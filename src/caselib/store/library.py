@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -404,15 +404,20 @@ def _reindex_after_flush(session: Session, _context: Any) -> None:
                 text(f"SELECT {key} FROM {table} WHERE {column} = :id"), {"id": obj.id}
             )
             ids.update(int(r[0]) for r in rows)
-    if not ids:
-        return
+    if ids:
+        reindex(session, ids)
+
+
+def reindex(session: Session, record_ids: Iterable[int]) -> None:
+    """Rewrite the full-text index rows of these records in the session's transaction: what
+    the flush hook does for ORM writes, for records written with plain statements."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        sqlite_backend.reindex_records(conn.connection.driver_connection, sorted(ids))
+        sqlite_backend.reindex_records(conn.connection.driver_connection, record_ids)
     else:
         from caselib.store import postgres_backend
 
-        postgres_backend.reindex_records(_plain_sql(conn), sorted(ids))
+        postgres_backend.reindex_records(_plain_sql(conn), record_ids)
 
 
 def _plain_sql(conn: Connection) -> Any:

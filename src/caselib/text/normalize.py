@@ -11,7 +11,12 @@ _QUOTE_FOLD = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u201
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits become half-width), quotes folded, case folded."""
+    """NFKC (full-width letters and digits become half-width), quotes folded, case folded.
+
+    Ordinary Chinese text (only the characters of ``_ONE_TO_ONE``) is translated character by
+    character, which gives the same result several times faster than NFKC."""
+    if _NORMALIZE_FAST.fullmatch(text):
+        return text.translate(_ONE_TO_ONE_TABLE)
     return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD).casefold()
 
 
@@ -79,6 +84,11 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
 def normalize_keep_case(text: str) -> str:
     """Like ``normalize`` but without case folding (used to spot the ``OR`` operator)."""
     return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD)
+
+
+#: Texts that ``normalize`` translates by ``_ONE_TO_ONE_TABLE``: those characters, and the
+#: line breaks and tabs that join paragraphs (NFKC and case folding leave them alone).
+_NORMALIZE_FAST = re.compile("[\t\n\r" + _ONE_TO_ONE.pattern[1:-2] + "]*")
 
 
 #: Characters that are their own and only pre-image within ``_ONE_TO_ONE``.

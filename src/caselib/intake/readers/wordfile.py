@@ -1,7 +1,8 @@
 """Word (.docx) files: zip safety checks, then paragraphs and tables in document order.
 
-python-docx opens the package; paragraph properties are read from the XML directly because
-python-docx's enums reject values other writers use (LibreOffice writes ``w:jc="start"``).
+``docxparts`` (or, for an unusual package, python-docx) opens the package; paragraph
+properties are read from the XML directly because python-docx's enums reject values other
+writers use (LibreOffice writes ``w:jc="start"``).
 Headers and footers are never visited, so page numbers there cannot leak into the body.
 """
 
@@ -109,16 +110,41 @@ def check_zip(path: Path) -> None:
 
 def docx_lines(path: Path) -> list[Line]:
     """The body of a .docx as lines with layout hints (call ``check_zip`` first)."""
-    import docx
+    from caselib.intake.readers.docxparts import main_parts
 
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:
-        raise ReadError(f"不是有效的 Word 文档（{_reason(exc)}）") from None
-    styles = _Styles(document.styles.element)
+    parts = main_parts(path)
+    body = parts[0].find(_W + "body") if parts is not None else None
+    if parts is not None and body is not None:
+        styles = _styles_of(parts[1])
+    else:  # an unusual package: python-docx opens it, or says what is wrong with it
+        import docx
+
+        try:
+            document = docx.Document(str(path))
+        except Exception as exc:
+            raise ReadError(f"不是有效的 Word 文档（{_reason(exc)}）") from None
+        styles, body = _Styles(document.styles.element), document.element.body
     lines: list[Line] = []
-    _walk(document.element.body, styles, lines)
+    _walk(body, styles, lines)
     return _without_front_matter(lines)
+
+
+#: Styles parts read lately, by their XML: documents made from one template (an office's
+#: own, or Word's) share a styles part of tens or hundreds of kilobytes, parsed once.
+_STYLES_SEEN: dict[bytes, _Styles] = {}
+_STYLES_KEPT = 4
+
+
+def _styles_of(xml: bytes) -> _Styles:
+    from caselib.intake.readers.docxparts import parse_styles
+
+    styles = _STYLES_SEEN.get(xml)
+    if styles is None:
+        styles = _Styles(parse_styles(xml))
+        if len(_STYLES_SEEN) >= _STYLES_KEPT:
+            del _STYLES_SEEN[next(iter(_STYLES_SEEN))]
+        _STYLES_SEEN[xml] = styles
+    return styles
 
 
 def _without_front_matter(lines: list[Line]) -> list[Line]:
@@ -201,9 +227,13 @@ def _ppr_outline(ppr: Any) -> int | None:
 
 
 class _Styles:
-    """Paragraph and character styles resolved along their basedOn chains."""
+    """Paragraph and character styles resolved along their basedOn chains.
+
+    A document defines a hundred or more styles and uses a few: each is read when first
+    asked for."""
 
     def __init__(self, root: Any) -> None:
+        self._elements: dict[str, Any] = {}
         self._styles: dict[str, _Style] = {}
         self.default_bold: bool | None = None
         self.default_size: float | None = None
@@ -212,15 +242,27 @@ class _Styles:
         if defaults is not None:
             self.default_bold = _rpr_bold(defaults)
             self.default_size = _rpr_size(defaults)
-        for el in root.iter(_W + "style"):
+        # the styles are children of <w:styles> (below them lie thousands of elements:
+        # latent styles, tables of formats, which a walk of the whole tree would visit)
+        for el in root.iterchildren(_W + "style"):
             style_id = el.get(_W + "styleId")
             if not style_id:
                 continue
+            self._elements[style_id] = el
+            if el.get(_W + "type") == "paragraph" and _on_attr(el.get(_W + "default")):
+                self.default_paragraph = style_id
+
+    def _get(self, style_id: str) -> _Style | None:
+        style = self._styles.get(style_id)
+        if style is None:
+            el = self._elements.get(style_id)
+            if el is None:
+                return None
             name_el = el.find(_W + "name")
             based = el.find(_W + "basedOn")
             ppr = el.find(_W + "pPr")
             rpr = el.find(_W + "rPr")
-            self._styles[style_id] = _Style(
+            style = self._styles[style_id] = _Style(
                 name=(name_el.get(_W + "val") if name_el is not None else None) or style_id,
                 based_on=based.get(_W + "val") if based is not None else None,
                 jc=_ppr_jc(ppr),
@@ -228,8 +270,7 @@ class _Styles:
                 bold=_rpr_bold(rpr),
                 size=_rpr_size(rpr),
             )
-            if el.get(_W + "type") == "paragraph" and _on_attr(el.get(_W + "default")):
-                self.default_paragraph = style_id
+        return style
 
     def chain(self, style_id: str | None) -> list[_Style]:
         out: list[_Style] = []
@@ -237,7 +278,7 @@ class _Styles:
         current = style_id
         while current and current not in seen and len(out) < 20:
             seen.add(current)
-            style = self._styles.get(current)
+            style = self._get(current)
             if style is None:
                 break
             out.append(style)
@@ -245,7 +286,7 @@ class _Styles:
         return out
 
     def name(self, style_id: str | None) -> str:
-        style = self._styles.get(style_id or "")
+        style = self._get(style_id or "")
         return style.name if style else ""
 
 
