@@ -3,12 +3,15 @@
     python bench/search_postgres.py                          # 1000 records, a throwaway server
     python bench/search_postgres.py --sizes 10000,100000     # the issue's sizes (slow)
     python bench/search_postgres.py --url postgresql+psycopg://caselib@127.0.0.1:5432/bench
+    python bench/search_postgres.py --sizes 100000 --dir /tmp/b --keep   # keep/reuse bench-N.db
 
 For each size N it builds the generated library of ``bench/search.py`` in SQLite, copies it
 into an empty PostgreSQL database with ``caselib copy`` (which rebuilds the tsvector/GIN
-index there), then prints for each query class the p50/p95 latency of ``search`` (top 20)
-on both backends, the PostgreSQL/SQLite ratio (goal: p50 within 3x), ripgrep over the records
-exported one file each, and recall of PostgreSQL against SQLite (the same hits for every
+index there: RUM when the server has the extension, else GIN), then prints for each query
+class the p50/p95 latency of ``search`` (top 20) on both backends, ripgrep (``rg -l -F``)
+over the records exported one file each, the ratios PostgreSQL/SQLite (goal: p50 within 3x)
+and rg/PostgreSQL (goal at 100k: >= 20x), the CPU time of the searching process (the machine
+may be shared), and recall of PostgreSQL against SQLite (the same hits for every
 query, unlimited; SQLite's own recall against a substring scan is checked by
 ``bench/search.py``). Without ``--url`` a throwaway cluster is started (tests/pgserver.py).
 The figures are printed, not asserted.
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -39,19 +44,23 @@ def _bench_search() -> Any:
 
 
 def _latencies(conn: Any, queries: dict[str, list[str]], repeats: int) -> dict[str, Any]:
+    """Per class: (p50, p95) wall time and the median CPU time of ``search`` (top 20)."""
     from caselib import search as s
 
     out: dict[str, Any] = {}
     for cls, qs in queries.items():
         times: list[float] = []
+        cpu: list[float] = []
         for q in qs:
             s.search(conn, q, limit=20)  # warm
             for _ in range(repeats):
-                a = time.perf_counter()
+                a, c = time.perf_counter(), time.process_time()
                 s.search(conn, q, limit=20)
                 times.append(time.perf_counter() - a)
+                cpu.append(time.process_time() - c)
         times.sort()
-        out[cls] = (statistics.median(times), times[min(len(times) - 1, int(0.95 * len(times)))])
+        p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+        out[cls] = (statistics.median(times), p95, statistics.median(cpu))
     return out
 
 
@@ -68,17 +77,19 @@ def _recall(sqlite_conn: Any, pg_conn: Any, queries: dict[str, list[str]]) -> tu
     return same, total
 
 
-def run_size(n: int, url: str, work: Path, bench: Any, repeats: int) -> None:
+def run_size(n: int, url: str, work: Path, bench: Any, repeats: int, reuse: bool) -> None:
     import sqlite3
 
     from caselib.store.maintenance import copy_library
-    from caselib.store.postgres_backend import connect
+    from caselib.store.postgres_backend import connect, index_method
     from caselib.store.sqlite_backend import configure_connection
 
     path = work / f"bench-{n}.db"
-    t = time.perf_counter()
-    bench.build_library(path, n)
-    sqlite_build = time.perf_counter() - t
+    sqlite_build = None
+    if not (reuse and path.exists()):
+        t = time.perf_counter()
+        bench.build_library(path, n)
+        sqlite_build = time.perf_counter() - t
     t = time.perf_counter()
     copy_library(str(path), url)
     pg_build = time.perf_counter() - t
@@ -86,6 +97,7 @@ def run_size(n: int, url: str, work: Path, bench: Any, repeats: int) -> None:
     configure_connection(lite)
     pg = connect(url)
     try:
+        method = index_method(pg)
         a = _latencies(lite, bench.QUERIES, repeats)
         b = _latencies(pg, bench.QUERIES, repeats)
         same, total = _recall(lite, pg, bench.QUERIES)
@@ -94,23 +106,37 @@ def run_size(n: int, url: str, work: Path, bench: Any, repeats: int) -> None:
         pg.close()
     folder = work / f"files-{n}"
     bench.export_files(str(path), folder)
-    all_queries = [q for qs in bench.QUERIES.values() for q in qs if " " not in q]
-    rg = bench.rg_latency(folder, all_queries)
-    rg_p50 = statistics.median(rg.values()) if rg else None
-    print(f"\n== {n} records ==")
+    rg: dict[str, float] = {}
+    for cls, qs in bench.QUERIES.items():
+        plain = [q for q in qs if " " not in q]  # rg -F takes one phrase
+        times = bench.rg_latency(folder, plain) if plain else None
+        if times:
+            rg[cls] = statistics.median(times.values())
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"\n== {n:,} records (PostgreSQL index: {method.upper()}) ==")
+    built = f"SQLite {n / sqlite_build:.0f} rec/s; " if sqlite_build else "SQLite reused; "
+    print(f"build: {built}copy into PostgreSQL (with its index) {n / pg_build:.0f} rec/s")
     print(
-        f"build: SQLite {n / sqlite_build:.0f} rec/s; copy into PostgreSQL {n / pg_build:.0f} rec/s"
+        f"{'query':9} {'SQLite p50/p95 ms':>18} {'PostgreSQL p50/p95 ms':>22} {'PG cpu':>7} "
+        f"{'rg p50 ms':>10} {'PG/SQLite':>9} {'rg/PG':>7}"
     )
-    print(f"{'query':10} {'SQLite p50/p95 ms':>20} {'PostgreSQL p50/p95 ms':>24} {'PG/SQLite':>10}")
     for cls in bench.QUERIES:
-        (l50, l95), (p50, p95) = a[cls], b[cls]
+        (l50, l95, _), (p50, p95, pcpu) = a[cls], b[cls]
+        r = rg.get(cls)
+        rg_text = f"{r * 1e3:10.1f}" if r else f"{'-':>10}"
+        ratio = f"{r / p50:6.0f}x" if r else f"{'-':>7}"
         print(
-            f"{cls:10} {l50 * 1e3:9.2f} /{l95 * 1e3:8.2f} {p50 * 1e3:12.2f} /{p95 * 1e3:9.2f}"
-            f" {p50 / l50:9.1f}x"
+            f"{cls:9} {l50 * 1e3:8.2f} /{l95 * 1e3:8.2f} {p50 * 1e3:10.2f} /{p95 * 1e3:9.2f} "
+            f"{pcpu * 1e3:7.2f} {rg_text} {p50 / l50:8.1f}x {ratio}"
         )
-    if rg_p50 is not None:
-        pg_all = statistics.median(v[0] for v in b.values())
-        print(f"ripgrep p50 {rg_p50 * 1e3:.1f} ms; PostgreSQL is {rg_p50 / pg_all:.0f}x faster")
+    lite50 = statistics.median(v[0] for v in a.values())
+    pg50 = statistics.median(v[0] for v in b.values())
+    rg50 = statistics.median(rg.values()) if rg else None
+    line = f"all classes p50: SQLite {lite50 * 1e3:.2f} ms, PostgreSQL {pg50 * 1e3:.2f} ms"
+    line += f" ({pg50 / lite50:.1f}x SQLite)"
+    if rg50:
+        line += f", rg {rg50 * 1e3:.1f} ms (PostgreSQL {rg50 / pg50:.0f}x faster)"
+    print(line)
     print(f"recall (PostgreSQL hits == SQLite hits): {same}/{total} queries")
 
 
@@ -119,6 +145,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000")
     parser.add_argument("--url", help="an empty PostgreSQL database (default: a throwaway one)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--dir", type=Path, help="working folder (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep bench-N.db in --dir, reuse it")
     args = parser.parse_args()
     bench = _bench_search()
     server = None
@@ -128,9 +156,12 @@ def main() -> None:
         server = pgserver.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            work = args.dir or Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
             for i, n in enumerate(int(x) for x in args.sizes.split(",")):
                 url = args.url or server.create_database(f"bench{i}")  # type: ignore[union-attr]
-                run_size(n, url, Path(tmp), bench, args.repeats)
+                run_size(n, url, work, bench, args.repeats, args.keep)
     finally:
         if server is not None:
             server.stop()
