@@ -374,7 +374,8 @@ def ranked(
     Under RUM the index returns the matches in rank order, reading only the rows it returns;
     under GIN every match is ranked (its ``tsvector`` read) and sorted."""
     score: Callable[[Any], float]
-    if index_method(conn) == "rum":
+    rum = index_method(conn) == "rum"
+    if rum:
         sql = (
             f"SELECT i.record_id, i.tsv <=> CAST(? AS tsquery) FROM {INDEX_TABLE} AS i "
             f"WHERE {where} ORDER BY i.tsv <=> CAST(? AS tsquery)"
@@ -388,14 +389,21 @@ def ranked(
         )
         args = [tsquery, *params]
         score = float
-    if need is None:
-        rows = conn.execute(sql, args).fetchall()
-    elif need <= 0:
+    if need is not None and need <= 0:
         return []
-    else:
-        rows = conn.execute(sql + " LIMIT ?", [*args, need + 1]).fetchall()
-        if len(rows) > need and rows[need][1] == rows[need - 1][1]:
-            rows = _through_ties(conn, sql, args, need)
+    # The planner does not count reading a tsvector (kept out of line, compressed) in the cost
+    # of ``@@`` or ``<=>``: it would scan every row on a small table, or rank every match
+    # from its row and sort, rather than have RUM return them in order. So, for this
+    # statement only: no sequential scan, and under RUM no bitmap scan and no sort either.
+    plans = ["enable_seqscan"] + (["enable_bitmapscan", "enable_sort"] if rum else [])
+    with conn.raw.transaction():
+        conn.execute("SELECT " + ", ".join(f"set_config('{p}', 'off', true)" for p in plans))
+        if need is None:
+            rows = conn.execute(sql, args).fetchall()
+        else:
+            rows = conn.execute(sql + " LIMIT ?", [*args, need + 1]).fetchall()
+            if len(rows) > need and rows[need][1] == rows[need - 1][1]:
+                rows = _through_ties(conn, sql, args, need)
     return [(int(rid), score(value)) for rid, value in rows]
 
 
@@ -403,10 +411,9 @@ def _through_ties(conn: Any, sql: str, args: Sequence[Any], need: int) -> list[A
     """The first ``need`` rows of ``sql`` and every later row with the same score as the
     ``need``-th: read on from a server-side cursor only until the score changes."""
     rows: list[Any] = []
-    # a server-side cursor lives in a transaction (a savepoint when one is open)
-    with conn.raw.transaction(), conn.raw.cursor(name="caselib_ties") as cursor:
+    with conn.raw.cursor(name="caselib_ties") as cursor:  # in ``ranked``'s transaction
         cursor.execute(_pyformat(sql), tuple(args))
-        while batch := cursor.fetchmany(max(2 * need, 200)):
+        while batch := cursor.fetchmany(max(need, 20)):  # each row read costs its tsvector
             for row in batch:
                 if len(rows) >= need and row[1] != rows[need - 1][1]:
                     return rows
