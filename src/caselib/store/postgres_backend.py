@@ -366,13 +366,18 @@ def match_parts(
 def ranked(
     conn: Any, tsquery: str, where: str, params: Sequence[Any], need: int | None
 ) -> list[tuple[int, float]]:
-    """(record id, score) of the matches best first, the score lower-is-better like SQLite's
-    bm25 (minus the rank). ``where`` is a condition on the index table ``i`` whose ``?`` are
-    ``params`` (it must hold ``i.tsv @@ tsquery``). With ``need``: the first ``need`` and every
-    further match tied with the last of them (the caller orders ties by date).
+    """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
+    rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
+    must hold ``i.tsv @@ tsquery``). Without ``need``: every match. With ``need``: enough
+    matches that the ``need`` best by score, ties included, are among them (the caller sorts
+    by score, then date).
 
     Under RUM the index returns the matches in rank order, reading only the rows it returns;
-    under GIN every match is ranked (its ``tsvector`` read) and sorted."""
+    the score is then computed again from each returned row, which for rare near-equal scores
+    (prefix and multi-term queries) can order two rows the other way than the index did: the
+    first ``need`` + ``_RANK_SLACK`` in the index's order are taken and read on while scores
+    still reach the ``need``-th best. Under GIN every match is ranked (its ``tsvector`` read)
+    and sorted."""
     score: Callable[[Any], float]
     rum = index_method(conn) == "rum"
     if rum:
@@ -401,21 +406,28 @@ def ranked(
         if need is None:
             rows = conn.execute(sql, args).fetchall()
         else:
-            rows = conn.execute(sql + " LIMIT ?", [*args, need + 1]).fetchall()
-            if len(rows) > need and rows[need][1] == rows[need - 1][1]:
-                rows = _through_ties(conn, sql, args, need)
+            taken = need + 1 + _RANK_SLACK
+            rows = conn.execute(sql + " LIMIT ?", [*args, taken]).fetchall()
+            if len(rows) == taken:
+                bound = sorted(r[1] for r in rows)[need - 1]
+                if rows[-1][1] <= bound:
+                    rows = _read_on(conn, sql, args, taken, bound)
     return [(int(rid), score(value)) for rid, value in rows]
 
 
-def _through_ties(conn: Any, sql: str, args: Sequence[Any], need: int) -> list[Any]:
-    """The first ``need`` rows of ``sql`` and every later row with the same score as the
-    ``need``-th: read on from a server-side cursor only until the score changes."""
+#: Rows taken beyond the page from RUM's order (see ``ranked``).
+_RANK_SLACK = 16
+
+
+def _read_on(conn: Any, sql: str, args: Sequence[Any], taken: int, bound: Any) -> list[Any]:
+    """The rows of ``sql`` up to the first one past ``taken`` whose score is worse than
+    ``bound``: a server-side cursor reads only that far (in ``ranked``'s transaction)."""
     rows: list[Any] = []
-    with conn.raw.cursor(name="caselib_ties") as cursor:  # in ``ranked``'s transaction
+    with conn.raw.cursor(name="caselib_ties") as cursor:
         cursor.execute(_pyformat(sql), tuple(args))
-        while batch := cursor.fetchmany(max(need, 20)):  # each row read costs its tsvector
+        while batch := cursor.fetchmany(taken):  # each row read costs its tsvector
             for row in batch:
-                if len(rows) >= need and row[1] != rows[need - 1][1]:
+                if len(rows) >= taken and row[1] > bound:
                     return rows
                 rows.append(row)
     return rows
