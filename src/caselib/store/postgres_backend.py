@@ -401,17 +401,22 @@ def ranked(
     # from its row and sort, rather than have RUM return them in order. So, for this
     # statement only: no sequential scan, and under RUM no bitmap scan and no sort either.
     plans = ["enable_seqscan"] + (["enable_bitmapscan", "enable_sort"] if rum else [])
-    with conn.raw.transaction():
-        conn.execute("SELECT " + ", ".join(f"set_config('{p}', 'off', true)" for p in plans))
-        if need is None:
-            rows = conn.execute(sql, args).fetchall()
+    settings = "SELECT " + ", ".join(f"set_config('{p}', 'off', true)" for p in plans)
+    taken = None if need is None else need + 1 + _RANK_SLACK
+    # one round trip (a pipeline) for BEGIN, the settings, the statement and COMMIT
+    with conn.raw.pipeline(), conn.raw.transaction():
+        conn.execute(settings)
+        if taken is None:
+            cursor = conn.execute(sql, args)
         else:
-            taken = need + 1 + _RANK_SLACK
-            rows = conn.execute(sql + " LIMIT ?", [*args, taken]).fetchall()
-            if len(rows) == taken:
-                bound = sorted(r[1] for r in rows)[need - 1]
-                if rows[-1][1] <= bound:
-                    rows = _read_on(conn, sql, args, taken, bound)
+            cursor = conn.execute(sql + " LIMIT ?", [*args, taken])
+    rows = cursor.fetchall()
+    if need is not None and len(rows) == taken:
+        bound = sorted(r[1] for r in rows)[need - 1]
+        if rows[-1][1] <= bound:
+            with conn.raw.transaction():
+                conn.execute(settings)
+                rows = _read_on(conn, sql, args, len(rows), bound)
     return [(int(rid), score(value)) for rid, value in rows]
 
 
@@ -421,7 +426,7 @@ _RANK_SLACK = 16
 
 def _read_on(conn: Any, sql: str, args: Sequence[Any], taken: int, bound: Any) -> list[Any]:
     """The rows of ``sql`` up to the first one past ``taken`` whose score is worse than
-    ``bound``: a server-side cursor reads only that far (in ``ranked``'s transaction)."""
+    ``bound``: a server-side cursor reads only that far (in a transaction of ``ranked``)."""
     rows: list[Any] = []
     with conn.raw.cursor(name="caselib_ties") as cursor:
         cursor.execute(_pyformat(sql), tuple(args))
