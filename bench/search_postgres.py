@@ -97,14 +97,16 @@ def _rg(folder: Path, queries: list[str]) -> tuple[float, float]:
 
 
 def _recall(sqlite_conn: Any, pg_conn: Any, queries: dict[str, list[str]]) -> tuple[int, int]:
+    """How many queries find the same records on both backends (every match, ids only)."""
     from caselib import search as s
 
     same = total = 0
     for qs in queries.values():
         for q in qs:
             total += 1
-            a = {h.id for h in s.search(sqlite_conn, q, limit=None)}
-            b = {h.id for h in s.search(pg_conn, q, limit=None)}
+            parsed = s.parse_query(q)
+            a = {rid for rid, _ in s._matching(sqlite_conn, parsed, None, None, 0)}
+            b = {rid for rid, _ in s._matching(pg_conn, parsed, None, None, 0)}
             same += a == b
     return same, total
 
@@ -134,6 +136,8 @@ def run_size(n: int, url: str, work: Path, bench: Any, repeats: int, reuse: bool
         pid = int(pg.execute("SELECT pg_backend_pid()").fetchone()[0]) if local else None
         a = _latencies(lite, bench.QUERIES, repeats)
         b = _latencies(pg, bench.QUERIES, repeats, pid)
+        for cls in bench.QUERIES:  # at once: the rest of a large size takes minutes
+            print(f"  {cls}: SQLite p50/p95/cpu {a[cls]}; PostgreSQL {b[cls]} (s)", flush=True)
         same, total = _recall(lite, pg, bench.QUERIES)
     finally:
         lite.close()

@@ -231,3 +231,27 @@ def test_rum_and_the_gin_fallback_find_the_same_and_page_alike(pg_sample: Cli) -
             assert pg.index_method(conn) == "rum"
         finally:
             conn.close()
+
+
+def test_a_list_of_ids_longer_than_the_protocol_allows_is_sent_as_an_array(
+    pg_sample: Cli,
+) -> None:
+    """``search`` without a limit lists every hit's id: more than 65,535 parameters would
+    be refused by the server, so a long ``IN (?,…)`` goes as one array."""
+    conn = connect(str(pg_sample.db))
+    try:
+        ids = list(range(1, 70_001))
+        marks = ",".join("?" * len(ids))
+        total = conn.execute("SELECT COUNT(*) FROM record").fetchone()[0]
+        got = conn.execute(f"SELECT COUNT(*) FROM record WHERE id IN ({marks})", ids)
+        assert got.fetchone()[0] == total
+        got = conn.execute(
+            f"SELECT COUNT(*) FROM record WHERE id NOT IN ({marks}) AND id > ?", [*ids, 0]
+        )
+        assert got.fetchone()[0] == 0
+        got = conn.execute(
+            f"SELECT COUNT(*) FROM record WHERE id IN (?, ?) OR id IN ({marks})", [1, 2, *ids]
+        )
+        assert got.fetchone()[0] == total
+    finally:
+        conn.close()

@@ -70,11 +70,46 @@ class PgConnection:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         # prepare=False: every statement is planned with its values (a generic plan of a
         # prepared statement cannot use the index for ``@@`` on a parameter)
+        sql, params = _arrays_for_long_lists(sql, params)
         return self.raw.execute(_pyformat(sql), tuple(params), prepare=False)
 
     def close(self) -> None:
         if self.owned:
             self.raw.close()
+
+
+_IN_LIST = re.compile(r"(NOT )?IN \((\?(?:,\?)*)\)")
+#: Longer ``IN (?,…)`` lists are sent as one array: the protocol takes at most 65,535
+#: parameters (``search`` without a limit lists every hit's id).
+_MAX_LISTED = 1000
+
+
+def _arrays_for_long_lists(sql: str, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    """``x IN (?,…)`` with more than ``_MAX_LISTED`` values as ``x = ANY(?)`` (``NOT IN``
+    as ``<> ALL(?)``) with the values as one list; other SQL unchanged."""
+    if len(params) <= _MAX_LISTED:
+        return sql, params
+    pieces: list[str] = []
+    values: list[Any] = []
+    done = used = 0
+    for match in _IN_LIST.finditer(sql):
+        count = match.group(2).count("?")
+        before = sql[done : match.start()].count("?")
+        values += params[used : used + before]
+        used += before
+        if count > _MAX_LISTED:
+            pieces.append(
+                sql[done : match.start()] + ("<> ALL(?)" if match.group(1) else "= ANY(?)")
+            )
+            values.append(list(params[used : used + count]))
+        else:
+            pieces.append(sql[done : match.end()])
+            values += params[used : used + count]
+        used += count
+        done = match.end()
+    pieces.append(sql[done:])
+    values += params[used:]
+    return "".join(pieces), values
 
 
 def _pyformat(sql: str) -> str:
