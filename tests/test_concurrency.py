@@ -1,13 +1,19 @@
-"""Several processes writing to one library at once lose nothing, on both backends."""
+"""Several processes writing to one library at once lose nothing, on both backends, and a
+write that meets a lock or a deadlock is run again (``Library.transactions``)."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from caselib.errors import LibraryError, NotFoundError
+from caselib.store.library import Library
+from caselib.store.tables import Unit
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.backends
@@ -62,3 +68,83 @@ def test_six_processes_writing_at_once_lose_nothing(cli: Cli, db_path: Path | st
     assert "索引完好" in cli.ok("check").stderr
     tagged = cli.ok("list", "--tag", "共同缔造", "-n", "100000", "--json").json()
     assert len(tagged) == len(acknowledged)
+
+
+def _transient_error(library: Library) -> Exception:
+    """What the driver raises for a lock held too long (SQLite) or a deadlock (PostgreSQL)."""
+    from sqlalchemy.exc import OperationalError
+
+    if library.is_sqlite:
+        return OperationalError("INSERT …", {}, sqlite3.OperationalError("database is locked"))
+    import psycopg
+
+    return OperationalError("INSERT …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+
+def _unit_names(library: Library) -> list[str]:
+    from sqlmodel import select
+
+    with library.session() as session:
+        return list(session.exec(select(Unit.name).where(Unit.name.startswith("重试"))))  # type: ignore[attr-defined]
+
+
+def test_a_transient_failure_runs_the_whole_block_again(library: Library) -> None:
+    """The first attempt writes, then fails as a deadlock/lock would: it is rolled back and
+    the block runs again, so the row is there exactly once."""
+    runs = 0
+    for attempt in library.transactions():
+        with attempt as session:
+            runs += 1
+            session.add(Unit(name="重试单位"))
+            session.flush()
+            if runs == 1:
+                raise _transient_error(library)
+    assert runs == 2
+    assert _unit_names(library) == ["重试单位"]
+
+
+def test_other_failures_and_the_last_attempt_are_not_retried(library: Library) -> None:
+    runs = 0
+    with pytest.raises(NotFoundError):
+        for attempt in library.transactions():
+            with attempt as session:
+                runs += 1
+                session.add(Unit(name="重试二"))
+                raise NotFoundError("记录不存在")
+    assert runs == 1
+    runs = 0
+    with pytest.raises(LibraryError, match="重试|稍后再试"):
+        for attempt in library.transactions(attempts=3):
+            with attempt as session:
+                runs += 1
+                session.add(Unit(name="重试三"))
+                raise _transient_error(library)
+    assert runs == 3
+    assert _unit_names(library) == []
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_lock_held_past_the_busy_timeout_is_waited_out(
+    library: Library, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection holds the write lock longer than the busy timeout: the first
+    attempts fail with "database is locked", a later one succeeds once the lock is gone."""
+    from caselib.store import sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend, "BUSY_TIMEOUT_MS", 20)
+    library.engine.dispose()  # new connections take the short timeout
+    holder = sqlite3.connect(db_path, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.15, holder.rollback)
+    release.start()
+    runs = 0
+    try:
+        for attempt in library.transactions(attempts=8):
+            with attempt as session:
+                runs += 1
+                session.add(Unit(name="重试四"))
+    finally:
+        release.join()
+        holder.close()
+    assert runs >= 2
+    assert _unit_names(library) == ["重试四"]

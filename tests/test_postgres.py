@@ -179,3 +179,79 @@ def test_a_version_1_library_upgrades_on_postgres(pg_url: str) -> None:
     assert Library.open(pg_url).schema_version == 2
     assert cli.ok("show", "1", "--json").json()["title"] == "机关党委：跑腿办事"
     assert "索引完好" in cli.ok("check").stderr
+
+
+_PAGED_QUERIES = ("的", "党", "服务", "志愿服务", "学生 服务", "党建 OR 暖心", "工作 -党建")
+
+
+def _pages_agree_with_the_whole_list(conn: object) -> int:
+    """Every query's pages of 3 (ties across page ends included) make up its unlimited list,
+    best first; returns how many hits were compared."""
+    compared = 0
+    for query in _PAGED_QUERIES:
+        whole = search(conn, query, limit=None)  # type: ignore[arg-type]
+        paged = []
+        for offset in range(0, len(whole) + 3, 3):
+            paged += search(conn, query, limit=3, offset=offset)  # type: ignore[arg-type]
+        assert [h.id for h in paged] == [h.id for h in whole], query
+        assert [h.score for h in whole] == sorted((h.score for h in whole), reverse=True)
+        compared += len(whole)
+    return compared
+
+
+def test_rum_and_the_gin_fallback_find_the_same_and_page_alike(pg_sample: Cli) -> None:
+    """The index is RUM where the server has the extension (CI installs it) and GIN where it
+    does not: both find exactly the same records, best first, and paging is consistent."""
+    from caselib.store import postgres_backend as pg
+
+    db = str(pg_sample.db)
+    conn = connect(db)
+    try:
+        first = pg.index_method(conn)
+        found = {q: {h.id for h in search(conn, q, limit=None)} for q in _PAGED_QUERIES}
+        assert _pages_agree_with_the_whole_list(conn) > 20
+        if first == "rum":  # a server without rum: the index GIN builds instead
+            conn.execute(f"DROP INDEX {pg.RUM_INDEX}")
+            conn.execute(f"CREATE INDEX {pg.GIN_INDEX} ON {pg.INDEX_TABLE} USING GIN (tsv)")
+    finally:
+        conn.close()
+    conn = connect(db)
+    try:
+        assert pg.index_method(conn) == "gin"
+        assert {q: {h.id for h in search(conn, q, limit=None)} for q in _PAGED_QUERIES} == found
+        assert _pages_agree_with_the_whole_list(conn) > 20
+    finally:
+        conn.close()
+    hits = pg_sample.ok("search", "行李箱", "--json").json()
+    assert hits and "行李箱" in hits[0]["title"]
+    if first == "rum":
+        pg_sample.ok("reindex")  # takes RUM again
+        conn = connect(db)
+        try:
+            assert pg.index_method(conn) == "rum"
+        finally:
+            conn.close()
+
+
+def test_a_list_of_ids_longer_than_the_protocol_allows_is_sent_as_an_array(
+    pg_sample: Cli,
+) -> None:
+    """``search`` without a limit lists every hit's id: more than 65,535 parameters would
+    be refused by the server, so a long ``IN (?,…)`` goes as one array."""
+    conn = connect(str(pg_sample.db))
+    try:
+        ids = list(range(1, 70_001))
+        marks = ",".join("?" * len(ids))
+        total = conn.execute("SELECT COUNT(*) FROM record").fetchone()[0]
+        got = conn.execute(f"SELECT COUNT(*) FROM record WHERE id IN ({marks})", ids)
+        assert got.fetchone()[0] == total
+        got = conn.execute(
+            f"SELECT COUNT(*) FROM record WHERE id NOT IN ({marks}) AND id > ?", [*ids, 0]
+        )
+        assert got.fetchone()[0] == 0
+        got = conn.execute(
+            f"SELECT COUNT(*) FROM record WHERE id IN (?, ?) OR id IN ({marks})", [1, 2, *ids]
+        )
+        assert got.fetchone()[0] == total
+    finally:
+        conn.close()

@@ -543,20 +543,16 @@ def _no_limit(conn: Any) -> int | None:
 
 def _pg_matching(
     conn: Any, parsed: ParsedQuery, filters: SearchFilters | None
-) -> tuple[str, list[Any], list[Any]]:
-    """PostgreSQL: (SQL of (id, score) best first, filter parameters, match parameters, which
-    come first). Score: minus ts_rank_cd, so that ascending is best first as with bm25."""
+) -> tuple[str, str, list[Any]]:
+    """PostgreSQL: the tsquery, and the condition on the index table ``i`` selecting the
+    matches (``postgres_backend.ranked`` ranks them) with its parameters."""
     from caselib.store import postgres_backend as pg
 
     groups = [[t.text for t in g] for g in parsed.groups]
     tsquery, exact, exact_params = pg.match_parts(groups, [t.text for t in parsed.excluded])
     restrict, params = filter_clause(conn, filters, id_expr="i.record_id")
-    sql = (
-        f"SELECT i.record_id, -ts_rank_cd('{pg.RANK_WEIGHTS}', i.tsv, q.q) AS score "
-        f"FROM {pg.INDEX_TABLE} AS i, (SELECT CAST(? AS tsquery) AS q) AS q "
-        f"WHERE i.tsv @@ q.q AND {exact} AND {restrict} ORDER BY score"
-    )
-    return sql, params, [tsquery, *exact_params]
+    where = f"i.tsv @@ CAST(? AS tsquery) AND {exact} AND {restrict}"
+    return tsquery or "", where, [tsquery, *exact_params, *params]
 
 
 def _pg_exclusion(parsed: ParsedQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:
@@ -614,15 +610,18 @@ def _matching(
         return [(int(r[0]), 0.0) for r in rows]
 
     if _is_postgres(conn):
-        sql, params, match_args = _pg_matching(conn, parsed, filters)
-    else:
-        match_args = [match]
-        restrict, params = _fts_restriction(conn, filters)
-        weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-        sql = (
-            f"SELECT rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH ? AND {restrict} ORDER BY score"
-        )
+        from caselib.store.postgres_backend import ranked
+
+        need = None if limit is None else offset + max(0, limit)
+        pg_rows = ranked(conn, *_pg_matching(conn, parsed, filters), need)
+        return _page_by_score_then_date(conn, pg_rows, limit, offset)
+    match_args = [match]
+    restrict, params = _fts_restriction(conn, filters)
+    weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+    sql = (
+        f"SELECT rowid, bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
+        f"WHERE {FTS_TABLE} MATCH ? AND {restrict} ORDER BY score"
+    )
     # Rank by score in FTS5 alone (reading every matching record for its date would cost a
     # table row each); dates are fetched for the candidates only, to order equal scores.
     if limit is None:
@@ -634,6 +633,13 @@ def _matching(
         rows = _run(conn, sql + " LIMIT ?", [*match_args, *params, need + 1 + _TIE_SLACK])
         if len(rows) > need and rows[-1][1] == rows[need - 1][1]:
             rows = _run(conn, sql, [*match_args, *params])  # a long run of equal scores
+    return _page_by_score_then_date(conn, rows, limit, offset)
+
+
+def _page_by_score_then_date(
+    conn: sqlite3.Connection, rows: Sequence[Any], limit: int | None, offset: int
+) -> list[tuple[int, float]]:
+    """The page of (id, score) rows: best score first, then newest, then highest id."""
     found = [(int(r[0]), float(r[1])) for r in rows]
     dates = _dates(conn, [rid for rid, _ in found])
     found.sort(key=lambda r: r[0], reverse=True)
@@ -753,8 +759,12 @@ def count_hits(
     match = parsed.match_expression()
     if match is not None:
         if _is_postgres(conn):
-            sql, params, args = _pg_matching(conn, parsed, filters)
-            return int(_run(conn, f"SELECT COUNT(*) FROM ({sql}) AS m", [*args, *params])[0][0])
+            from caselib.store.postgres_backend import INDEX_TABLE
+
+            _, where, args = _pg_matching(conn, parsed, filters)
+            return int(
+                _run(conn, f"SELECT COUNT(*) FROM {INDEX_TABLE} AS i WHERE {where}", args)[0][0]
+            )
         restrict, params = _fts_restriction(conn, filters)
         sql = f"SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND {restrict}"
         return int(_run(conn, sql, [match, *params])[0][0])

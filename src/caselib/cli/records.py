@@ -114,9 +114,10 @@ def add(
     else:
         fields["body"] = parse_plain_body(_read_body(body_file))
         data = validate_record(fields)
-    with state(ctx).library().session() as session:
-        change = add_record(session, data)
-        result = record_to_json(change.record)
+    for attempt in state(ctx).library().transactions():
+        with attempt as session:
+            change = add_record(session, data)
+            result = record_to_json(change.record)
     for message in change.notes:
         note(message)
     note(saved_summary(result))
@@ -459,9 +460,10 @@ def tag(
         fail("请给出要添加（+标签）或去掉（-标签）的标签")
     from caselib.records import change_tags, record_to_json
 
-    with state(ctx).library().session() as session:
-        change = change_tags(session, record_id, add, remove)
-        data = record_to_json(change.record)
+    for attempt in state(ctx).library().transactions():
+        with attempt as session:
+            change = change_tags(session, record_id, add, remove)
+            data = record_to_json(change.record)
     for message in change.notes:
         note(message)
     if as_json:

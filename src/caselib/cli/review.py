@@ -83,9 +83,10 @@ def review(
         scores[name.strip()] = value.strip()
     st = state(ctx)
     config = st.config()
-    with st.library().session() as session:
-        saved = add_review(session, record_id, reviewer, scores, comment, config.rubric)  # type: ignore[arg-type]
-        data = _review_json(saved, config)
+    for attempt in st.library().transactions():
+        with attempt as session:
+            saved = add_review(session, record_id, reviewer, scores, comment, config.rubric)  # type: ignore[arg-type]
+            data = _review_json(saved, config)
     if as_json:
         emit_json(data)
         return

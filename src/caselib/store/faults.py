@@ -87,6 +87,23 @@ def error_code(exc: BaseException) -> int | None:
     return None
 
 
+#: PostgreSQL states worth running a transaction again for: serialization failure,
+#: deadlock detected, lock not available.
+_PG_TRANSIENT = ("40001", "40P01", "55P03")
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """True for a failure that running the same transaction again may not meet: SQLite's
+    lock still held when the busy timeout ran out, PostgreSQL's serialization failure or
+    deadlock. ``exc``: the database error (sqlite3, psycopg or SQLAlchemy's wrapper)."""
+    if exc is None:
+        return False
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _PG_TRANSIENT:
+        return True
+    return isinstance(orig, sqlite3.Error) and error_code(orig) in (_BUSY, _LOCKED)
+
+
 def is_read_only(exc: BaseException) -> bool:
     return error_code(exc) == _READONLY
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +41,10 @@ def _v2_source_missing_previous_status(conn: Connection) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
+
+#: How often ``Library.transactions`` tries a unit of work, and its first pause (doubling).
+TRANSACTION_ATTEMPTS = 5
+RETRY_PAUSE_S = 0.05
 
 
 def upgrade_backup_path(path: Path, version: int) -> Path:
@@ -308,6 +314,24 @@ class Library:
         finally:
             session.close()
 
+    def transactions(self, attempts: int = TRANSACTION_ATTEMPTS) -> Iterator[Attempt]:
+        """Attempts at one unit of work, each a ``session()``, for writes that may meet another
+        writer. A block that fails for a transient reason (``faults.is_transient``: SQLite's
+        lock held past the busy timeout, a PostgreSQL deadlock or serialization failure) was
+        rolled back and runs again after a growing, jittered pause, at most ``attempts`` times;
+        the last failure is raised as usual. The block must only touch the library::
+
+            for attempt in lib.transactions():
+                with attempt as session:
+                    change = add_record(session, data)
+        """
+        for number in range(attempts):
+            attempt = Attempt(self, last=number == attempts - 1)
+            yield attempt
+            if attempt.done:
+                return
+            time.sleep(random.uniform(0.5, 1.0) * RETRY_PAUSE_S * 2**number)
+
     def dbapi_connection(self) -> Any:
         """A plain-SQL connection (qmark parameters; no ORM): ``sqlite3`` for a library file,
         ``postgres_backend.PgConnection`` for a PostgreSQL library."""
@@ -366,6 +390,31 @@ class Library:
             raise self.translate_error(exc) from exc
         finally:
             conn.close()
+
+
+class Attempt:
+    """One try of ``Library.transactions``: a context manager giving the session."""
+
+    def __init__(self, library: Library, *, last: bool) -> None:
+        self.library = library
+        self.last = last
+        self.done = False
+        self._session: Any = None
+
+    def __enter__(self) -> Session:
+        self._session = self.library.session()
+        session: Session = self._session.__enter__()
+        return session
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> bool:
+        try:
+            self._session.__exit__(kind, value, traceback)
+        except LibraryError as exc:
+            if not self.last and faults.is_transient(exc.__cause__):
+                return True  # rolled back: the next attempt runs the block again
+            raise
+        self.done = kind is None
+        return False
 
 
 def insert_if_absent(session: Session, model: type[SQLModel], **values: Any) -> bool:

@@ -7,7 +7,14 @@ Design of the index
 The same tokens as SQLite (``sqlite_backend``): every overlapping pair of codes of a segment,
 the last one with the end marker. PostgreSQL's text parser would drop the private-use codes,
 so the ``tsvector`` is written literally (``'ab':1A 'bc':2A …``) with explicit positions and a
-weight per column (title A, tags B, unit and summary C, body D), and read by a GIN index.
+weight per column (title A, tags B, unit and summary C, body D).
+
+The index is RUM (``rum_tsvector_ops``, Debian's ``postgresql-NN-rum``) when the server has
+the extension, else GIN. RUM keeps the positions in the index, so ``ORDER BY tsv <=> query
+LIMIT n`` ranks the matches from the index alone and reads only the rows it returns; GIN
+must read (and decompress) the ``tsvector`` of every match to rank it. ``create_index`` (and
+``caselib reindex``, which rebuilds it) takes RUM whenever the extension is there or can be
+created; ``index_method`` tells the search which one a library has.
 
 A phrase of two characters is one bigram, exact as it is. A longer phrase is looked up as the
 AND of its bigrams (the GIN index gives the candidates) and then confirmed by ``strpos`` on
@@ -15,8 +22,13 @@ AND of its bigrams (the GIN index gives the candidates) and then confirmed by ``
 joined by the end marker, which no coded term contains. So a match is exactly "the phrase is
 a substring of one segment", the recall guarantee of the SQLite index, also for long bodies
 whose positions a ``tsvector`` would cap at 16383. One character is a prefix query
-(``'a':*``). Ranking is ``ts_rank_cd`` (cover density) with the column weights above, a
-documented stand-in for BM25; ties are ordered newest first, as on SQLite.
+(``'a':*``).
+
+Ranking is cover density with the column weights A 1.0, B 0.4, C 0.2, D 0.1 (RUM's fixed
+weights; SQLite's BM25 weights are 10/8/3/3/1), a documented stand-in for BM25. Under RUM it
+is RUM's ``<=>`` (cover density in which the n-th repeat of a cover counts 1/n², a saturation
+like BM25's); under GIN it is ``ts_rank_cd`` with the same weights (no saturation). Ties are
+ordered newest first, as on SQLite.
 
 ``record_fts_pg`` rows are written in the same transaction as the records (``reindex_records``
 runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
@@ -25,7 +37,7 @@ runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from caselib.store.sqlite_backend import END, _chunks, _code_normalized, _load_records, _payload
@@ -33,8 +45,10 @@ from caselib.store.sqlite_backend import END, _chunks, _code_normalized, _load_r
 INDEX_TABLE = "record_fts_pg"
 #: tsvector weights per FTS column (title, tags, unit, summary, body).
 COLUMN_LETTERS = ("A", "B", "C", "C", "D")
-#: ts_rank_cd weights for {D, C, B, A}: the ratios of sqlite_backend.COLUMN_WEIGHTS.
-RANK_WEIGHTS = "{0.1, 0.3, 0.8, 1.0}"
+#: ts_rank_cd weights for {D, C, B, A}: RUM's fixed weights, so both indexes weigh alike.
+RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+GIN_INDEX = f"ix_{INDEX_TABLE}_tsv"
+RUM_INDEX = f"ix_{INDEX_TABLE}_rum"
 _MAX_POSITION = 16383
 _MAX_QUERY_BIGRAMS = 64
 _QMARK = re.compile(r"\?")
@@ -51,14 +65,55 @@ class PgConnection:
     def __init__(self, raw: Any, *, owned: bool = True) -> None:
         self.raw = raw
         self.owned = owned
+        self.index_method: str | None = None  # "rum" or "gin", read once (``index_method``)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        text = _QMARK.sub("%s", sql.replace("%", "%%"))
-        return self.raw.execute(text, tuple(params), prepare=False)
+        # prepare=False: every statement is planned with its values (a generic plan of a
+        # prepared statement cannot use the index for ``@@`` on a parameter)
+        sql, params = _arrays_for_long_lists(sql, params)
+        return self.raw.execute(_pyformat(sql), tuple(params), prepare=False)
 
     def close(self) -> None:
         if self.owned:
             self.raw.close()
+
+
+_IN_LIST = re.compile(r"(NOT )?IN \((\?(?:,\?)*)\)")
+#: Longer ``IN (?,…)`` lists are sent as one array: the protocol takes at most 65,535
+#: parameters (``search`` without a limit lists every hit's id).
+_MAX_LISTED = 1000
+
+
+def _arrays_for_long_lists(sql: str, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    """``x IN (?,…)`` with more than ``_MAX_LISTED`` values as ``x = ANY(?)`` (``NOT IN``
+    as ``<> ALL(?)``) with the values as one list; other SQL unchanged."""
+    if len(params) <= _MAX_LISTED:
+        return sql, params
+    pieces: list[str] = []
+    values: list[Any] = []
+    done = used = 0
+    for match in _IN_LIST.finditer(sql):
+        count = match.group(2).count("?")
+        before = sql[done : match.start()].count("?")
+        values += params[used : used + before]
+        used += before
+        if count > _MAX_LISTED:
+            pieces.append(
+                sql[done : match.start()] + ("<> ALL(?)" if match.group(1) else "= ANY(?)")
+            )
+            values.append(list(params[used : used + count]))
+        else:
+            pieces.append(sql[done : match.end()])
+            values += params[used : used + count]
+        used += count
+        done = match.end()
+    pieces.append(sql[done:])
+    values += params[used:]
+    return "".join(pieces), values
+
+
+def _pyformat(sql: str) -> str:
+    return _QMARK.sub("%s", sql.replace("%", "%%"))
 
 
 def psycopg_dsn(url: str) -> str:
@@ -93,15 +148,63 @@ def connect(url: str) -> PgConnection:
 
 
 def create_index(conn: Any) -> None:
-    """Create the index table and its GIN index (idempotent). ``conn``: a PgConnection."""
+    """Create the index table and its RUM index, or GIN without RUM (idempotent; an existing
+    index is kept: ``rebuild_index`` changes GIN to RUM). ``conn``: a PgConnection."""
+    _create_table(conn)
+    if not _index_methods(conn):
+        _create_search_index(conn)
+
+
+def _create_table(conn: Any) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} ("
         "record_id INTEGER PRIMARY KEY REFERENCES record(id) ON DELETE CASCADE, "
         "hash TEXT NOT NULL, content TEXT NOT NULL, tsv TSVECTOR NOT NULL)"
     )
-    conn.execute(
-        f"CREATE INDEX IF NOT EXISTS ix_{INDEX_TABLE}_tsv ON {INDEX_TABLE} USING GIN (tsv)"
-    )
+
+
+def _create_search_index(conn: Any) -> None:
+    if _rum_available(conn):
+        conn.execute(f"CREATE INDEX {RUM_INDEX} ON {INDEX_TABLE} USING rum (tsv rum_tsvector_ops)")
+    else:
+        conn.execute(f"CREATE INDEX {GIN_INDEX} ON {INDEX_TABLE} USING GIN (tsv)")
+    conn.index_method = None
+
+
+def _index_methods(conn: Any) -> list[str]:
+    """The access methods of the indexes on the index table's ``tsv`` (``rum``, ``gin``)."""
+    rows = conn.execute(
+        "SELECT am.amname FROM pg_index AS x JOIN pg_class AS c ON c.oid = x.indexrelid "
+        "JOIN pg_am AS am ON am.oid = c.relam WHERE x.indrelid = to_regclass(?) "
+        "AND am.amname IN ('rum', 'gin')",
+        (INDEX_TABLE,),
+    ).fetchall()
+    return sorted(str(r[0]) for r in rows)
+
+
+def _rum_available(conn: Any) -> bool:
+    """True when the rum extension is in this database or could be created here (the
+    package installed on the server, and the right to create it); never raises."""
+    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'rum'").fetchone():
+        return True
+    if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'").fetchone():
+        return False
+    import psycopg
+
+    try:
+        with conn.raw.transaction():  # a savepoint: a refusal leaves the transaction usable
+            conn.execute("CREATE EXTENSION IF NOT EXISTS rum")
+    except psycopg.Error:
+        return False
+    return True
+
+
+def index_method(conn: Any) -> str:
+    """``rum`` or ``gin``: how this library's index can rank (read once per connection)."""
+    if getattr(conn, "index_method", None) is None:
+        methods = _index_methods(conn)
+        conn.index_method = "rum" if "rum" in methods else "gin"
+    return str(conn.index_method)
 
 
 def _lexeme(token: str) -> str:
@@ -175,10 +278,15 @@ def _normalized(segment: str) -> str:
 
 
 def rebuild_index(conn: Any) -> int:
+    """Drop and rebuild the index table, then its index (RUM when the server has it: building
+    it once over the filled table is much faster than growing it row by row), and refresh the
+    planner's statistics."""
     conn.execute(f"DROP TABLE IF EXISTS {INDEX_TABLE}")
-    create_index(conn)
+    _create_table(conn)
     ids = [r[0] for r in conn.execute("SELECT id FROM record ORDER BY id").fetchall()]
     reindex_records(conn, ids)
+    _create_search_index(conn)
+    conn.execute(f"ANALYZE {INDEX_TABLE}")
     return len(ids)
 
 
@@ -233,7 +341,9 @@ def after_bulk_load(conn: Any) -> None:
             ),
             {"t": table},
         )
-    rebuild_index(PgConnection(conn.connection.driver_connection, owned=False))
+    plain = PgConnection(conn.connection.driver_connection, owned=False)
+    rebuild_index(plain)
+    plain.execute("ANALYZE")  # the planner needs statistics of the tables just filled
 
 
 def _ident(name: str) -> str:
@@ -286,6 +396,87 @@ def match_parts(
     if groups:
         tsquery = " & ".join("(" + " | ".join(term_query(t) for t in g) + ")" for g in groups)
     return tsquery, " AND ".join(conds) or "TRUE", params
+
+
+def ranked(
+    conn: Any, tsquery: str, where: str, params: Sequence[Any], need: int | None
+) -> list[tuple[int, float]]:
+    """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
+    rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
+    must hold ``i.tsv @@ tsquery``). Without ``need``: every match. With ``need``: enough
+    matches that the ``need`` best by score, ties included, are among them (the caller sorts
+    by score, then date).
+
+    Under RUM the index returns the matches in rank order, reading only the rows it returns;
+    the score is then computed again from each returned row, which for rare near-equal scores
+    (prefix and multi-term queries) can order two rows the other way than the index did: the
+    first ``need`` + ``_RANK_SLACK`` in the index's order are taken and read on while scores
+    still reach the ``need``-th best. Under GIN every match is ranked (its ``tsvector`` read)
+    and sorted."""
+    score: Callable[[Any], float]
+    rum = index_method(conn) == "rum"
+    if rum:
+        sql = (
+            f"SELECT i.record_id, i.tsv <=> CAST(? AS tsquery) FROM {INDEX_TABLE} AS i "
+            f"WHERE {where} ORDER BY i.tsv <=> CAST(? AS tsquery)"
+        )
+        args = [tsquery, *params, tsquery]
+        score = _minus_rank
+    else:
+        sql = (
+            f"SELECT i.record_id, -ts_rank_cd('{RANK_WEIGHTS}', i.tsv, CAST(? AS tsquery)) AS s "
+            f"FROM {INDEX_TABLE} AS i WHERE {where} ORDER BY s"
+        )
+        args = [tsquery, *params]
+        score = float
+    if need is not None and need <= 0:
+        return []
+    # The planner does not count reading a tsvector (kept out of line, compressed) in the cost
+    # of ``@@`` or ``<=>``: it would scan every row on a small table, or rank every match
+    # from its row and sort, rather than have RUM return them in order. So, for this
+    # statement only: no sequential scan, and under RUM no bitmap scan and no sort either.
+    plans = ["enable_seqscan"] + (["enable_bitmapscan", "enable_sort"] if rum else [])
+    settings = "SELECT " + ", ".join(f"set_config('{p}', 'off', true)" for p in plans)
+    taken = None if need is None else need + 1 + _RANK_SLACK
+    # one round trip (a pipeline) for BEGIN, the settings, the statement and COMMIT
+    with conn.raw.pipeline(), conn.raw.transaction():
+        conn.execute(settings)
+        if taken is None:
+            cursor = conn.execute(sql, args)
+        else:
+            cursor = conn.execute(sql + " LIMIT ?", [*args, taken])
+    rows = cursor.fetchall()
+    if need is not None and len(rows) == taken:
+        bound = sorted(r[1] for r in rows)[need - 1]
+        if rows[-1][1] <= bound:
+            with conn.raw.transaction():
+                conn.execute(settings)
+                rows = _read_on(conn, sql, args, len(rows), bound)
+    return [(int(rid), score(value)) for rid, value in rows]
+
+
+#: Rows taken beyond the page from RUM's order (see ``ranked``).
+_RANK_SLACK = 16
+
+
+def _read_on(conn: Any, sql: str, args: Sequence[Any], taken: int, bound: Any) -> list[Any]:
+    """The rows of ``sql`` up to the first one past ``taken`` whose score is worse than
+    ``bound``: a server-side cursor reads only that far (in a transaction of ``ranked``)."""
+    rows: list[Any] = []
+    with conn.raw.cursor(name="caselib_ties") as cursor:
+        cursor.execute(_pyformat(sql), tuple(args))
+        while batch := cursor.fetchmany(taken):  # each row read costs its tsvector
+            for row in batch:
+                if len(rows) >= taken and row[1] > bound:
+                    return rows
+                rows.append(row)
+    return rows
+
+
+def _minus_rank(distance: Any) -> float:
+    """RUM's distance is 1 / rank."""
+    d = float(distance)
+    return -1.0 / d if d not in (0.0, float("inf")) else -0.0
 
 
 # --------------------------------------------------------------------------------------------
