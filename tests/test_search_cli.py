@@ -48,3 +48,23 @@ def test_bad_queries_are_one_line(sample: Cli) -> None:
         assert sample("search", literal).exit_code == 0, literal
     run = sample("search", "党建", "--unit", "不存在的单位")
     assert run.exit_code == 1 and "单位不存在" in run.stderr
+
+
+def test_undated_records_come_last_on_every_backend(sample: Cli) -> None:
+    """A record without a date sorts after the dated ones by date, on SQLite (where NULL is
+    the smallest value) and on PostgreSQL (where it is the largest) alike."""
+    added = sample.ok(
+        "add",
+        "--title",
+        "无日期的暖心故事",
+        "--unit",
+        "机关党委",
+        "--kind",
+        "story",
+        "--json",
+        input="党员志愿者为独居老人送去暖心午餐。\n",
+    ).json()
+    listed = [r["id"] for r in sample.ok("list", "--sort", "date", "--json").json()]
+    assert listed[-1] == added["id"]
+    hits = [h["id"] for h in sample.ok("search", "--unit", "机关党委", "--json").json()]
+    assert hits[-1] == added["id"]

@@ -40,7 +40,7 @@ _KIND_WORDS = {**{v: k for k, v in KIND_LABELS.items()}, "案例": "case", "故�
 DEFAULT_LIMIT = 20
 SNIPPET_CHARS = 100
 #: ``ORDER BY`` for lists without a query: newest first (undated last), then newest id.
-DATE_ORDER = "r.date DESC, r.id DESC"
+DATE_ORDER = "r.date DESC NULLS LAST, r.id DESC"  # PostgreSQL puts NULL first otherwise
 
 
 # --------------------------------------------------------------------------------------------
