@@ -14,7 +14,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
-from caselib.store.library import Library, insert_if_absent
+from caselib.store.library import Library, first_id, insert_if_absent
 from caselib.store.tables import Tag, TagAlias
 
 MAX_TAG_LENGTH = 30
@@ -39,13 +39,8 @@ _TAG_ALIASED = select(TagAlias.tag_id).where(col(TagAlias.alias) == bindparam("n
 
 
 def _tag_id(session: Session, cleaned: str) -> int | None:
-    """The id of the tag with this (cleaned) name or alias, by plain statements."""
-    session.flush()  # what the ORM's autoflush would do: pending renames count
-    conn = session.connection()
-    found = conn.execute(_TAG_NAMED, {"name": cleaned}).scalar()
-    if found is None:
-        found = conn.execute(_TAG_ALIASED, {"name": cleaned}).scalar()
-    return None if found is None else int(found)
+    """The id of the tag with this (cleaned) name or alias."""
+    return first_id(session, (_TAG_NAMED, _TAG_ALIASED), name=cleaned)
 
 
 def find_tag(session: Session, name: str) -> Tag | None:

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
-from caselib.store.library import insert_if_absent
+from caselib.store.library import first_id, insert_if_absent
 from caselib.store.tables import Record, Unit, UnitAlias
 
 
@@ -24,13 +24,8 @@ _UNIT_ALIASED = select(UnitAlias.unit_id).where(col(UnitAlias.alias) == bindpara
 
 
 def _unit_id(session: Session, cleaned: str) -> int | None:
-    """The id of the unit with this (cleaned) name or alias, by plain statements."""
-    session.flush()  # what the ORM's autoflush would do: pending renames count
-    conn = session.connection()
-    found = conn.execute(_UNIT_NAMED, {"name": cleaned}).scalar()
-    if found is None:
-        found = conn.execute(_UNIT_ALIASED, {"name": cleaned}).scalar()
-    return None if found is None else int(found)
+    """The id of the unit with this (cleaned) name or alias."""
+    return first_id(session, (_UNIT_NAMED, _UNIT_ALIASED), name=cleaned)
 
 
 def find_unit(session: Session, name: str) -> Unit | None:

@@ -417,6 +417,19 @@ class Attempt:
         return False
 
 
+def first_id(session: Session, statements: Iterable[Any], **params: Any) -> int | None:
+    """The id the first of these single-column statements finds (tried in order), by plain
+    statements in the session's transaction; pending ORM changes are flushed first, as the
+    ORM's autoflush would (a rename not yet written still counts)."""
+    session.flush()
+    conn = session.connection()
+    for statement in statements:
+        found = conn.execute(statement, params).scalar()
+        if found is not None:
+            return int(found)
+    return None
+
+
 def insert_if_absent(session: Session, model: type[SQLModel], **values: Any) -> bool:
     """Insert a row unless one with the same unique key is already there; True when this call
     inserted it. Get-or-create is race-free this way: insert if absent, then read. Two
