@@ -1,4 +1,5 @@
-"""Reading a .docx: caselib's Word reader (``wordfile.docx_lines``) per file, side by side with
+"""Reading a .docx: caselib's Word reader (``wordfile.check_zip`` then ``wordfile.docx_lines``,
+as ``read_document`` reads a .docx before analysing its lines) per file, side by side with
 the reference a user would write, ``docx.Document(path)`` and the text of its paragraphs.
 
 Two sets: ``--gen`` documents generated from python-docx's template as ``import_rate.py``
@@ -27,8 +28,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def caselib_read(path: Path) -> int:
-    from caselib.intake.readers.wordfile import docx_lines
+    from caselib.intake.readers.wordfile import check_zip, docx_lines
 
+    check_zip(path)
     return len(docx_lines(path))
 
 

@@ -709,7 +709,7 @@ def test_corrupt_zip_named_docx(tmp_path: Path) -> None:
     flipped[start : start + 64] = bytes(64)
     broken = tmp_path / "crc.docx"
     broken.write_bytes(bytes(flipped))
-    expect_read_error(broken, r"^不是有效的 Word 文档")
+    expect_read_error(broken, r"^不是有效的 Word 文档（压缩包损坏）$")
 
 
 def test_zip_that_is_not_word(tmp_path: Path) -> None:
