@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import struct
 import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -707,7 +709,7 @@ def test_corrupt_zip_named_docx(tmp_path: Path) -> None:
     flipped[start : start + 64] = bytes(64)
     broken = tmp_path / "crc.docx"
     broken.write_bytes(bytes(flipped))
-    expect_read_error(broken, r"^不是有效的 Word 文档")
+    expect_read_error(broken, r"^不是有效的 Word 文档（压缩包损坏）$")
 
 
 def test_zip_that_is_not_word(tmp_path: Path) -> None:
@@ -716,6 +718,65 @@ def test_zip_that_is_not_word(tmp_path: Path) -> None:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("xl/workbook.xml", "<workbook/>")
     expect_read_error(path, r"^这是 Excel 表格，不是 Word 文档$")
+
+
+_STYLES_REL = re.compile(rb'<Relationship [^>]*relationships/styles"[^>]*/>')
+
+
+def _edited_case_docx(tmp_path: Path, name: str, edits: dict[str, bytes | None]) -> Path:
+    """The case document with some parts replaced (a value) or left out (None)."""
+    good = make_case_docx(tmp_path / "good.docx")
+    path = tmp_path / name
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            if info.filename not in edits:
+                dst.writestr(info, src.read(info))
+            elif edits[info.filename] is not None:
+                dst.writestr(info.filename, edits[info.filename])
+    return path
+
+
+def _part(name: str, tmp_path: Path) -> bytes:
+    with zipfile.ZipFile(make_case_docx(tmp_path / "part.docx")) as zf:
+        return zf.read(name)
+
+
+def test_docx_without_styles_part_reads_with_default_styles(tmp_path: Path) -> None:
+    rels = _part("word/_rels/document.xml.rels", tmp_path)
+    assert _STYLES_REL.search(rels)
+    path = _edited_case_docx(
+        tmp_path,
+        "nostyles.docx",
+        {"word/styles.xml": None, "word/_rels/document.xml.rels": _STYLES_REL.sub(b"", rels)},
+    )
+    article = read_document(path).articles[0]
+    assert article.title == CASE_TITLE
+    assert any("文学院现有学生党员426名" in block.text for block in article.blocks)
+
+
+@pytest.mark.parametrize(
+    ("part", "damage", "pattern"),
+    [
+        ("word/styles.xml", lambda xml: xml[: len(xml) // 2], "内部 XML 损坏"),
+        ("word/document.xml", lambda xml: xml[: len(xml) // 2], "内部 XML 损坏"),
+        (
+            "word/document.xml",
+            lambda xml: re.sub(rb"<w:body>.*</w:body>", b"", xml, flags=re.S),
+            "缺少正文部分",
+        ),
+        (
+            "[Content_Types].xml",
+            lambda xml: xml.replace(b"document.main+xml", b"template.main+xml"),
+            "文件类型不是 Word 文档",
+        ),
+        ("_rels/.rels", lambda xml: None, "缺少必需的部件"),
+    ],
+)
+def test_docx_with_a_broken_part(
+    tmp_path: Path, part: str, damage: Callable[[bytes], bytes | None], pattern: str
+) -> None:
+    path = _edited_case_docx(tmp_path, "broken.docx", {part: damage(_part(part, tmp_path))})
+    expect_read_error(path, rf"^不是有效的 Word 文档（{pattern}）$")
 
 
 def test_docx_without_text(tmp_path: Path) -> None:
