@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -71,6 +72,17 @@ def test_the_defaults_are_explained_in_chinese() -> None:
         assert words <= allowed, (line, words - allowed)
         if re.search(r"\w", comment):
             assert re.search(r"[\u4e00-\u9fff]", comment), line
+
+
+def test_the_defaults_pass_the_validator() -> None:
+    """The defaults are built without pydantic; run through the validator of settings files
+    they give the same configuration (the two descriptions of the settings agree)."""
+    from caselib.store.config import build_config, default_config_data
+    from caselib.store.config_schema import validate
+
+    data = default_config_data()
+    assert build_config(validate(data, default_config_text(), "rubric.toml")) == default_config()
+    assert default_config().as_dict() == json.loads(json.dumps(validate(data, "", "")))
 
 
 def test_missing_file_means_defaults(tmp_path: Path) -> None:

@@ -503,6 +503,8 @@ def bulletin_detail(data: dict[str, Any]) -> None:
 
 
 def rubric(config: Any, path: Path | None) -> None:
+    from dataclasses import asdict
+
     from caselib.choose.scoring import TERM_LABELS
 
     criteria = [Col("评分项", key=True), Col("权重", justify="right", keep=True), Col("说明")]
@@ -510,7 +512,7 @@ def rubric(config: Any, path: Path | None) -> None:
     out.print(fitted_table(criteria, cells, title=f"评分细则（{config.rubric.scale_label}）"))
     weights = [
         [TERM_LABELS.get(name, name), f"{weight:g}"]
-        for name, weight in config.weights.model_dump().items()
+        for name, weight in asdict(config.weights).items()
     ]
     out.print(
         fitted_table(

@@ -47,7 +47,7 @@ def rubric(
     config = st.config()
     where = config_path(path) if path else None
     if as_json:
-        data = config.model_dump(mode="json")
+        data = config.as_dict()
         data["file"] = str(where) if where and where.exists() else None
         emit_json(data)
     else:
