@@ -40,6 +40,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 
 from caselib import dedupe
 from caselib.store.tables import DupeBand, Record, Unit
+from caselib.text import minhash
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seeds" / "000_6d8e0766dcaef642.txt"
@@ -316,10 +317,10 @@ def originals_by_id(originals: list[tuple[int, str, str, str]]) -> dict[int, str
 
 
 def configure(bands: int, rows: int) -> None:
-    """Run with other banding parameters (the module's constants are patched)."""
-    dedupe.BANDS, dedupe.ROWS, dedupe.NUM_HASHES = bands, rows, bands * rows
-    person = dedupe._VERSION
-    dedupe._MASKS = tuple(
+    """Run with other banding parameters (``text.minhash``'s constants are patched)."""
+    minhash.BANDS, minhash.ROWS, minhash.NUM_HASHES = bands, rows, bands * rows
+    person = minhash._VERSION
+    minhash._MASKS = tuple(
         int.from_bytes(blake2b(i.to_bytes(2, "big"), digest_size=4, person=person).digest(), "big")
         for i in range(bands * rows)
     )
@@ -337,9 +338,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, help="try another number of rows per band")
     args = parser.parse_args(argv)
     if args.bands or args.rows:
-        configure(args.bands or dedupe.BANDS, args.rows or dedupe.ROWS)
+        configure(args.bands or minhash.BANDS, args.rows or minhash.ROWS)
     print(
-        f"dedupe: K={dedupe.K}, {dedupe.BANDS} bands × {dedupe.ROWS} rows, "
+        f"dedupe: K={minhash.K}, {minhash.BANDS} bands × {minhash.ROWS} rows, "
         f"threshold {dedupe.THRESHOLD}; Python {sys.version.split()[0]}"
     )
     restart = 0.0 if args.stress else args.restart

@@ -16,6 +16,7 @@ from sqlmodel import Session, delete, select
 from caselib import dedupe
 from caselib.store.library import Library
 from caselib.store.tables import DupeBand, NearDuplicate, Record, Unit, utcnow
+from caselib.text import minhash
 
 from .conftest import IN_CI, SEED, need_seed
 
@@ -420,7 +421,7 @@ def test_xor_min_is_the_brute_force_minimum() -> None:
         for _ in range(50):
             hashes = sorted({rng.getrandbits(32) for _ in range(size)})
             mask = rng.getrandbits(32)
-            assert dedupe._xor_min(hashes, mask) == min(h ^ mask for h in hashes)
+            assert minhash._xor_min(hashes, mask) == min(h ^ mask for h in hashes)
 
 
 def test_candidate_probability_curve() -> None:

@@ -27,6 +27,7 @@ LAYERS = (
         "caselib.bulletin_view",
         "caselib.search",
         "caselib.dedupe",
+        "caselib.duplicates",
         "caselib.taxonomy",
     ),
     ("caselib.intake", "caselib.choose", "caselib.publish"),

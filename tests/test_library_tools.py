@@ -63,6 +63,26 @@ def test_dupes_lists_an_edited_resubmission(sample: Cli, tmp_path: Path) -> None
     assert "文学院党委" in sample.ok("dupes").stdout
 
 
+def test_dupes_reads_records_without_bands_and_writes_nothing(
+    sample: Cli, db_path: Path, tmp_path: Path
+) -> None:
+    """Records whose bands are missing (a library filled by other means) are still compared:
+    hashed in memory for the listing; the library is left as it was."""
+    copy = tmp_path / "resubmitted.md"
+    copy.write_text(
+        _edited_copy((CASES_DIR / "10-jiguan-yingxin-xinglixiang.md").read_text("utf-8")), "utf-8"
+    )
+    new_id = sample.ok("import", str(copy), "--json").json()[0]["record_ids"][0]
+    expected = sample.ok("dupes", "--json").json()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("DELETE FROM dupe_band WHERE record_id IN (10, ?)", (new_id,))
+        before = conn.execute("SELECT count(*) FROM dupe_band").fetchone()[0]
+    assert before > 0
+    assert sample.ok("dupes", "--json").json() == expected
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM dupe_band").fetchone()[0] == before
+
+
 def test_auto_tag_and_tag_suggest(cli: Cli, tmp_path: Path) -> None:
     story = tmp_path / "story.txt"
     story.write_text(

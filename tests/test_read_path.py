@@ -43,6 +43,8 @@ READ_COMMANDS = [
     ["bulletins", "--json"],
     ["bulletin", "show", "2022-13"],
     ["bulletin", "show", "1", "--json"],
+    ["dupes"],
+    ["dupes", "--json"],
 ]
 
 

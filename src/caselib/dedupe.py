@@ -69,144 +69,62 @@ requires a new ``_VERSION`` (so old values match nothing) and a ``scan_library``
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
-import unicodedata
-import zlib
-from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
 from typing import Any
 
 from rapidfuzz.distance import Indel
 from rapidfuzz.process import extract
 from sqlalchemy import Connection, bindparam, func
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, and_, col, delete, insert, or_, select
 
-from caselib.store.tables import DupeBand, NearDuplicate, Record, Unit, utcnow
-from caselib.text.normalize import normalize
+from caselib.duplicates import DuplicatePair, duplicate_pairs
+from caselib.store.tables import DupeBand, NearDuplicate, Record, utcnow
+from caselib.text.minhash import (
+    BANDS,
+    NUM_HASHES,
+    ROWS,
+    THRESHOLD,
+    K,
+    band_values,
+    candidate_probability,
+    clean_text,
+    dedupe_text,
+    shingle_hashes,
+    signature,
+    similarity,
+    text_bands,
+)
 
-K = 5  # characters per shingle
-BANDS = 32
-ROWS = 3  # signature values per band
-NUM_HASHES = BANDS * ROWS
-THRESHOLD = 0.80  # Indel normalised similarity of the normalised texts
+__all__ = [  # the text side lives in ``text.minhash``, the plain-SQL scan in ``duplicates``
+    "BANDS",
+    "K",
+    "MAX_CANDIDATES",
+    "NUM_HASHES",
+    "ROWS",
+    "THRESHOLD",
+    "DuplicatePair",
+    "band_values",
+    "candidate_probability",
+    "clean_text",
+    "dedupe_text",
+    "find_near_duplicates",
+    "flag_record",
+    "flag_text",
+    "index_record",
+    "record_text",
+    "scan_library",
+    "shingle_hashes",
+    "signature",
+    "similarity",
+    "text_bands",
+]
+
 #: At most this many candidates are verified per record (see ``_find_statement``).
 MAX_CANDIDATES = 50
-
-_VERSION = b"caselib-dd2"  # hashed into every band value; change it with any parameter above
-_MASKS: tuple[int, ...] = tuple(
-    int.from_bytes(
-        hashlib.blake2b(i.to_bytes(2, "big"), digest_size=4, person=_VERSION).digest(), "big"
-    )
-    for i in range(NUM_HASHES)
-)
-_TOP_BIT = 1 << 31
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-# -- text and signature ----------------------------------------------------------------------
-
-
-def clean_text(text: str) -> str:
-    """The letters and digits of ``text``, through ``normalize`` (NFKC, case folded).
-
-    Everything else goes first: NFKC of Chinese text is slow only because of its full-width
-    punctuation (0.45 ms for the seed bulletin), while the ideographs that remain pass NFKC's
-    quick check (0.002 ms). (So symbols that NFKC would turn into letters, ™ or ㈠, are dropped.)
-    """
-    stripped = _NOT_WORD.sub("", text)
-    if unicodedata.is_normalized("NFKC", stripped):
-        folded = stripped.casefold()
-        if folded == stripped:
-            return folded
-    # NFKC and case folding can make new non-letters (½ → 1⁄2, İ → i + combining dot)
-    return _NOT_WORD.sub("", normalize(stripped))
-
-
-def dedupe_text(title: str, body: Iterable[Mapping[str, Any]]) -> str:
-    """The text compared for near-duplicates: title and body blocks, cleaned."""
-    parts = [title, *(str(block.get("text", "")) for block in body)]
-    return clean_text("\n".join(parts))
 
 
 def record_text(record: Record) -> str:
     return dedupe_text(record.title, record.body)
-
-
-def shingle_hashes(text: str) -> list[int]:
-    """Sorted distinct crc32 hashes of the K-character shingles of an already cleaned text."""
-    if len(text) <= K:
-        return [zlib.crc32(text.encode("utf-8"))] if text else []
-    return sorted({zlib.crc32(text[i : i + K].encode("utf-8")) for i in range(len(text) - K + 1)})
-
-
-def _xor_min(hashes: Sequence[int], mask: int) -> int:
-    """``min(h ^ mask for h in hashes)`` for sorted 32-bit ``hashes``, by a bitwise descent.
-
-    From the top bit down, keep the sub-range of hashes that agree with ``mask`` on this bit
-    (their XOR has a 0 there) if there are any; the range shares a prefix so it is contiguous
-    in sorted order and ``bisect`` splits it."""
-    lo, hi = 0, len(hashes)
-    prefix = 0
-    bit = _TOP_BIT
-    while hi - lo > 1:
-        mid = bisect_left(hashes, prefix | bit, lo, hi)  # first hash with this bit set
-        if mask & bit:
-            if mid < hi:
-                lo = mid
-                prefix |= bit
-            else:
-                hi = mid
-        elif lo < mid:
-            hi = mid
-        else:
-            lo = mid
-            prefix |= bit
-        bit >>= 1
-    return hashes[lo] ^ mask
-
-
-def signature(text: str) -> list[int]:
-    """The MinHash signature (``NUM_HASHES`` 32-bit values) of a cleaned text; [] if empty."""
-    hashes = shingle_hashes(text)
-    if not hashes:
-        return []
-    return [_xor_min(hashes, mask) for mask in _MASKS]
-
-
-def band_values(sig: Sequence[int]) -> list[int]:
-    """One signed 64-bit value per band of a signature (``BANDS`` values; [] if empty)."""
-    values: list[int] = []
-    for band in range(len(sig) // ROWS):
-        rows = sig[band * ROWS : (band + 1) * ROWS]
-        data = band.to_bytes(2, "big") + b"".join(v.to_bytes(4, "big") for v in rows)
-        digest = hashlib.blake2b(data, digest_size=8, person=_VERSION).digest()
-        values.append(int.from_bytes(digest, "big", signed=True))
-    return values
-
-
-def text_bands(text: str) -> list[int]:
-    return band_values(signature(text))
-
-
-def candidate_probability(jaccard: float, bands: int = BANDS, rows: int = ROWS) -> float:
-    """Probability that two texts with this shingle Jaccard similarity share a band."""
-    return float(1.0 - (1.0 - jaccard**rows) ** bands)
-
-
-def _ratio(a: str, b: str, cutoff: float = 0.0) -> float:
-    if not a and not b:
-        return 1.0
-    return float(Indel.normalized_similarity(a, b, score_cutoff=cutoff))
-
-
-def similarity(text_a: str, text_b: str) -> float:
-    """Indel normalised similarity (0–1, = ``fuzz.ratio`` / 100) of two texts after cleaning."""
-    return _ratio(clean_text(text_a), clean_text(text_b))
 
 
 # -- the index ---------------------------------------------------------------------------------
@@ -287,7 +205,7 @@ def _find(
     params: dict[str, int] = {f"v{i}": v for i, v in enumerate(values)}
     params["rid"] = -1 if rid is None else rid
     rows = conn.execute(_find_statement(len(values)), params).all()
-    # ``extract`` prepares ``text`` once for all the candidates (what ``_ratio`` does per pair)
+    # ``extract`` prepares ``text`` once for all the candidates (not once per pair)
     scored = extract(
         text,
         [dedupe_text(title, body) for _, title, body, _ in rows],
@@ -351,35 +269,6 @@ def flag_text(
 # -- the whole library -------------------------------------------------------------------------
 
 
-@dataclass
-class DuplicatePair:
-    """Two live records with near-identical texts; ``record_id`` is the newer one."""
-
-    record_id: int
-    other_id: int
-    similarity: float
-    title: str
-    other_title: str
-    unit: str
-    other_unit: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "record_id": self.record_id,
-            "other_id": self.other_id,
-            "similarity": round(self.similarity, 4),
-            "title": self.title,
-            "other_title": self.other_title,
-            "unit": self.unit,
-            "other_unit": self.other_unit,
-        }
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 def _index_all(conn: Connection, only_missing: bool) -> None:
     """(Re)write the bands of every record, or only of those that have none."""
     query = select(Record.id, Record.title, Record.body)
@@ -405,48 +294,16 @@ def scan_library(
 
     With ``rebuild`` (the default) the bands of every record are rewritten first (those in the
     trash too, so a restored record is found again): 10,000 records take ~10 s, mostly hashing.
-    Without it, the stored bands are trusted and only records that have none are indexed,
-    so the scan costs little more than reading the bands and comparing the candidates."""
+    Without it, the stored bands are trusted and only records that have none are indexed
+    (written). ``caselib dupes`` does not come here: it reads with plain SQL and writes nothing
+    (``duplicates.duplicate_pairs``)."""
     session.flush()
     conn = session.connection()
     _index_all(conn, only_missing=not rebuild)
 
-    buckets: dict[int, list[int]] = {}
-    live_bands = select(DupeBand.value, DupeBand.record_id).join(
-        Record, col(Record.id) == col(DupeBand.record_id)
-    )
-    for value, rid in conn.execute(live_bands.where(col(Record.deleted_at).is_(None))):
-        buckets.setdefault(value, []).append(rid)
-    candidates: set[tuple[int, int]] = set()
-    for ids in buckets.values():
-        if len(ids) > 1:
-            candidates.update(combinations(sorted(ids), 2))
+    raw = conn.connection.driver_connection
+    if conn.dialect.name != "sqlite":
+        from caselib.store.postgres_backend import PgConnection
 
-    entries: dict[int, tuple[str, str, dt.datetime, str]] = {}
-    involved = sorted({rid for pair in candidates for rid in pair})
-    for chunk in _chunks(involved):
-        rows = conn.execute(
-            sa_select(
-                col(Record.id),
-                col(Record.title),
-                col(Record.body),
-                col(Record.created_at),
-                col(Unit.name),
-            )
-            .join(Unit, col(Unit.id) == col(Record.unit_id))
-            .where(col(Record.id).in_(chunk))
-        )
-        for rid, title, body, created_at, unit in rows:
-            entries[rid] = (title, unit, created_at, dedupe_text(title, body))
-
-    pairs: list[DuplicatePair] = []
-    for a_id, b_id in candidates:
-        a, b = entries[a_id], entries[b_id]
-        score = _ratio(a[3], b[3], threshold)
-        if score < threshold:
-            continue
-        if (a[2], a_id) < (b[2], b_id):
-            (a_id, a), (b_id, b) = (b_id, b), (a_id, a)
-        pairs.append(DuplicatePair(a_id, b_id, score, a[0], b[0], a[1], b[1]))
-    pairs.sort(key=lambda p: (-p.similarity, p.record_id, p.other_id))
-    return pairs
+        raw = PgConnection(raw, owned=False)
+    return duplicate_pairs(raw, threshold)

@@ -73,13 +73,16 @@ def dupes(
     as_json: JsonOpt = False,
 ) -> None:
     """列出库中内容高度相似的记录对（重复报送、两个单位报同一故事），附相似度。"""
-    from caselib.dedupe import THRESHOLD, scan_library
+    from caselib.duplicates import duplicate_pairs
+    from caselib.store.reader import connect
+    from caselib.text.minhash import THRESHOLD
 
-    with state(ctx).library().session() as session:
-        pairs = scan_library(
-            session, threshold=THRESHOLD if threshold is None else threshold, rebuild=False
-        )
-        rows = [p.to_json() for p in pairs]
+    conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM, nothing written
+    try:
+        pairs = duplicate_pairs(conn, THRESHOLD if threshold is None else threshold)
+    finally:
+        conn.close()
+    rows = [p.to_json() for p in pairs]
     if as_json:
         emit_json(rows)
     else:
