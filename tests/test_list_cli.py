@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
+
+from caselib.cli import browse
 
 from .conftest import Cli
 
@@ -87,3 +91,37 @@ def test_offset_and_limit_page_through_the_sorted_list(sample: Cli) -> None:
         for start in (0, 5, 10)
     ]
     assert sum(pages, []) == ids(listed(sample, "--sort", "date"))
+
+
+def _table_ids(stdout: str) -> list[int]:
+    """The ids in the first column of ``list``'s table (continuation lines have none)."""
+    return [int(m.group(1)) for m in re.finditer(r"^│\s+(\d+) │", stdout, re.M)]
+
+
+def test_the_table_shows_a_page_and_says_how_to_see_the_rest(
+    sample: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table shows the first ``TABLE_PAGE`` records of the chosen order and a footer with
+    the total; --limit/--offset page, --all shows everything; --json stays complete."""
+    monkeypatch.setattr(browse, "TABLE_PAGE", 5)
+    by_date = ids(listed(sample))
+    assert len(by_date) == 14
+    wide = {"COLUMNS": "160"}
+    first = sample("list", env=wide)
+    assert _table_ids(first.stdout) == by_date[:5]
+    assert first.stderr.strip() == "共 14 条，显示前 5 条；用 --limit/--offset 翻页，--all 显示全部"
+    later = sample("list", "--offset", "5", "--limit", "4", env=wide)
+    assert _table_ids(later.stdout) == by_date[5:9]
+    assert later.stderr.strip().startswith("共 14 条，显示第 6–9 条；")
+    every = sample("list", "--all", env=wide)
+    assert _table_ids(every.stdout) == by_date
+    assert every.stderr.strip() == "共 14 条"
+    assert ids(listed(sample, "--all")) == by_date
+
+
+def test_json_into_a_pipe_is_one_record_a_line(sample: Cli) -> None:
+    """Not a terminal: the array holds one record object per line (and parses as one array)."""
+    text = sample.ok("list", "--json").stdout
+    lines = text.splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 16
+    assert [json.loads(line.rstrip(","))["id"] for line in lines[1:-1]] == ids(listed(sample))

@@ -38,6 +38,10 @@ OffsetOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 
+#: Rows of ``list``'s table unless ``--limit`` or ``--all`` says otherwise: a screenful or two
+#: is what anyone reads on a console (``--json`` is always complete, scripts rely on it).
+TABLE_PAGE = 50
+
 
 def make_filters(
     tag: list[str] | None,
@@ -80,9 +84,19 @@ def list_(
     ] = "date",
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", metavar="数量", help="最多显示条数。", min=0, max=MAX_NUMBER),
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="数量",
+            help=f"最多显示条数（表格默认 {TABLE_PAGE} 条，--json 默认全部）。",
+            min=0,
+            max=MAX_NUMBER,
+        ),
     ] = None,
     offset: OffsetOpt = 0,
+    show_all: Annotated[
+        bool, typer.Option("--all", help=f"表格显示全部记录（默认只显示前 {TABLE_PAGE} 条）。")
+    ] = False,
     incomplete: Annotated[
         bool,
         typer.Option("--incomplete", help="只列出导入时缺少单位、标题或日期、有待补全的记录。"),
@@ -95,9 +109,17 @@ def list_(
     from caselib.store.recordjson import load_record_objects
 
     filters = make_filters(tag, any_tag, unit, kind, status, since, until, incomplete)
+    if limit is None and not (as_json or show_all):
+        limit = TABLE_PAGE
     conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM
     try:
-        ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)
+        if as_json:
+            ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)
+            total = len(ids)
+        else:
+            every = filtered_ids(conn, filters, sort=sort)
+            total = len(every)
+            ids = every[offset:] if limit is None else every[offset : offset + limit]
         rows = load_record_objects(conn, ids)
     finally:
         conn.close()
@@ -106,7 +128,7 @@ def list_(
     else:
         from caselib.cli import render
 
-        render.record_table(rows)
+        render.record_table(rows, total=total, offset=offset)
 
 
 def search(

@@ -73,13 +73,25 @@ def note(message: str) -> None:
 
 def emit_json(data: Any) -> None:
     """JSON on stdout, Chinese as it is; \\u-escaped when stdout cannot encode it (a GBK or
-    ASCII console), so the JSON stays exact rather than getting "?" for what it cannot show."""
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    ASCII console), so the JSON stays exact rather than getting "?" for what it cannot show.
+
+    Indented on a terminal. Into a pipe or a file, an array is written one element to a line
+    (each by the json module's C encoder: ``indent`` would switch to its pure-Python encoder,
+    0.6 s more for ``list --json`` of 10,000 records), which ``grep`` and ``head`` can use."""
+    lines = isinstance(data, list) and not sys.stdout.isatty()
+    text = _json_text(data, lines, ascii_only=False)
     try:
         text.encode(sys.stdout.encoding or "utf-8")
     except (UnicodeEncodeError, LookupError):
-        text = json.dumps(data, ensure_ascii=True, indent=2, default=str)
+        text = _json_text(data, lines, ascii_only=True)
     sys.stdout.write(text + "\n")
+
+
+def _json_text(data: Any, lines: bool, *, ascii_only: bool) -> str:
+    if not lines:
+        return json.dumps(data, ensure_ascii=ascii_only, indent=2, default=str)
+    items = [json.dumps(item, ensure_ascii=ascii_only, default=str) for item in data]
+    return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
 
 
 def confirm(question: str) -> bool:

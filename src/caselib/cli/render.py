@@ -156,7 +156,15 @@ def fitted_table(
     return table
 
 
-def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
+def record_table(
+    rows: list[dict[str, Any]],
+    title: str | None = None,
+    *,
+    total: int | None = None,
+    offset: int = 0,
+) -> None:
+    """The records as a table; the footer counts them, and says how to page through
+    ``total`` records when the table shows only some of them (``offset`` skipped)."""
     if not rows:
         err.print("（没有记录）")
         return
@@ -182,7 +190,12 @@ def record_table(rows: list[dict[str, Any]], title: str | None = None) -> None:
         for row in rows
     ]
     out.print(fitted_table(columns, cells, title=title))
-    err.print(f"共 {len(rows)} 条")
+    total = len(rows) if total is None else total
+    if len(rows) == total:
+        err.print(f"共 {total} 条")
+        return
+    shown = f"前 {len(rows)}" if offset == 0 else f"第 {offset + 1}–{offset + len(rows)}"
+    err.print(f"共 {total} 条，显示{shown} 条；用 --limit/--offset 翻页，--all 显示全部")
 
 
 def record_detail(data: dict[str, Any]) -> None:
