@@ -132,3 +132,23 @@ def test_read_commands_never_load_the_orm(
     assert heavy == []
     # Without a settings file beside the library there is nothing for pydantic to validate.
     assert sorted(m for m in loaded if m.split(".")[0] == "pydantic") == []
+
+
+def test_dupes_finds_a_resubmission_on_either_backend(
+    sample: Cli, db_path: Path | str, tmp_path: Path
+) -> None:
+    """``dupes`` (plain SQL on SQLite and PostgreSQL) lists a resubmitted record with its
+    original, the newer one first."""
+    from tests.conftest import CASES_DIR
+
+    original = (CASES_DIR / "10-jiguan-yingxin-xinglixiang.md").read_text("utf-8")
+    copy = tmp_path / "resubmitted.md"
+    copy.write_text(
+        original.replace("unit: 机关党委", "unit: 文学院党委").replace("第二天，", ""), "utf-8"
+    )
+    new_id = sample.ok("import", str(copy), "--json").json()[0]["record_ids"][0]
+    pairs = sample.ok("dupes", "--json").json()
+    assert [(p["record_id"], p["other_id"], p["unit"]) for p in pairs] == [
+        (new_id, 10, "文学院党委")
+    ]
+    assert pairs[0]["similarity"] >= 0.8
