@@ -320,24 +320,57 @@ def column_widths(rows: list[list[Any]]) -> list[float]:
     return [float(min(_MAX_WIDTH, max(_MIN_WIDTH, w + 2))) for w in widths]
 
 
+# XlsxWriter's options for the table: each row goes to a temporary file as it is written
+# (memory stays flat whatever the number of rows; text is written in the cells, not as shared
+# strings), and text stays text (no numbers, formulas or links guessed from strings).
+_XLSX_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
+
+
 def export_xlsx(
     target: Path, rows: list[list[Any]], *, force: bool = False, sheet_title: str = "记录"
 ) -> None:
-    """The rows as an XLSX workbook (``xlsx_writer``): bold header row frozen (panes at A2)
-    with an autofilter, column widths fitted to the Chinese text, dates and scores as typed
-    cells."""
-    from caselib.publish.xlsx_writer import write_table
+    """The rows as an XLSX workbook of one sheet, written by XlsxWriter: the bold header row
+    frozen (panes at A2) with an autofilter over the table, column widths fitted to the Chinese
+    text (``column_widths``, as Excel shows them), dates as ``yyyy-mm-dd`` date cells, the
+    score with the ``0.00`` format, numbers as numbers, None as an empty cell."""
+    import xlsxwriter
 
     widths = column_widths(rows)
 
     def write(handle: IO[bytes]) -> None:
-        write_table(
-            handle,
-            TABLE_HEADERS,
-            rows,
-            widths,
-            sheet_title=sheet_title,
-            number_column=_SCORE_COLUMN,
-        )
+        book = xlsxwriter.Workbook(handle, _XLSX_OPTIONS)
+        sheet = book.add_worksheet(sheet_title)
+        bold = book.add_format({"bold": True})
+        number = book.add_format({"num_format": "0.00"})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})
+        for i, width in enumerate(widths):
+            sheet.set_column(i, i, width)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(rows), len(TABLE_HEADERS) - 1)
+        for c, name in enumerate(TABLE_HEADERS):
+            sheet.write_string(0, c, name, bold)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    if value.startswith("<r>") and value.endswith("</r>"):
+                        # XlsxWriter copies such a string into the XML unescaped, as if it
+                        # were its own rich-text markup: written as plain text fragments.
+                        sheet.write_rich_string(r, c, value[:1], value[1:-1], value[-1:])
+                    else:
+                        sheet.write_string(r, c, value)
+                elif isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, value, day)
+                elif isinstance(value, int | float):
+                    sheet.write_number(r, c, value, number if c == _SCORE_COLUMN else None)
+                else:
+                    raise TypeError(f"no XLSX cell for {type(value).__name__}")
+        book.close()
 
     atomic_write(target, write, force=force)
