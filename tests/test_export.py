@@ -535,6 +535,31 @@ def test_xlsx_reads_back_as_openpyxl_writes_it(quarter: Cli, tmp_path: Path) -> 
     assert "<t>标题_x0007_响铃</t>" in sheet and "<t>字段_x005F_x0041_</t>" in sheet
 
 
+def test_a_failed_xlsx_export_leaves_no_file_behind(
+    quarter: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails half-way (here a cell of no XLSX type in the last row) leaves neither
+    the target nor XlsxWriter's temporary files."""
+    import tempfile
+
+    from caselib.store.config import default_config
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    with Library.open(str(quarter.db)).session() as session:
+        rows = formats.table_rows(
+            session, [3, 1, 12], config=default_config(), reference_date=dt.date(2023, 1, 1)
+        )
+    rows[-1][-1] = object()
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(TypeError):
+        formats.export_xlsx(out / "x.xlsx", rows)
+    assert list(out.iterdir()) == []
+    assert list(temporary.iterdir()) == []
+
+
 def test_xlsx_opens_in_libreoffice(quarter: Cli, tmp_path: Path) -> None:
     """LibreOffice Calc reads the export: converted to CSV as shown (dates and the 0.00 scores
     in their number formats), it gives the CSV export's cells, also for text with a control

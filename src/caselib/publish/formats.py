@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import json
 import re
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -351,34 +352,49 @@ def export_xlsx(
     widths = column_widths(rows)
 
     def write(handle: IO[bytes]) -> None:
-        book = xlsxwriter.Workbook(handle, _XLSX_OPTIONS)
-        sheet = book.add_worksheet(sheet_title)
-        bold = book.add_format({"bold": True})
-        number = book.add_format({"num_format": "0.00"})
-        day = book.add_format({"num_format": "yyyy-mm-dd"})
-        for i, width in enumerate(widths):
-            sheet.set_column(i, i, width)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, len(rows), len(TABLE_HEADERS) - 1)
-        for c, name in enumerate(TABLE_HEADERS):
-            sheet.write_string(0, c, name, bold)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    if value.startswith("<r>") and value.endswith("</r>"):
-                        # XlsxWriter copies such a string into the XML unescaped, as if it
-                        # were its own rich-text markup: written as plain text fragments.
-                        sheet.write_rich_string(r, c, value[:1], value[1:-1], value[-1:])
-                    else:
-                        sheet.write_string(r, c, value)
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(r, c, value, day)
-                elif isinstance(value, int | float):
-                    sheet.write_number(r, c, value, number if c == _SCORE_COLUMN else None)
-                else:
-                    raise TypeError(f"no XLSX cell for {type(value).__name__}")
-        book.close()
+        # XlsxWriter's temporary files go to a folder of ours, removed even when writing fails
+        # (XlsxWriter would leave its row file in the system's temporary folder).
+        with tempfile.TemporaryDirectory(prefix="caselib-xlsx-", ignore_cleanup_errors=True) as tmp:
+            book = xlsxwriter.Workbook(handle, {**_XLSX_OPTIONS, "tmpdir": tmp})
+            try:
+                _write_sheet(book, rows, widths, sheet_title)
+                book.close()
+            except BaseException:
+                for sheet in book.worksheets():
+                    sheet._opt_close()  # what close() does with the row files: close them
+                raise
 
     atomic_write(target, write, force=force)
+
+
+def _write_sheet(book: Any, rows: list[list[Any]], widths: list[float], sheet_title: str) -> None:
+    """The table's sheet in an XlsxWriter workbook, rows written in order (``constant_memory``
+    writes each row out when the next begins)."""
+    sheet = book.add_worksheet(sheet_title)
+    bold = book.add_format({"bold": True})
+    number = book.add_format({"num_format": "0.00"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for i, width in enumerate(widths):
+        sheet.set_column(i, i, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, len(rows), len(TABLE_HEADERS) - 1)
+    for c, name in enumerate(TABLE_HEADERS):
+        sheet.write_string(0, c, name, bold)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if value.startswith("<r>") and value.endswith("</r>"):
+                    # XlsxWriter copies such a string into the XML unescaped, as if it were
+                    # its own rich-text markup: written as plain fragments instead (a control
+                    # character in it then reads back as its _xHHHH_ escape).
+                    sheet.write_rich_string(r, c, value[:1], value[1:-1], value[-1:])
+                else:
+                    sheet.write_string(r, c, value)
+            elif isinstance(value, dt.date):
+                sheet.write_datetime(r, c, value, day)
+            elif isinstance(value, int | float):
+                sheet.write_number(r, c, value, number if c == _SCORE_COLUMN else None)
+            else:
+                raise TypeError(f"no XLSX cell for {type(value).__name__}")
