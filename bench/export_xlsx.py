@@ -8,8 +8,8 @@ record, 5 % reported), with half of the reported records adopted. Then it times:
 
 * through the ``caselib.publish`` API (CPU time, best of ``--repeat`` after a warm-up): the XLSX
   export of every record split into selection, ``table_rows`` (of which the ranking) and
-  writing with caselib's own writer, next to the same cells written by openpyxl's write-only
-  mode and by XlsxWriter (when installed); the CSV export for comparison;
+  writing (``export_xlsx``: XlsxWriter), next to the same cells written by openpyxl's
+  write-only mode and by a bare XlsxWriter script; the CSV export for comparison;
 * the whole ``caselib export --all -o all.xlsx`` (and .csv) of this Python's environment:
   median wall and CPU time of ``--repeat`` (at least 5) runs after a warm-up, next to the goal
   (1 s) and to references run the same way: a Python script writing the same cells with
@@ -253,8 +253,11 @@ def main() -> int:
         t = time_tables(path, tmp, args.repeat)
         print(f"    select_records(--all): {best(t['select'])}")
         print(f"    table_rows:            {best(t['rows'])}  (ranking alone: {best(t['rank'])})")
-        print(f"    export_xlsx (caselib's writer): {best(t['xlsx'])}")
-        for key, label in (("openpyxl", "openpyxl write-only"), ("xlsxwriter", "XlsxWriter")):
+        print(f"    export_xlsx (XlsxWriter):      {best(t['xlsx'])}")
+        for key, label in (
+            ("openpyxl", "openpyxl write-only"),
+            ("xlsxwriter", "bare XlsxWriter script"),
+        ):
             if t[key]:
                 print(f"      the same cells, {label}: {best(t[key])}")
             else:

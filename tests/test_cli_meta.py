@@ -13,7 +13,17 @@ from caselib.cli import app
 from .conftest import ROOT
 
 # (pydantic is not listed: typer itself loads it to parse the parameters of a command.)
-HEAVY = ("sqlalchemy", "sqlmodel", "docx", "openpyxl", "rapidfuzz", "lxml", "yaml", "psycopg")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "docx",
+    "openpyxl",
+    "xlsxwriter",
+    "rapidfuzz",
+    "lxml",
+    "yaml",
+    "psycopg",
+)
 
 
 def _commands() -> list[tuple[str, typer.models.CommandInfo | typer.models.TyperInfo]]:

@@ -457,9 +457,15 @@ def test_xlsx_header_frozen_widths_filter_and_values(tracked: Cli, tmp_path: Pat
     assert ws.cell(row=2, column=9).number_format == "0.00"
     # Columns fit Chinese: a CJK character is as wide as two Latin ones.
     longest = max(rows[1:], key=lambda r: len(r[2]))[2]
-    assert ws.column_dimensions["C"].width >= min(60, 2 * len(longest) - 4)
-    assert ws.column_dimensions["C"].width > ws.column_dimensions["A"].width
-    assert ws.column_dimensions["D"].width >= 2 * max(len(r[3]) for r in rows[1:])
+    widths = column_widths(ws)
+    assert widths[3] >= min(60, 2 * len(longest) - 4)
+    assert widths[3] > widths[1]
+    assert widths[4] >= 2 * max(len(r[3]) for r in rows[1:])
+
+
+def column_widths(ws: Any) -> dict[int, float]:
+    """Each column's width as stored (a <col> element may cover several columns)."""
+    return {i: d.width for d in ws.column_dimensions.values() for i in range(d.min, d.max + 1)}
 
 
 def _openpyxl_table(target: Path, rows: list[list[Any]]) -> None:
@@ -486,9 +492,10 @@ def _openpyxl_table(target: Path, rows: list[list[Any]]) -> None:
 
 
 def test_xlsx_reads_back_as_openpyxl_writes_it(quarter: Cli, tmp_path: Path) -> None:
-    """caselib's own XLSX writer against a sheet openpyxl builds from the same rows: the
-    same values and types, styles, widths, panes and filter; text XML cannot hold (control
-    characters), markup characters, spaces at the ends and a literal _x0041_ survive."""
+    """The exported sheet against one openpyxl builds from the same rows: the same values and
+    types, styles, panes and filter, columns as wide on screen; markup characters, spaces at
+    the ends, text XML cannot hold (control characters), a literal _x0041_ and text that looks
+    like XlsxWriter's own rich-text markup survive."""
     from openpyxl import load_workbook
 
     from caselib.store.config import default_config
@@ -497,7 +504,8 @@ def test_xlsx_reads_back_as_openpyxl_writes_it(quarter: Cli, tmp_path: Path) -> 
         rows = formats.table_rows(
             session, [3, 1, 12], config=default_config(), reference_date=dt.date(2023, 1, 1)
         )
-    rows[0][2] = " <标题> & “引号” _x0041_ "
+    rows[0][2] = " <标题> & “引号” "
+    rows[1][3] = "<r>甲&乙</r>"
     ours, reference = tmp_path / "ours.xlsx", tmp_path / "openpyxl.xlsx"
     formats.export_xlsx(ours, rows)
     _openpyxl_table(reference, rows)
@@ -508,25 +516,60 @@ def test_xlsx_reads_back_as_openpyxl_writes_it(quarter: Cli, tmp_path: Path) -> 
         b.freeze_panes,
         b.auto_filter.ref,
     )
-    for letter in "ABCDEFGHIJKLM":
-        assert a.column_dimensions[letter].width == b.column_dimensions[letter].width
+    # openpyxl stores the width asked for; Excel (and XlsxWriter) store it with the column's
+    # 5-pixel padding (Calibri 11: 7 pixels a character), so that it shows that many
+    # characters. XlsxWriter gives neighbours of the same width one <col> element.
+    shown = {i: (round(width * 7) - 5) / 7 for i, width in column_widths(a).items()}
+    asked = column_widths(b)
+    assert shown == asked == dict(enumerate(formats.column_widths(rows), start=1))
     for x, y in zip(a.iter_rows(), b.iter_rows(), strict=True):
         assert [(c.number_format, c.font.b, c.data_type) for c in x] == [
             (c.number_format, c.font.b, c.data_type) for c in y
         ]
-    # Control characters cannot be written as XML text: Excel's _xHHHH_ escape carries them.
+    # Control characters cannot be written as XML text: Excel's _xHHHH_ escape carries them,
+    # and a literal _xHHHH_ is protected the same way (openpyxl does not undo these escapes
+    # in the cells; Excel and LibreOffice do, see test_xlsx_opens_in_libreoffice).
     rows[1][2] = "标题\x07响铃"
+    rows[2][2] = "字段_x0041_"
     formats.export_xlsx(ours, rows, force=True)
     with zipfile.ZipFile(ours) as package:
-        assert "<t>标题_x0007_响铃</t>" in package.read("xl/sharedStrings.xml").decode()
-        assert "_x005F_x0041_" in package.read("xl/sharedStrings.xml").decode()
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "<t>标题_x0007_响铃</t>" in sheet and "<t>字段_x005F_x0041_</t>" in sheet
+
+
+def test_a_failed_xlsx_export_leaves_no_file_behind(
+    quarter: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails half-way (here a cell of no XLSX type in the last row) leaves neither
+    the target nor XlsxWriter's temporary files."""
+    import tempfile
+
+    from caselib.store.config import default_config
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    with Library.open(str(quarter.db)).session() as session:
+        rows = formats.table_rows(
+            session, [3, 1, 12], config=default_config(), reference_date=dt.date(2023, 1, 1)
+        )
+    rows[-1][-1] = object()
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(TypeError):
+        formats.export_xlsx(out / "x.xlsx", rows)
+    assert list(out.iterdir()) == []
+    assert list(temporary.iterdir()) == []
 
 
 def test_xlsx_opens_in_libreoffice(quarter: Cli, tmp_path: Path) -> None:
     """LibreOffice Calc reads the export: converted to CSV as shown (dates and the 0.00 scores
-    in their number formats), it gives the CSV export's cells."""
+    in their number formats), it gives the CSV export's cells, also for text with a control
+    character, a literal _x0041_, spaces at the ends or markup."""
     import shutil
     import subprocess
+
+    from caselib.store.config import default_config
 
     if shutil.which("soffice") is None:
         if os.environ.get("CI") == "true":
@@ -534,20 +577,28 @@ def test_xlsx_opens_in_libreoffice(quarter: Cli, tmp_path: Path) -> None:
         pytest.skip("LibreOffice (soffice) is not installed")
     quarter.ok("export", "--all", "-o", str(tmp_path / "all.xlsx"))
     quarter.ok("export", "--all", "-o", str(tmp_path / "all.csv"))
+    with Library.open(str(quarter.db)).session() as session:
+        rows = formats.table_rows(
+            session, [3, 1, 12], config=default_config(), reference_date=dt.date(2023, 1, 1)
+        )
+    rows[0][2], rows[1][2], rows[2][2] = "标题\x07响铃", " 字段_x0041_ ", "<r>甲&乙</r>"
+    formats.export_xlsx(tmp_path / "odd.xlsx", rows)
+    formats.export_csv(tmp_path / "odd.csv", rows)
     out = tmp_path / "converted"
     subprocess.run(
         [
             "soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
             "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false",
-            "--outdir", str(out), str(tmp_path / "all.xlsx"),
+            "--outdir", str(out), str(tmp_path / "all.xlsx"), str(tmp_path / "odd.xlsx"),
         ],
         check=True, capture_output=True, timeout=180,
     )  # fmt: skip
-    calc = list(csv.reader(io.StringIO((out / "all.csv").read_text("utf-8-sig"))))
-    ours = list(csv.reader(io.StringIO((tmp_path / "all.csv").read_text("utf-8-sig"))))
-    assert len(calc) == len(ours) == 15
-    for got, want in zip(calc, ours, strict=True):
-        assert got == want
+    for name, count in (("all.csv", 15), ("odd.csv", 4)):
+        calc = list(csv.reader(io.StringIO((out / name).read_text("utf-8-sig"))))
+        ours = list(csv.reader(io.StringIO((tmp_path / name).read_text("utf-8-sig"))))
+        assert len(calc) == len(ours) == count
+        for got, want in zip(calc, ours, strict=True):
+            assert got == want
 
 
 def test_missing_folders_are_reported_and_folders_get_safe_names(
