@@ -80,7 +80,10 @@ import json, sys, time
 from pathlib import Path
 from typer.testing import CliRunner
 from caselib.cli import app
+from caselib.store import sqlite_backend
 db, me, seconds, folder = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
+# a short busy timeout: SQLite writers meet "database is locked" often, and are retried
+sqlite_backend.BUSY_TIMEOUT_MS = int(sys.argv[5])
 runner = CliRunner()
 done = {"added": [], "imported": [], "edited": [], "trashed": [], "restored": [],
         "reported": [], "adopted": [], "renamed": []}
@@ -137,7 +140,16 @@ def test_processes_mixing_every_kind_of_write_lose_nothing(
         folder.mkdir()
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-c", _MIXED_WORKER, str(db_path), str(n), "3", str(folder)],
+                [
+                    sys.executable,
+                    "-c",
+                    _MIXED_WORKER,
+                    str(db_path),
+                    str(n),
+                    "3",
+                    str(folder),
+                    "250",
+                ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
