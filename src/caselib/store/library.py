@@ -309,7 +309,7 @@ class Library:
         try:
             yield session
             session.commit()
-        except (OperationalError, DatabaseError) as exc:
+        except (OperationalError, DatabaseError, sqlite3.Error) as exc:  # sqlite3: plain SQL
             session.rollback()
             raise self.translate_error(exc) from exc
         except BaseException:
@@ -371,15 +371,20 @@ class Library:
 
             postgres_backend.after_bulk_load(conn)
 
-    def pg_rebuild_index(self) -> int:
-        """PostgreSQL: rebuild the full-text index in one transaction (records indexed)."""
-        from caselib.store import postgres_backend
+    def rebuild_index(self) -> int:
+        """Rebuild the full-text index in one transaction (records indexed), through ``write``:
+        run again if it meets another writer's lock."""
 
-        try:
-            with self.engine.begin() as conn:
-                return postgres_backend.rebuild_index(_plain_sql(conn))
-        except (OperationalError, DatabaseError) as exc:
-            raise self.translate_error(exc) from exc
+        def rebuild(session: Session) -> int:
+            conn = session.connection()
+            if self.is_sqlite:
+                return sqlite_backend.rebuild_index(conn.connection.driver_connection)
+            from caselib.store import postgres_backend
+
+            count: int = postgres_backend.rebuild_index(_plain_sql(conn))
+            return count
+
+        return self.write(rebuild)
 
     @property
     def display_location(self) -> str:
