@@ -7,13 +7,14 @@
 
 For each backend and each number N of writer processes, a new library is made and N processes
 run ``caselib add`` (a short record), ``caselib tag`` and ``caselib review`` in a loop for the
-same bounded time, all starting together (each process imports once and runs the commands in
-process, as ``tests/test_concurrency.py`` does). Printed per N: commands that wrote per second
+same bounded time (the ``mixed`` workload also imports a file and runs edit, report, adopt,
+tags rename, rm and restore on the record), all starting together (each process imports once
+and runs the commands in process, as ``tests/test_concurrency.py`` does). Printed per N: commands that wrote per second
 (all writers together), and the commands that failed, by the line the user saw: the library
 locked past the busy timeout (SQLite), a conflict (PostgreSQL deadlock or serialization
-failure after ``Library.transactions`` ran out of attempts), anything else. Afterwards every
-acknowledged ``add`` must be in the library exactly once (checked, printed). Without ``--url``
-PostgreSQL runs on a throwaway cluster (tests/pgserver.py), skipped when none can be started.
+failure after ``Library.write`` ran out of attempts), anything else. Afterwards every
+acknowledged ``add`` or ``import`` must be in the library exactly once (checked, printed).
+Without ``--url`` PostgreSQL runs on a throwaway cluster (tests/pgserver.py), skipped when none can be started.
 The figures are printed, not asserted.
 """
 
@@ -38,12 +39,13 @@ from typer.testing import CliRunner
 from caselib.cli import app
 from caselib.store import faults
 db, me, start, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+mixed, folder = sys.argv[5] == "mixed", sys.argv[6]
 runner = CliRunner()
 out = {"writes": 0, "titles": [], "locked": 0, "conflict": 0, "other": 0, "last_error": ""}
-def run(*args, input=None):
+def run(*args, input=None, writes=True):
     result = runner.invoke(app, ["--db", db, *args], input=input)
     if result.exit_code == 0:
-        out["writes"] += 1
+        out["writes"] += writes
         return result.stdout
     message = result.stderr
     kind = "locked" if faults.LOCKED in message else "conflict" if faults.CONFLICT in message else "other"
@@ -60,8 +62,30 @@ while time.monotonic() < end:
     if rid is None:
         continue
     out["titles"].append(title)
-    run("tag", rid.strip(), "+共同缔造", f"+议事{me % 3}")
-    run("review", rid.strip(), "-r", f"评审{me}", "-s", "典型性=4")
+    rid = rid.strip()
+    run("tag", rid, "+共同缔造", f"+议事{me % 3}")
+    run("review", rid, "-r", f"评审{me}", "-s", "典型性=4")
+    if not mixed:
+        continue
+    mark = f"{me}-{i}"
+    source = f"{folder}/来稿{mark}.txt"
+    with open(source, "w", encoding="utf-8") as handle:
+        handle.write(f"写入者{mark}篇来稿：楼栋长制度\\n\\n楼栋长走访{mark}。\\n")
+    report = run("import", source, "--unit", f"第{me}党支部", "--json")
+    if report is not None:
+        out["titles"] += [r["title"] for r in json.loads(report)[0]["records"]]
+    if run("export", rid, "-F", "md", "-o", f"{folder}/md{mark}", writes=False) is not None:
+        import os
+        page = f"{folder}/md{mark}/" + os.listdir(f"{folder}/md{mark}")[0]
+        text = open(page, encoding="utf-8").read().replace("。", "，已修改。", 1)
+        open(page, "w", encoding="utf-8").write(text)
+        run("edit", rid, "--file", page)
+    run("report", rid, "--to", "省委教育工委")
+    run("adopt", rid, "--by", f"工作简报{mark}", "--level", "校级")
+    run("tag", rid, f"+专题{mark}")
+    run("tags", "rename", f"专题{mark}", f"协商{mark}")
+    run("rm", rid)
+    run("restore", rid)
 print(json.dumps(out, ensure_ascii=False))
 """
 
@@ -75,14 +99,14 @@ def _caselib(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_writers(db: str, n: int, seconds: float) -> dict[str, Any]:
+def run_writers(db: str, n: int, seconds: float, workload: str, folder: str) -> dict[str, Any]:
     init = _caselib(db, "init")
     if init.returncode != 0:
         raise SystemExit(f"init failed: {init.stderr.strip()}")
     start = time.time() + 3.0 + 0.5 * n  # every process imported before the first write
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _WORKER, db, str(k), str(start), str(seconds)],
+            [sys.executable, "-c", _WORKER, db, str(k), str(start), str(seconds), workload, folder],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -115,23 +139,31 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--url", help="an empty PostgreSQL database per run is made beside it")
+    parser.add_argument(
+        "--workloads",
+        default="add,mixed",
+        help="add: add, tag, review; mixed: also import, edit, report, adopt, tags rename, rm, restore",
+    )
     args = parser.parse_args()
     counts = [int(x) for x in args.writers.split(",")]
     print(
         f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
-        f"{args.seconds:.0f} s per run; a write = one add, tag or review command"
+        f"{args.seconds:.0f} s per run; a write = one command that wrote (add, tag, review; "
+        "mixed: also import, edit, report, adopt, tags rename, rm, restore)"
     )
     print(
-        f"{'backend':10} {'writers':>7} {'writes/s':>9} {'locked':>7} {'conflict':>8} "
+        f"{'backend':10} {'workload':8} {'writers':>7} {'writes/s':>9} {'locked':>7} {'conflict':>8} "
         f"{'other':>6}  {'acknowledged adds present once, check'}"
     )
     server = None
     with tempfile.TemporaryDirectory() as tmp:
         try:
             for backend in args.backends.split(","):
-                for n in counts:
+                for workload, n in [(w, n) for w in args.workloads.split(",") for n in counts]:
+                    folder = Path(tmp) / f"{backend}-{workload}-{n}"
+                    folder.mkdir()
                     if backend == "sqlite":
-                        db = str(Path(tmp) / f"writers-{n}.db")
+                        db = str(folder / "writers.db")
                     else:
                         if args.url is None and server is None:
                             from tests import pgserver
@@ -141,10 +173,10 @@ def main() -> None:
                             except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
                                 print(f"postgresql: skipped, no server could be started ({exc})")
                                 break
-                        db = _pg_database(args.url, server, f"writers{n}")
-                    r = run_writers(db, n, args.seconds)
+                        db = _pg_database(args.url, server, f"writers_{workload}{n}")
+                    r = run_writers(db, n, args.seconds, workload, str(folder))
                     print(
-                        f"{backend:10} {n:7} {r['writes'] / args.seconds:9.1f} {r['locked']:7} "
+                        f"{backend:10} {workload:8} {n:7} {r['writes'] / args.seconds:9.1f} {r['locked']:7} "
                         f"{r['conflict']:8} {r['other']:6}  "
                         f"{'yes' if r['exactly_once'] else 'NO'}, "
                         f"{'passes' if r['check_ok'] else 'FAILS'}",

@@ -196,7 +196,7 @@ def time_bulletin(path: Path, out: Path, n_articles: int, repeat: int) -> list[f
                 ),
                 today=dt.date(2022, 11, 10),
             )
-            docx_export.export_bulletin(session, out / f"issue-{run}.docx", spec, records)
+            docx_export.export_bulletin(session, out / f"issue-{run}.docx", spec, records).place()
         runs.append(time.perf_counter() - start)
     lib.engine.dispose()
     chars = sum(len(b["text"]) for r in records for b in r.body)

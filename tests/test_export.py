@@ -987,8 +987,10 @@ def test_the_api_without_the_cli(quarter: Cli, tmp_path: Path) -> None:
             today=dt.date(2030, 1, 1),
         )
         assert (spec.number, spec.date) == (1, dt.date(2022, 10, 20))
-        stored = docx_export.export_bulletin(session, tmp_path / "a.docx", spec, records)
+        issued = docx_export.export_bulletin(session, tmp_path / "a.docx", spec, records)
+        stored = issued.bulletin
         assert stored is not None and stored.number == 1
+        assert not (tmp_path / "a.docx").exists()  # placed once the issue is committed
         again = docx_export.plan_bulletin(
             session, docx_export.BulletinRequest(series=SERIES), today=dt.date(2022, 10, 27)
         )
@@ -999,6 +1001,8 @@ def test_the_api_without_the_cli(quarter: Cli, tmp_path: Path) -> None:
                 docx_export.BulletinRequest(series=SERIES, number=1),
                 today=dt.date(2022, 12, 1),
             )
+    issued.place()
+    assert (tmp_path / "a.docx").read_bytes().startswith(b"PK")
     assert [r["id"] for r in bulletins(quarter)[0]["records"]] == [3, 1, 12]
 
 

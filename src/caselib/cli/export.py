@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
+    from caselib.publish.docx_export import IssueFile
     from caselib.publish.selection import Selection
+    from caselib.store.library import Library
 
 SELECT = "选择记录（只用一种）"
 BULLETIN = "简报（--format docx 或 pdf，且给出 --series 或 --issue）"
@@ -317,9 +319,13 @@ def export(
                 request.distribution[key] = split_names(values)
 
     config = st.config() if kind_fmt in ("csv", "xlsx") else None
-    with st.library().session() as session:
+    tries: list[IssueFile] = []
+
+    def run(session: Session) -> _Issued | None:
         from caselib.publish.selection import select_records
 
+        for earlier in tries:  # an earlier try's document, rolled back with its issue
+            earlier.discard()
         selection = select_records(
             session,
             ids=record_ids or (),
@@ -330,7 +336,7 @@ def export(
             filters=filters,
         )
         if document:
-            _docx(
+            issued = _docx(
                 session,
                 selection,
                 out,
@@ -344,12 +350,58 @@ def export(
                 pdf=kind_fmt == "pdf",
                 back_page=back_page,
             )
-        elif kind_fmt in ("csv", "xlsx"):
+            if issued is not None:
+                tries.append(issued.file)
+            return issued
+        if kind_fmt in ("csv", "xlsx"):
             _table(session, selection, kind_fmt, out, config, today, force, dry_run)
         elif kind_fmt == "json":
             _json(session, selection, out, force, dry_run)
         else:
             _markdown(session, selection, out.path, force, dry_run)
+        return None
+
+    lib = st.library()
+    try:
+        if as_bulletin and not dry_run:
+            # The one export that writes to the library (the new issue): run again after a
+            # lock timeout; its file is put in place only after the issue was committed.
+            issued = lib.write(run)
+        else:  # reads only; files are written as the records are read
+            with lib.session() as session:
+                issued = run(session)
+    except BaseException:
+        for staged in tries:
+            staged.discard()
+        raise
+    if issued is not None:
+        issued.finish(lib)
+
+
+@dataclass
+class _Issued:
+    """A bulletin built in the transaction; its file is placed, and the lines said, after."""
+
+    file: IssueFile
+    lines: list[str]
+
+    def finish(self, lib: Library) -> None:
+        stored = self.file.bulletin
+        try:
+            self.file.place()
+        except BaseException:
+            if stored is not None:  # no file, so no issue: take back the committed row
+                from sqlmodel import delete
+
+                from caselib.store.tables import Bulletin
+
+                bulletin_id = stored.id
+                lib.write(
+                    lambda session: session.exec(delete(Bulletin).where(Bulletin.id == bulletin_id))  # type: ignore[arg-type]
+                )
+            raise
+        for line in self.lines:
+            note(line)
 
 
 @dataclass(frozen=True)
@@ -500,7 +552,7 @@ def _docx(
     today: Any,
     pdf: bool = False,
     back_page: bool = False,
-) -> None:
+) -> _Issued | None:
     from caselib.publish import docx_export
     from caselib.publish.fileio import safe_filename
     from caselib.publish.selection import load_records
@@ -532,8 +584,8 @@ def _docx(
             _show_plan(plan)
             for line in notes:
                 note(line)
-            return
-        docx_export.export_bulletin(
+            return None
+        issue_file = docx_export.export_bulletin(
             session,
             target,
             spec,
@@ -545,23 +597,24 @@ def _docx(
             pdf=pdf,
         )
         issue = f"{spec.series} {spec.date.year} 年第 {spec.number} 期"
-        for line in notes:
-            note(line)
-        note(f"已导出简报 {issue}（{len(records)} 篇）到 {target}")
+        lines = [*notes, f"已导出简报 {issue}（{len(records)} 篇）到 {target}"]
         if record:
-            note(f"已登记这一期简报（caselib bulletin show {spec.date.year}-{spec.number}）")
-        return
+            lines.append(
+                f"已登记这一期简报（caselib bulletin show {spec.date.year}-{spec.number}）"
+            )
+        return _Issued(issue_file, lines)
     cover = title or docx_export.compilation_title(records)
     target = _target(out, safe_filename(cover, ".pdf" if pdf else ".docx"), force)
     if dry_run:
         plan = _plan(selection, "pdf" if pdf else "docx", [target], records)
         plan["compilation"] = {"title": cover, "subtitle": subtitle}
         _show_plan(plan)
-        return
+        return None
     docx_export.export_compilation(
         target, cover, records, subtitle=subtitle, template=template, force=force, pdf=pdf
     )
     note(f"已导出汇编“{cover}”（{len(records)} 篇）到 {target}")
+    return None
 
 
 def _remembered(session: Session, request: Any, spec: Any) -> list[str]:

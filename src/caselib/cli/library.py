@@ -72,23 +72,7 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 def reindex(ctx: typer.Context) -> None:
     """重建全文索引。"""
-    import sqlite3
-
-    from caselib.store.sqlite_backend import rebuild_index
-
-    lib = state(ctx).library()
-    if not lib.is_sqlite:
-        note(f"已重建索引：{lib.pg_rebuild_index()} 条记录")
-        return
-    conn = lib.dbapi_connection()
-    try:
-        with conn:
-            count = rebuild_index(conn)
-    except sqlite3.Error as exc:
-        raise lib.translate_error(exc) from exc
-    finally:
-        conn.close()
-    note(f"已重建索引：{count} 条记录")
+    note(f"已重建索引：{state(ctx).library().rebuild_index()} 条记录")
 
 
 def check(
@@ -100,7 +84,7 @@ def check(
 
     from caselib.store.faults import damaged
     from caselib.store.maintenance import orphan_rows, schema_problems
-    from caselib.store.sqlite_backend import check_index, rebuild_index
+    from caselib.store.sqlite_backend import check_index
 
     lib = state(ctx).library()
     structural = schema_problems(lib) + orphan_rows(lib)
@@ -119,8 +103,7 @@ def check(
         for problem in problems:
             note(problem)
         if problems and repair:
-            with conn:
-                rebuild_index(conn)
+            lib.rebuild_index()
             problems_after = check_index(conn)
         else:
             problems_after = problems
@@ -151,7 +134,7 @@ def _check_postgres_index(lib: Library, repair: bool) -> None:
     for problem in problems:
         note(problem)
     if problems and repair:
-        lib.pg_rebuild_index()
+        lib.rebuild_index()
         conn = lib.dbapi_connection()
         try:
             problems = check_index(conn)

@@ -21,6 +21,9 @@ from caselib.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from caselib.records import Change
     from caselib.store.library import Library
     from caselib.store.schemas import RecordIn
     from caselib.taxonomy import TagNode
@@ -81,7 +84,7 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """新增一条记录。在终端中会逐项询问缺少的类型、标题、单位、日期与标签，再在编辑器中按模板撰写正文；非终端时从标准输入读取正文。"""
-    from caselib.records import add_record, record_to_json
+    from caselib.records import add_record
     from caselib.store.schemas import validate_record
     from caselib.text.markdown import parse_plain_body
 
@@ -114,10 +117,9 @@ def add(
     else:
         fields["body"] = parse_plain_body(_read_body(body_file))
         data = validate_record(fields)
-    for attempt in state(ctx).library().transactions():
-        with attempt as session:
-            change = add_record(session, data)
-            result = record_to_json(change.record)
+    change, result = (
+        state(ctx).library().write(lambda session: _with_json(add_record(session, data)))
+    )
     for message in change.notes:
         note(message)
     note(saved_summary(result))
@@ -342,8 +344,7 @@ def edit(
         return
     try:
         data = validate_record(parse_record(text))
-        with lib.session() as session:
-            change = update_record(session, record_id, data)
+        change = lib.write(lambda session: update_record(session, record_id, data))
     except Exception:
         if from_file is None:
             saved = _keep_aside(f"caselib-edit-{record_id}-", text)
@@ -382,16 +383,15 @@ def rm(
         question = f"永久删除记录 {'、'.join(map(str, record_ids))}？此操作不可恢复"
         if not confirm(question):
             fail("已取消")
-    with lib.session() as session:
+
+    def remove(session: Session) -> list[str]:
         for rid in record_ids:
             get_record(session, rid)
-        done = []
-        for rid in record_ids:
-            if purge:
-                done.append(f"已永久删除记录 {rid}：{purge_record(session, rid)}")
-            else:
-                done.append(f"已移入回收站：{rid} {trash_record(session, rid).title}")
-    for message in done:
+        if purge:
+            return [f"已永久删除记录 {rid}：{purge_record(session, rid)}" for rid in record_ids]
+        return [f"已移入回收站：{rid} {trash_record(session, rid).title}" for rid in record_ids]
+
+    for message in lib.write(remove):
         note(message)
 
 
@@ -420,8 +420,11 @@ def restore(
     """从回收站恢复记录。"""
     from caselib.records import restore_record
 
-    with state(ctx).library().session() as session:
-        titles = [(rid, restore_record(session, rid).title) for rid in record_ids]
+    titles = (
+        state(ctx)
+        .library()
+        .write(lambda session: [(rid, restore_record(session, rid).title) for rid in record_ids])
+    )
     for rid, title in titles:
         note(f"已恢复：{rid} {title}")
 
@@ -458,18 +461,27 @@ def tag(
             fail(f"标签前请加 + 或 -：{item}")
     if not add and not remove:
         fail("请给出要添加（+标签）或去掉（-标签）的标签")
-    from caselib.records import change_tags, record_to_json
+    from caselib.records import change_tags
 
-    for attempt in state(ctx).library().transactions():
-        with attempt as session:
-            change = change_tags(session, record_id, add, remove)
-            data = record_to_json(change.record)
+    change, data = (
+        state(ctx)
+        .library()
+        .write(lambda session: _with_json(change_tags(session, record_id, add, remove)))
+    )
     for message in change.notes:
         note(message)
     if as_json:
         emit_json(data)
     else:
         note(f"记录 {record_id} 的标签：{'、'.join(data['tags']) or '（无）'}")
+
+
+def _with_json(change: Change) -> tuple[Change, dict[str, Any]]:
+    """A change and its record as JSON, built inside the unit of work (the record's tags and
+    unit are loaded while the session is open)."""
+    from caselib.records import record_to_json
+
+    return change, record_to_json(change.record)
 
 
 def _suggest(ctx: typer.Context, args: list[str], as_json: bool) -> None:

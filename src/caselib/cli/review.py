@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,11 @@ from caselib.cli.common import (
     state,
 )
 from caselib.cli.zh import ChineseTyper
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from caselib.store.tables import Review
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出。")]
 DEFAULT_SHOWN = 50  # ranked records listed without quotas (all with --all; --json gives all)
@@ -83,10 +88,12 @@ def review(
         scores[name.strip()] = value.strip()
     st = state(ctx)
     config = st.config()
-    for attempt in st.library().transactions():
-        with attempt as session:
-            saved = add_review(session, record_id, reviewer, scores, comment, config.rubric)  # type: ignore[arg-type]
-            data = _review_json(saved, config)
+
+    def save(session: Session) -> tuple[Review, dict[str, object]]:
+        saved = add_review(session, record_id, reviewer, scores, comment, config.rubric)  # type: ignore[arg-type]
+        return saved, _review_json(saved, config)
+
+    saved, data = st.library().write(save)
     if as_json:
         emit_json(data)
         return
@@ -211,8 +218,7 @@ def rank(
         chosen = [r.id for r in ranking.selected]
         if not chosen:
             fail("没有入选的记录，入围名单未改动")
-        with st.library().session() as session:
-            view = fill_from_ranking(session, shortlist, chosen)
+        view = st.library().write(lambda session: fill_from_ranking(session, shortlist, chosen))
     for warning in ranking.warnings:
         note(warning)
     if as_json:
@@ -291,8 +297,15 @@ def shortlist_add(
     """把记录加入入围名单（名单不存在时新建）。"""
     from caselib.choose.shortlists import add_to_shortlist
 
-    with state(ctx).library().session() as session:
-        view = add_to_shortlist(session, name, record_ids, position=position, create=True)
+    view = (
+        state(ctx)
+        .library()
+        .write(
+            lambda session: add_to_shortlist(
+                session, name, record_ids, position=position, create=True
+            )
+        )
+    )
     _show_view(view, as_json)
 
 
@@ -303,8 +316,9 @@ def shortlist_rm(
     """从入围名单中移除记录。"""
     from caselib.choose.shortlists import remove_from_shortlist
 
-    with state(ctx).library().session() as session:
-        view = remove_from_shortlist(session, name, record_ids)
+    view = (
+        state(ctx).library().write(lambda session: remove_from_shortlist(session, name, record_ids))
+    )
     _show_view(view, as_json)
 
 
@@ -315,8 +329,7 @@ def shortlist_order(
     """调整顺序：给出的记录按给出的顺序排在最前，其余保持原顺序。"""
     from caselib.choose.shortlists import reorder_shortlist
 
-    with state(ctx).library().session() as session:
-        view = reorder_shortlist(session, name, record_ids)
+    view = state(ctx).library().write(lambda session: reorder_shortlist(session, name, record_ids))
     _show_view(view, as_json)
 
 
@@ -325,8 +338,7 @@ def shortlist_delete(ctx: typer.Context, name: NameArg) -> None:
     """删除入围名单（记录本身不受影响）。"""
     from caselib.choose.shortlists import delete_shortlist
 
-    with state(ctx).library().session() as session:
-        delete_shortlist(session, name)
+    state(ctx).library().write(lambda session: delete_shortlist(session, name))
     note(f"已删除入围名单：{name}")
 
 
@@ -360,24 +372,30 @@ def report(
     from caselib.choose.tracking import add_report, remove_report
 
     when = parse_date_option(on)
-    notes: list[str] = []
-    done: list[str] = []
-    with state(ctx).library().session() as session:
+    if undo and bulletin is not None:
+        fail("撤销报送时不需要 --bulletin")
+    if not undo:
+        when = when or dt.date.today()
+
+    def log(session: Session) -> tuple[list[str], list[str]]:
+        notes: list[str] = []
+        done: list[str] = []
         if undo:
-            if bulletin is not None:
-                fail("撤销报送时不需要 --bulletin")
             for rid in record_ids:
                 removed = remove_report(session, rid, to, when)
                 notes += removed.notes
                 done.append(f"{rid}（{removed.row.date.isoformat()}）")
-        else:
-            when = when or dt.date.today()
-            bulletin_id = get_bulletin(session, bulletin).id if bulletin else None
-            for rid in record_ids:
-                logged = add_report(session, rid, to, when, bulletin_id)
-                notes += logged.notes
-                if logged.created:
-                    done.append(str(rid))
+            return notes, done
+        assert when is not None
+        bulletin_id = get_bulletin(session, bulletin).id if bulletin else None
+        for rid in record_ids:
+            logged = add_report(session, rid, to, when, bulletin_id)
+            notes += logged.notes
+            if logged.created:
+                done.append(str(rid))
+        return notes, done
+
+    notes, done = state(ctx).library().write(log)
     for line in notes:
         note(line)
     if undo:
@@ -415,20 +433,22 @@ def adopt(
     st = state(ctx)
     when = parse_date_option(on)
     if undo:
-        with st.library().session() as session:
-            removed = remove_adoption(session, record_id, by, level, when)
+        removed = st.library().write(
+            lambda session: remove_adoption(session, record_id, by, level, when)
+        )
         note(f"已撤销采用登记：记录 {record_id}，{removed.row.by}（{removed.row.level}）")
         return
     if level is None:
         fail("请用 --level 给出采用级别（校级、市级、省级、国家级）")
     config = st.config()
-    when = when or dt.date.today()
-    with st.library().session() as session:
-        logged = add_adoption(session, record_id, by, level, when, force=force, config=config)
+    day = when or dt.date.today()
+    logged = st.library().write(
+        lambda session: add_adoption(session, record_id, by, level, day, force=force, config=config)
+    )
     for line in logged.notes:
         note(line)
     if logged.created:
-        note(f"已登记采用：记录 {record_id}，{by}（{level}，{when.isoformat()}）")
+        note(f"已登记采用：记录 {record_id}，{by}（{level}，{day.isoformat()}）")
 
 
 def stats(

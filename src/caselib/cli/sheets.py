@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,11 @@ from caselib.cli import review as review_cmd
 from caselib.cli.common import emit_json, fail, note, parse_date_option, state
 from caselib.cli.zh import ChineseCommand, ChineseGroup, ChineseTyper
 from caselib.cli.zh import _ as translate
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from caselib.choose.sheet_import import ReturnedSheet, SheetImport
 
 SCORE_COMMAND = "score"  # the hidden name of the single review (``review 12 …``)
 _HELP_OPTIONS = ("-h", "--help")
@@ -103,8 +108,7 @@ def sheets(
     pack = outdir / READING_PACK
     # The plan is committed first: a sheet must never carry a library identity that a later
     # failure rolled back.
-    with st.library().session() as session:
-        planned = plan_sheets(session, shortlist)
+    planned = st.library().write(lambda session: plan_sheets(session, shortlist))
     check_writable(pack, force)
     soffice = None
     if pdf:
@@ -114,7 +118,7 @@ def sheets(
         if soffice is not None:
             check_writable(pack.with_suffix(".pdf"), force)
     written = make_sheets(planned, names, config.rubric, outdir, force=force)
-    with st.library().session() as session:
+    with st.library().session() as session:  # reads only: the file is not a retried write
         write_reading_pack(session, planned, pack, force=force)
     for path in written:
         note(f"已生成评分表：{path}")
@@ -160,21 +164,26 @@ def import_sheets(
     refused = 0
     for path in files:
         sheet = read_sheet(path, config.rubric)
-        with library.session() as session:
+
+        def check_and_apply(session: Session, sheet: ReturnedSheet = sheet) -> SheetImport:
+            # checked again on each try: what another writer committed meanwhile counts
             plan = check_sheet(session, sheet, config.rubric, shortlist=shortlist)
-            for line in plan.problems:
-                note(line)
-            if not plan.ok:
-                refused += 1
-                note(f"{path.name}：有 {len(plan.problems)} 处问题，整份未导入")
-                continue
-            for line in plan.warnings:
-                note(f"注意：{line}")
-            if dry_run:
-                for change in plan.changes:
-                    note(f"{path.name}：将{describe_change(change, config.rubric)}")
-            else:
+            if plan.ok and not dry_run:
                 apply_import(session, plan, config.rubric)
+            return plan
+
+        plan = library.write(check_and_apply)
+        for line in plan.problems:
+            note(line)
+        if not plan.ok:
+            refused += 1
+            note(f"{path.name}：有 {len(plan.problems)} 处问题，整份未导入")
+            continue
+        for line in plan.warnings:
+            note(f"注意：{line}")
+        if dry_run:
+            for change in plan.changes:
+                note(f"{path.name}：将{describe_change(change, config.rubric)}")
         who = sheet.reviewer
         if not plan.changes and not plan.unchanged:
             note(f"{path.name}：{who} 还没有填写任何评分，未作改动")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from caselib.cli.common import emit_json, note, state
 from caselib.cli.zh import ChineseTyper
+
+if TYPE_CHECKING:
+    from caselib.store.tables import Tag, Unit
 
 tags_app = ChineseTyper(help="标签树（含各标签的记录数）及其维护。", invoke_without_command=True)
 units_app = ChineseTyper(help="报送单位（含记录数）及其维护。", invoke_without_command=True)
@@ -46,9 +49,8 @@ def tags_add(
     """新建标签（可指定上级）。"""
     from caselib.tags import add_tag
 
-    with state(ctx).library().session() as session:
-        tag = add_tag(session, name, parent)
-        note(f"已新建标签：{tag.name}")
+    tag = state(ctx).library().write(lambda session: add_tag(session, name, parent))
+    note(f"已新建标签：{tag.name}")
 
 
 @tags_app.command("rename")
@@ -60,9 +62,8 @@ def tags_rename(
     """重命名标签，记录随之更新。"""
     from caselib.tags import rename_tag
 
-    with state(ctx).library().session() as session:
-        tag = rename_tag(session, old, new)
-        note(f"已重命名为：{tag.name}")
+    tag = state(ctx).library().write(lambda session: rename_tag(session, old, new))
+    note(f"已重命名为：{tag.name}")
 
 
 @tags_app.command("merge")
@@ -74,9 +75,8 @@ def tags_merge(
     """把一个标签合并到另一个：记录、下级与别名随之转移，原名成为别名。"""
     from caselib.tags import merge_tags
 
-    with state(ctx).library().session() as session:
-        tag = merge_tags(session, source, target)
-        note(f"已合并到：{tag.name}（“{source}”保留为别名）")
+    tag = state(ctx).library().write(lambda session: merge_tags(session, source, target))
+    note(f"已合并到：{tag.name}（“{source}”保留为别名）")
 
 
 @tags_app.command("alias")
@@ -89,13 +89,16 @@ def tags_alias(
     """给标签添加别名（检索和筛选时等同于标签本身）；--remove 删除别名。"""
     from caselib.tags import add_alias, remove_alias
 
-    with state(ctx).library().session() as session:
-        if remove:
-            tag = remove_alias(session, alias)
-            note(f"已删除标签“{tag.name}”的别名：{alias}")
-        else:
-            tag = add_alias(session, name, alias)
-            note(f"标签“{tag.name}”的别名：{'、'.join(a.alias for a in tag.aliases)}")
+    if remove:
+        tag = state(ctx).library().write(lambda session: remove_alias(session, alias))
+        note(f"已删除标签“{tag.name}”的别名：{alias}")
+    else:
+        shown, aliases = (
+            state(ctx)
+            .library()
+            .write(lambda session: _with_aliases(add_alias(session, name, alias)))
+        )
+        note(f"标签“{shown}”的别名：{'、'.join(aliases)}")
 
 
 @tags_app.command("move")
@@ -109,9 +112,8 @@ def tags_move(
     """调整标签在树中的位置。"""
     from caselib.tags import move_tag
 
-    with state(ctx).library().session() as session:
-        tag = move_tag(session, name, parent)
-        note(f"已移动：{tag.name} → {parent or '（顶层）'}")
+    tag = state(ctx).library().write(lambda session: move_tag(session, name, parent))
+    note(f"已移动：{tag.name} → {parent or '（顶层）'}")
 
 
 @units_app.callback()
@@ -144,9 +146,8 @@ def units_rename(
     """重命名单位。"""
     from caselib.units import rename_unit
 
-    with state(ctx).library().session() as session:
-        unit = rename_unit(session, old, new)
-        note(f"已重命名为：{unit.name}")
+    unit = state(ctx).library().write(lambda session: rename_unit(session, old, new))
+    note(f"已重命名为：{unit.name}")
 
 
 @units_app.command("merge")
@@ -158,9 +159,8 @@ def units_merge(
     """把一个单位的记录并入另一个单位，原名成为别名。"""
     from caselib.units import merge_units
 
-    with state(ctx).library().session() as session:
-        unit = merge_units(session, source, target)
-        note(f"已合并到：{unit.name}（“{source}”保留为别名）")
+    unit = state(ctx).library().write(lambda session: merge_units(session, source, target))
+    note(f"已合并到：{unit.name}（“{source}”保留为别名）")
 
 
 @units_app.command("alias")
@@ -172,9 +172,17 @@ def units_alias(
     """给单位添加别名（如简称）。"""
     from caselib.units import add_unit_alias
 
-    with state(ctx).library().session() as session:
-        unit = add_unit_alias(session, name, alias)
-        note(f"单位“{unit.name}”的别名：{'、'.join(a.alias for a in unit.aliases)}")
+    shown, aliases = (
+        state(ctx)
+        .library()
+        .write(lambda session: _with_aliases(add_unit_alias(session, name, alias)))
+    )
+    note(f"单位“{shown}”的别名：{'、'.join(aliases)}")
+
+
+def _with_aliases(row: Tag | Unit) -> tuple[str, list[str]]:
+    """A tag's or unit's name and aliases, read while its session is open."""
+    return row.name, [a.alias for a in row.aliases]
 
 
 def register(app: typer.Typer) -> None:

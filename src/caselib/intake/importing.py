@@ -96,6 +96,10 @@ class _Place:
 class _DryRun(Exception):
     """Raised to roll back a dry run's transaction after the report is complete."""
 
+    def __init__(self, report: FileReport) -> None:
+        super().__init__()
+        self.report = report
+
 
 def supported_suffixes() -> set[str]:
     from caselib.intake.readers import SUPPORTED_SUFFIXES
@@ -190,24 +194,32 @@ def import_file(
 
 
 def _import_place(lib: Library, place: _Place, options: ImportOptions) -> FileReport:
+    """Read the file, then store what it holds in one transaction (``Library.write``): a try
+    that meets another writer's lock is rolled back and stored again from the same reading,
+    into a fresh report; a file whose transaction committed is never stored twice."""
     from caselib.intake.provenance import shown_path
 
-    report = FileReport(path=shown_path(place.path), outcome="failed")
+    shown = shown_path(place.path)
+    failed = FileReport(path=shown, outcome="failed")
     try:
-        with lib.session() as session:
-            _import_into(session, place, options, report)
+        read = _read_place(place)
+        failed.encoding, failed.warnings = read.encoding, list(read.warnings)
+
+        def store(session: Session) -> FileReport:
+            report = FileReport(path=shown, outcome="failed", encoding=read.encoding)
+            report.warnings += read.warnings
+            _store(session, read.drafts, read.bulletin, place, read.file_hash, options, report)
             if options.dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+                raise _DryRun(report)
+            return report
+
+        report = lib.write(store)
+    except _DryRun as dry:
+        report = dry.report
     except CaselibError as exc:
-        report.outcome, report.record_ids, report.bulletin_id = "failed", [], None
-        report.records = []
-        report.message = str(exc)
+        report, failed.message = failed, str(exc)
     except OSError as exc:
-        report.outcome, report.record_ids, report.bulletin_id = "failed", [], None
-        report.records = []
-        report.message = f"无法读取文件：{exc.strerror or exc}"
+        report, failed.message = failed, f"无法读取文件：{exc.strerror or exc}"
     if options.dry_run and report.outcome in ("imported", "updated"):
         report.record_ids, report.bulletin_id = [], None
         for entry in report.records:
@@ -216,9 +228,18 @@ def _import_place(lib: Library, place: _Place, options: ImportOptions) -> FileRe
     return report
 
 
-def _import_into(
-    session: Session, place: _Place, options: ImportOptions, report: FileReport
-) -> None:
+@dataclass
+class _Read:
+    """What one file holds, read before the library is touched."""
+
+    drafts: list[_Draft]
+    bulletin: Any
+    file_hash: str
+    encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _read_place(place: _Place) -> _Read:
     from caselib.errors import InvalidInputError
 
     suffix = place.suffix
@@ -235,11 +256,9 @@ def _import_into(
     data = place.path.read_bytes()
     file_hash = hashlib.sha256(data).hexdigest()
     if suffix in MARKDOWN_SUFFIXES and _is_caselib_markdown(data):
-        drafts, bulletin = _read_markdown(data, place.name), None
-    else:
-        drafts, bulletin, report.encoding, warnings = _read_document(place.path, place.name)
-        report.warnings += warnings
-    _store(session, drafts, bulletin, place, file_hash, options, report)
+        return _Read(_read_markdown(data, place.name), None, file_hash)
+    drafts, bulletin, encoding, warnings = _read_document(place.path, place.name)
+    return _Read(drafts, bulletin, file_hash, encoding, list(warnings))
 
 
 def _is_caselib_markdown(data: bytes) -> bool:

@@ -21,7 +21,13 @@ from typing import IO, TYPE_CHECKING
 from sqlmodel import Session, select
 
 from caselib.errors import CaselibError, InvalidInputError, NotFoundError
-from caselib.publish.fileio import atomic_write, check_writable, safe_filename
+from caselib.publish.fileio import (
+    atomic_write,
+    check_writable,
+    place_file,
+    safe_filename,
+    stage_file,
+)
 from caselib.store.tables import Bulletin, Record
 from caselib.text.normalize import split_recipients
 
@@ -215,6 +221,23 @@ def as_pdf(docx: bytes, name: str) -> bytes:
         return docx_to_pdf(source, Path(tmp) / "pdf").read_bytes()
 
 
+@dataclass
+class IssueFile:
+    """A built issue: its document in a temporary file beside ``target`` and, when recorded,
+    the stored bulletin (flushed, not committed). ``place`` once the transaction committed;
+    ``discard`` when it did not."""
+
+    target: Path
+    staged: Path
+    bulletin: Bulletin | None
+
+    def place(self) -> None:
+        place_file(self.staged, self.target)
+
+    def discard(self) -> None:
+        self.staged.unlink(missing_ok=True)
+
+
 def export_bulletin(
     session: Session,
     target: Path,
@@ -226,14 +249,15 @@ def export_bulletin(
     record: bool = True,
     back_page: bool = False,
     pdf: bool = False,
-) -> Bulletin | None:
-    """Write issue ``spec`` with ``records`` (as articles) to ``target``; with ``record``, also
-    store it as a bulletin carrying the records in this order (``bulletins.record_bulletin``,
-    the file's name and hash as its source).
+) -> IssueFile:
+    """Build issue ``spec`` with ``records`` (as articles) into a temporary file beside
+    ``target``; with ``record``, also store it as a bulletin carrying the records in this
+    order (``bulletins.record_bulletin``, the file's name and hash as its source).
 
-    The issue is stored only once the document has been built, and the file is renamed into
-    place only once the issue is stored: a failure at any step (a full disk included) leaves
-    neither a new file nor a new row (the caller's transaction rolls back). An
+    The issue is stored only once the document has been built and staged, and the file is
+    put in place (``IssueFile.place``) only after the caller's transaction committed: the
+    transaction can be run again after a lock timeout (``Library.write``: ``discard`` the
+    earlier try's file) and a failure at any step leaves no new row and no new file. An
     existing issue or an existing file (without ``force``) is refused before any work.
     ``back_page`` puts the 版记 on an even page; ``pdf`` writes a PDF rendered by LibreOffice.
     """
@@ -251,32 +275,29 @@ def export_bulletin(
         buffer, spec, [record_article(r) for r in records], template, back_page=back_page
     )
     data = as_pdf(buffer.getvalue(), target.name) if pdf else buffer.getvalue()
-    stored: list[Bulletin] = []
+    staged = stage_file(target, data, force=force)
+    if not record:
+        return IssueFile(target, staged, None)
+    from caselib.bulletins import record_bulletin
 
-    def write(handle: IO[bytes]) -> None:
-        handle.write(data)
-        handle.flush()
-        if record:
-            from caselib.bulletins import record_bulletin
-
-            stored.append(
-                record_bulletin(
-                    session,
-                    series=spec.series,
-                    number=spec.number,
-                    date=spec.date,
-                    office=spec.office,
-                    editor_note=spec.editor_note,
-                    distribution=spec.distribution,
-                    record_ids=[int(r.id or 0) for r in records],
-                    copies=spec.copies,
-                    source_name=target.name,
-                    source_hash=hashlib.sha256(data).hexdigest(),
-                )
-            )
-
-    atomic_write(target, write, force=force)
-    return stored[0] if stored else None
+    try:
+        stored = record_bulletin(
+            session,
+            series=spec.series,
+            number=spec.number,
+            date=spec.date,
+            office=spec.office,
+            editor_note=spec.editor_note,
+            distribution=spec.distribution,
+            record_ids=[int(r.id or 0) for r in records],
+            copies=spec.copies,
+            source_name=target.name,
+            source_hash=hashlib.sha256(data).hexdigest(),
+        )
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return IssueFile(target, staged, stored)
 
 
 def compilation_title(records: list[Record]) -> str:

@@ -53,6 +53,14 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, force: bool 
         write(buffer)
     except OSError as exc:
         raise CaselibError(f"无法写入 {path}：{os_reason(exc)}") from exc
+    place_file(stage_file(path, buffer.getvalue(), force=force), path)
+
+
+def stage_file(path: Path, data: bytes, *, force: bool = False) -> Path:
+    """``data`` written to a temporary file beside ``path``, not yet in its place: the first
+    half of ``atomic_write``, for a file that may only appear once a transaction committed
+    (``place_file`` then; on any failure the caller removes the temporary file)."""
+    check_writable(path, force)
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
@@ -65,14 +73,26 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, force: bool 
         raise CaselibError(f"无法写入 {path}：{os_reason(exc)}") from exc
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getbuffer())
+            handle.write(data)
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise CaselibError(f"无法写入 {path}：{os_reason(exc)}") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def place_file(staged: Path, path: Path) -> None:
+    """Rename a ``stage_file`` temporary file into place (removed if that fails)."""
+    try:
+        os.replace(staged, path)
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise CaselibError(f"无法写入 {path}：{os_reason(exc)}") from exc
+    except BaseException:
+        staged.unlink(missing_ok=True)
         raise
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import URL, Engine
@@ -42,7 +42,9 @@ def _v2_source_missing_previous_status(conn: Connection) -> None:
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
 
-#: How often ``Library.transactions`` tries a unit of work, and its first pause (doubling).
+T = TypeVar("T")
+
+#: How often ``Library.write`` tries a unit of work, and its first pause (doubling).
 TRANSACTION_ATTEMPTS = 5
 RETRY_PAUSE_S = 0.05
 
@@ -296,7 +298,9 @@ class Library:
     # -- sessions ------------------------------------------------------------
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back on any error.
+        """A unit of work: committed when the block ends, rolled back on any error. Commands
+        read through it; they write through ``write``, which runs it again after a transient
+        failure (a ``with`` block cannot be run again).
 
         Records touched in the session are re-indexed inside the same transaction.
         """
@@ -305,7 +309,7 @@ class Library:
         try:
             yield session
             session.commit()
-        except (OperationalError, DatabaseError) as exc:
+        except (OperationalError, DatabaseError, sqlite3.Error) as exc:  # sqlite3: plain SQL
             session.rollback()
             raise self.translate_error(exc) from exc
         except BaseException:
@@ -314,23 +318,28 @@ class Library:
         finally:
             session.close()
 
-    def transactions(self, attempts: int = TRANSACTION_ATTEMPTS) -> Iterator[Attempt]:
-        """Attempts at one unit of work, each a ``session()``, for writes that may meet another
-        writer. A block that fails for a transient reason (``faults.is_transient``: SQLite's
-        lock held past the busy timeout, a PostgreSQL deadlock or serialization failure) was
-        rolled back and runs again after a growing, jittered pause, at most ``attempts`` times;
-        the last failure is raised as usual. The block must only touch the library::
+    def write(self, work: Callable[[Session], T], *, attempts: int = TRANSACTION_ATTEMPTS) -> T:
+        """Run ``work(session)`` as one unit of work and return what it returns: the way every
+        write reaches the library. A try that fails for a transient reason
+        (``faults.is_transient``: SQLite's lock held past the busy timeout, a PostgreSQL
+        deadlock or serialization failure) was rolled back; ``work`` runs again, in a new
+        session, after a growing, jittered pause, at most ``attempts`` times; the last failure
+        is raised as usual (one Chinese line).
 
-            for attempt in lib.transactions():
-                with attempt as session:
-                    change = add_record(session, data)
-        """
+        ``work`` must therefore be re-runnable: it may only touch the library through the
+        session (a file is written after ``write`` returns) and must not keep results from an
+        earlier try (build what it reports inside, return it)."""
         for number in range(attempts):
-            attempt = Attempt(self, last=number == attempts - 1)
-            yield attempt
-            if attempt.done:
-                return
+            try:
+                with self.session() as session:
+                    result = work(session)
+            except LibraryError as exc:
+                if number == attempts - 1 or not faults.is_transient(exc.__cause__):
+                    raise
+            else:
+                return result
             time.sleep(random.uniform(0.5, 1.0) * RETRY_PAUSE_S * 2**number)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def dbapi_connection(self) -> Any:
         """A plain-SQL connection (qmark parameters; no ORM): ``sqlite3`` for a library file,
@@ -362,15 +371,20 @@ class Library:
 
             postgres_backend.after_bulk_load(conn)
 
-    def pg_rebuild_index(self) -> int:
-        """PostgreSQL: rebuild the full-text index in one transaction (records indexed)."""
-        from caselib.store import postgres_backend
+    def rebuild_index(self) -> int:
+        """Rebuild the full-text index in one transaction (records indexed), through ``write``:
+        run again if it meets another writer's lock."""
 
-        try:
-            with self.engine.begin() as conn:
-                return postgres_backend.rebuild_index(_plain_sql(conn))
-        except (OperationalError, DatabaseError) as exc:
-            raise self.translate_error(exc) from exc
+        def rebuild(session: Session) -> int:
+            conn = session.connection()
+            if self.is_sqlite:
+                return sqlite_backend.rebuild_index(conn.connection.driver_connection)
+            from caselib.store import postgres_backend
+
+            count: int = postgres_backend.rebuild_index(_plain_sql(conn))
+            return count
+
+        return self.write(rebuild)
 
     @property
     def display_location(self) -> str:
@@ -390,31 +404,6 @@ class Library:
             raise self.translate_error(exc) from exc
         finally:
             conn.close()
-
-
-class Attempt:
-    """One try of ``Library.transactions``: a context manager giving the session."""
-
-    def __init__(self, library: Library, *, last: bool) -> None:
-        self.library = library
-        self.last = last
-        self.done = False
-        self._session: Any = None
-
-    def __enter__(self) -> Session:
-        self._session = self.library.session()
-        session: Session = self._session.__enter__()
-        return session
-
-    def __exit__(self, kind: Any, value: Any, traceback: Any) -> bool:
-        try:
-            self._session.__exit__(kind, value, traceback)
-        except LibraryError as exc:
-            if not self.last and faults.is_transient(exc.__cause__):
-                return True  # rolled back: the next attempt runs the block again
-            raise
-        self.done = kind is None
-        return False
 
 
 def first_id(session: Session, statements: Iterable[Any], **params: Any) -> int | None:
