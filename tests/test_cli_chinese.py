@@ -7,10 +7,9 @@ from gettext import GNUTranslations
 from pathlib import Path
 
 import pytest
-import typer.main
 from typer.testing import CliRunner
 
-from caselib.cli import app
+from caselib.cli import app, command_tree
 from tests.conftest import Cli
 
 LOCALE = Path(__file__).resolve().parent.parent / "src" / "caselib" / "locale" / "zh_CN"
@@ -47,7 +46,7 @@ def command_paths() -> list[list[str]]:
         for name, sub in getattr(command, "commands", {}).items():
             walk([*path, name], sub)
 
-    walk([], typer.main.get_command(app))
+    walk([], command_tree())
     return paths
 
 
@@ -64,7 +63,7 @@ def params() -> list[tuple[str, object]]:
         for name, sub in getattr(command, "commands", {}).items():
             walk(f"{path} {name}".strip(), sub)
 
-    walk("", typer.main.get_command(app))
+    walk("", command_tree())
     return found
 
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import typer.main
 from typer._click.exceptions import BadParameter
 from typer._coercion import build_runtime_param
 
-from caselib.cli import app
+from caselib.cli import command_tree
 from caselib.cli.coercion import DirectParam, direct_param
 from caselib.cli.zh import usage_message
 
@@ -31,7 +30,7 @@ def _params() -> list[tuple[str, Any]]:
         for name, sub in getattr(command, "commands", {}).items():
             walk(sub, f"{path} {name}")
 
-    walk(typer.main.get_command(app), "caselib")
+    walk(command_tree(), "caselib")
     return found
 
 

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from caselib.cli import app
+from caselib.cli import app, command_tree
 from tests.conftest import CASES_DIR, Cli
 
 FORBIDDEN = ("Traceback", "SELECT ", "INSERT ", "sqlite3.", "sqlalchemy", "http://", "https://")
@@ -38,7 +37,7 @@ def _commands() -> list[tuple[list[str], Any]]:
         for name, sub in getattr(command, "commands", {}).items():
             walk([*path, name], sub)
 
-    walk([], typer.main.get_command(app))
+    walk([], command_tree())
     return found
 
 

@@ -8,7 +8,8 @@ import sys
 import pytest
 import typer
 
-from caselib.cli import app
+from caselib.cli import command_tree, registry
+from caselib.cli.commands import COMMANDS
 
 from .conftest import ROOT
 
@@ -28,6 +29,7 @@ HEAVY = (
 
 def _commands() -> list[tuple[str, typer.models.CommandInfo | typer.models.TyperInfo]]:
     found: list[tuple[str, typer.models.CommandInfo | typer.models.TyperInfo]] = []
+    app = registry()
     for command in app.registered_commands:
         name = command.name or command.callback.__name__  # type: ignore[union-attr]
         found.append((name, command))
@@ -48,6 +50,19 @@ def test_every_command_has_chinese_help_and_is_in_the_readme() -> None:
         assert doc and any("\u4e00" <= ch <= "\u9fff" for ch in doc), name
         top = name.split()[0]
         assert f"caselib {top}" in readme, f"caselib {top} is not documented in README.md"
+
+
+def test_command_table_lists_every_command_with_its_help_line() -> None:
+    """``caselib --help`` lists the commands from a table (the commands themselves are built
+    only when run): the table holds each registered command once, in registration order,
+    with the first sentence of its help; each is built from the module the table names."""
+    tree = command_tree()
+    registered = [name for name, _info in _commands() if " " not in name]
+    assert list(COMMANDS) == list(tree.commands) == registered
+    for name, command in tree.commands.items():
+        module, line = COMMANDS[name]
+        assert command.get_short_help_str(limit=1000).split("。")[0].rstrip("。…") == line, name
+        assert not command.hidden, name
 
 
 @pytest.mark.parametrize(

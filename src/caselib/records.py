@@ -5,19 +5,21 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.store.meta import UNKNOWN_UNIT
-from caselib.store.schemas import RecordIn
 from caselib.store.tables import Record, RecordTag, Tag, Unit, utcnow
 from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag, tag_ids_for
 from caselib.text.blocks import Block, blocks_from_json, blocks_to_json
 from caselib.text.normalize import normalize
 from caselib.units import clean_unit_name, unit_id_for
+
+if TYPE_CHECKING:  # the input schema (pydantic) loads only for commands that write a text
+    from caselib.store.schemas import RecordIn
 
 
 @dataclass
@@ -257,6 +259,8 @@ def record_blocks(record: Record) -> list[Block]:
 
 def record_to_input(record: Record) -> RecordIn:
     """The record as input data again (for export and edit)."""
+    from caselib.store.schemas import RecordIn
+
     return RecordIn(
         kind=record.kind,
         title=record.title,

@@ -6,9 +6,7 @@ a comma is rejected (the command line uses those characters as syntax).
 
 from __future__ import annotations
 
-import tomllib
 import unicodedata
-from importlib import resources
 
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
@@ -201,6 +199,8 @@ def remove_alias(session: Session, alias: str) -> Tag:
 
 def load_vocabulary(session: Session, text: str) -> int:
     """Load tags from vocabulary TOML (``[[tag]] name / parent / aliases``); returns tags added."""
+    import tomllib
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -220,6 +220,8 @@ def load_vocabulary(session: Session, text: str) -> int:
 
 
 def load_default_vocabulary(session: Session) -> int:
+    from importlib import resources
+
     text = resources.files("caselib").joinpath("data/vocabulary.toml").read_text("utf-8")
     return load_vocabulary(session, text)
 

@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.records import get_record, live_record
-from caselib.store.config import Config, default_config
 from caselib.store.tables import (
     Adoption,
     Bulletin,
@@ -51,6 +50,9 @@ from caselib.store.tables import (
     ShortlistItem,
     utcnow,
 )
+
+if TYPE_CHECKING:  # the settings load only for what needs them (adoption levels)
+    from caselib.store.config import Config
 
 Row = TypeVar("Row", Report, Adoption)
 
@@ -144,6 +146,8 @@ def add_adoption(
     outlet = by.strip()
     if not outlet:
         raise InvalidInputError("采用单位（刊物）不能为空")
+    from caselib.store.config import default_config
+
     levels = (config or default_config()).adoption_levels
     if level not in levels:
         raise InvalidInputError(f"未知的采用级别“{level}”（可用：{'、'.join(levels)}）")

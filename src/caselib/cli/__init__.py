@@ -1,25 +1,49 @@
 """The ``caselib`` command line: a thin client of the caselib package.
 
 Command modules import the library only inside the commands, so ``caselib --help`` and
-``--version`` never load SQLAlchemy, python-docx or other heavy packages.
+``--version`` never load SQLAlchemy, python-docx or other heavy packages. Only the command
+being run is built (imported and read by Typer); ``caselib --help`` lists the commands from
+the table in ``caselib.cli.commands``.
 """
 
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Annotated, Any
 
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from caselib import __version__
+from caselib.cli.commands import COMMANDS, MODULES
 from caselib.cli.common import State, fail
-from caselib.cli.zh import ChineseGroup, ChineseTyper, usage_line
+from caselib.cli.zh import CATALOGUE, ChineseGroup, ChineseTyper, usage_line, write_section
 
 
 class CaselibGroup(ChineseGroup):
     """Turns caselib's errors and Click's usage errors into one Chinese line on stderr
-    (exit 1 and 2), and refuses arguments that are not text before anything runs."""
+    (exit 1 and 2), and refuses arguments that are not text before anything runs.
+
+    Its commands are built when named (``get_command``), not all at start-up."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def command_names(self) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            command = build(cmd_name)
+            if command is None:
+                return None
+            self.commands[cmd_name] = command
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, line) for name, (_module, line) in COMMANDS.items()]
+        write_section(formatter, CATALOGUE.gettext("Commands"), rows)
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         argv = sys.argv[1:] if args is None else list(args)
@@ -166,25 +190,49 @@ def _main(
     ctx.obj = State(db=db)
 
 
-from caselib.cli import (  # noqa: E402
-    browse,
-    export,
-    intake,
-    library,
-    records,
-    review,
-    sheets,
-    taxonomy,
-)
+def registry(modules: tuple[str, ...] = MODULES) -> typer.Typer:
+    """A Typer holding what ``modules`` (names under ``caselib.cli``) register: their
+    commands and sub-apps, not yet read (Typer reads a command's signature when building it)."""
+    holder = ChineseTyper()
+    for module in modules:
+        import_module(f"caselib.cli.{module}").register(holder)
+    return holder
 
-records.register(app)
-browse.register(app)
-intake.register(app)
-export.register(app)
-review.register(app)
-sheets.register(app)
-taxonomy.register(app)
-library.register(app)
+
+def build(name: str) -> Any:
+    """The Click command (or group) named ``name``, built from its module alone; None for a
+    name that is no command."""
+    from typer.main import get_command_from_info, get_command_name, get_group_from_info
+
+    if name not in COMMANDS:
+        return None
+    holder = registry((COMMANDS[name][0],))
+    for info in holder.registered_commands:
+        assert info.callback is not None
+        if (info.name or get_command_name(info.callback.__name__)) == name:
+            return get_command_from_info(
+                info,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+            )
+    for group in holder.registered_groups:
+        if group.name == name:
+            return get_group_from_info(
+                group,
+                pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=app.rich_markup_mode,
+                suggest_commands=app.suggest_commands,
+            )
+    return None
+
+
+def command_tree() -> Any:
+    """caselib's whole Click command tree, every command built (for tests and tools that
+    walk it)."""
+    group = typer.main.get_command(app)
+    for name in group.list_commands(None):  # type: ignore[attr-defined]
+        group.get_command(None, name)  # type: ignore[attr-defined]
+    return group
 
 
 def main() -> None:

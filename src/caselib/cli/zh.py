@@ -272,11 +272,15 @@ class ChineseCommand(ChineseHelp, TyperCommand):
 class ChineseGroup(ChineseHelp, TyperGroup):
     """A group of caselib commands: Chinese help, and a Chinese guess at a mistyped command."""
 
+    def command_names(self) -> list[str]:
+        """The names a mistyped command is compared with."""
+        return list(self.commands)
+
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return self._click_resolve_command(ctx, args)
         except UsageError as exc:
-            guesses = get_close_matches(args[0], list(self.commands)) if args else []
+            guesses = get_close_matches(args[0], self.command_names()) if args else []
             if guesses and self.get_command(ctx, args[0]) is None:
                 exc.message = f"{exc.message.rstrip('。')}（是不是 {'、'.join(guesses)}？）"
             raise

@@ -424,11 +424,16 @@ def insert_if_absent(session: Session, model: type[SQLModel], **values: Any) -> 
     inserted it. Get-or-create is race-free this way: insert if absent, then read. Two
     processes adding the same new name at once both succeed, where "read, then insert" makes
     one of them fail on the unique key."""
-    from sqlalchemy.dialects import postgresql, sqlite
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing()
+        statement = pg_insert(model)
+    else:  # SQLite: the PostgreSQL dialect (some 20 modules) is not loaded
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(model)
+    statement = statement.values(**values).on_conflict_do_nothing()
     return bool(session.exec(statement).rowcount)
 
 
