@@ -5,7 +5,10 @@ uses, and the full-text index. Imported only for a ``postgresql`` URL; psycopg (
 Design of the index
 -------------------
 The same tokens as SQLite (``sqlite_backend``): every overlapping pair of codes of a segment,
-the last one with the end marker. PostgreSQL's text parser would drop the private-use codes,
+the last one with the end marker; and, unlike SQLite, every code alone as the end marker
+followed by the code (no bigram starts with the end marker), at the position of the bigram it
+starts, so that a one-character query is one posting list rather than a prefix match merging
+every bigram that starts with it. PostgreSQL's text parser would drop the private-use codes,
 so the ``tsvector`` is written literally (``'ab':1A 'bc':2A …``) with explicit positions and a
 weight per column (title A, tags B, unit and summary C, body D).
 
@@ -21,8 +24,9 @@ AND of its bigrams (the GIN index gives the candidates) and then confirmed by ``
 ``content``: the coded segments of the record
 joined by the end marker, which no coded term contains. So a match is exactly "the phrase is
 a substring of one segment", the recall guarantee of the SQLite index, also for long bodies
-whose positions a ``tsvector`` would cap at 16383. One character is a prefix query
-(``'a':*``).
+whose positions a ``tsvector`` would cap at 16383. One character is its own token. (Libraries
+indexed before schema version 3 had no such tokens: the version 3 migration rebuilds the
+index.)
 
 Ranking is cover density with the column weights A 1.0, B 0.4, C 0.2, D 0.1 (RUM's fixed
 weights; SQLite's BM25 weights are 10/8/3/3/1), a documented stand-in for BM25. Under RUM it
@@ -230,9 +234,10 @@ def tsvector_text(columns: tuple[list[str], ...]) -> str:
             units = [*_units(segment), END]
             for a, b in zip(units, units[1:], strict=False):
                 pos = min(pos + 1, _MAX_POSITION)
-                entry = positions.setdefault(a + b, [])
-                if len(entry) < 256:
-                    entry.append(f"{pos}{letter}")
+                for token in (a + b, END + a):  # the bigram, and the code alone
+                    entry = positions.setdefault(token, [])
+                    if len(entry) < 256:
+                        entry.append(f"{pos}{letter}")
     return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
 
 
@@ -356,10 +361,10 @@ def _ident(name: str) -> str:
 
 def term_query(term: str) -> str:
     """The tsquery (text) whose matches include every record containing ``term`` (normalised,
-    non-empty): its first code as a prefix, or the AND of its bigrams."""
+    non-empty): its one code's token, or the AND of its bigrams."""
     units = _units(term)
     if len(units) == 1:
-        return _lexeme(units[0]) + ":*"
+        return _lexeme(END + units[0])
     # distinct bigrams, at most _MAX_QUERY_BIGRAMS of them: still every record holding the
     # term (``strpos`` then confirms), and a 1 MB query stays a small tsquery
     bigrams = list(dict.fromkeys(a + b for a, b in zip(units, units[1:], strict=False)))
@@ -381,8 +386,8 @@ def match_parts(
         alternatives = []
         for term in group:
             if len(_units(term)) <= 2:
-                # one bigram, or one code as a prefix: the tsquery alone is exact (the code is
-                # prefix-free, tokens never span segments), and cheaper than reading content
+                # one bigram, or one code's token: the tsquery alone is exact (tokens never
+                # span segments), and cheaper than reading content
                 alternatives.append("i.tsv @@ CAST(? AS tsquery)")
                 params.append(term_query(term))
             else:
