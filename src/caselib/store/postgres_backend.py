@@ -258,22 +258,27 @@ def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
                 tuple(chunk),
             )
         )
-        for rid in chunk:
-            raw = current.get(rid)
-            if raw is None:
-                if rid in old:
-                    conn.execute(f"DELETE FROM {INDEX_TABLE} WHERE record_id = ?", (rid,))
-                continue
+        gone = [rid for rid in chunk if rid not in current and rid in old]
+        if gone:
+            conn.execute(
+                f"DELETE FROM {INDEX_TABLE} WHERE record_id IN ({','.join('?' * len(gone))})",
+                tuple(gone),
+            )
+        rows = []
+        for rid, raw in current.items():
             columns = tuple([_normalized(s) for s in column] for column in raw)
             digest = _payload(columns)[0]
-            if old.get(rid) == digest:
-                continue
-            conn.execute(
-                f"INSERT INTO {INDEX_TABLE} (record_id, hash, content, tsv) "
-                "VALUES (?, ?, ?, CAST(? AS tsvector)) ON CONFLICT (record_id) DO UPDATE "
-                "SET hash = EXCLUDED.hash, content = EXCLUDED.content, tsv = EXCLUDED.tsv",
-                (rid, digest, content_text(columns), tsvector_text(columns)),
-            )
+            if old.get(rid) != digest:
+                rows.append((rid, digest, content_text(columns), tsvector_text(columns)))
+        if rows:  # one round trip for the chunk (psycopg pipelines executemany)
+            conn.raw.cursor().executemany(_pyformat(_UPSERT), rows)
+
+
+_UPSERT = (
+    f"INSERT INTO {INDEX_TABLE} (record_id, hash, content, tsv) "
+    "VALUES (?, ?, ?, CAST(? AS tsvector)) ON CONFLICT (record_id) DO UPDATE "
+    "SET hash = EXCLUDED.hash, content = EXCLUDED.content, tsv = EXCLUDED.tsv"
+)
 
 
 def _normalized(segment: str) -> str:
