@@ -336,20 +336,26 @@ def after_bulk_load(conn: Any) -> None:
     rebuild the index. ``conn``: a SQLAlchemy connection."""
     from sqlalchemy import text
 
+    # the sequence is looked up per table with an ``id`` column: in the WHERE clause the
+    # planner may call pg_get_serial_sequence on a table without one first, which is an error
     tables = conn.execute(
         text(
             "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
-            "AND table_schema = current_schema() "
-            "AND pg_get_serial_sequence(quote_ident(table_name), 'id') IS NOT NULL"
+            "AND table_schema = current_schema()"
         )
     ).all()
     for (table,) in tables:
+        sequence = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": _ident(table)}
+        ).scalar()
+        if sequence is None:
+            continue
         conn.execute(
             text(
-                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                "SELECT setval(CAST(:s AS regclass), "
                 f"COALESCE((SELECT MAX(id) FROM {_ident(table)}), 0) + 1, false)"
             ),
-            {"t": table},
+            {"s": sequence},
         )
     plain = PgConnection(conn.connection.driver_connection, owned=False)
     rebuild_index(plain)
