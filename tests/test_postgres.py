@@ -283,3 +283,14 @@ def test_a_list_of_ids_longer_than_the_protocol_allows_is_sent_as_an_array(
         assert got.fetchone()[0] == total
     finally:
         conn.close()
+
+
+def test_a_long_term_is_ranked_by_its_rarest_bigram() -> None:
+    """Bigrams among the most common count by their share of rows, others as rarer still."""
+    from caselib.store.postgres_backend import PgConnection, rank_query
+
+    conn = PgConnection(None, owned=False)
+    conn.frequencies = {"志愿": 0.3, "愿服": 0.2, "服务": 0.5}
+    assert rank_query(conn, [["志愿服务"], ["党", "暖心"]]) == "('愿服') & ('\ue080党' | '暖心')"
+    conn.frequencies = {"志愿": 0.3, "服务": 0.5}
+    assert rank_query(conn, [["志愿服务"]]) == "('愿服')"

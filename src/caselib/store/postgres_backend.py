@@ -28,7 +28,9 @@ whose positions a ``tsvector`` would cap at 16383. One character is its own toke
 indexed before schema version 3 had no such tokens: the version 3 migration rebuilds the
 index.)
 
-Ranking is cover density with the column weights A 1.0, B 0.4, C 0.2, D 0.1 (RUM's fixed
+Ranking is cover density (of the query ``rank_query`` makes: a term longer than two codes
+counts by its rarest bigram only, which every occurrence of the term holds, instead of covers
+over all its bigrams) with the column weights A 1.0, B 0.4, C 0.2, D 0.1 (RUM's fixed
 weights; SQLite's BM25 weights are 10/8/3/3/1), a documented stand-in for BM25. Under RUM it
 is RUM's ``<=>`` (cover density in which the n-th repeat of a cover counts 1/n², a saturation
 like BM25's); under GIN it is ``ts_rank_cd`` with the same weights (no saturation). Ties are
@@ -70,6 +72,7 @@ class PgConnection:
         self.raw = raw
         self.owned = owned
         self.index_method: str | None = None  # "rum" or "gin", read once (``index_method``)
+        self.frequencies: dict[str, float] | None = None  # read once (``rank_query``)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         # prepare=False: every statement is planned with its values (a generic plan of a
@@ -382,6 +385,41 @@ def term_query(term: str) -> str:
     return "(" + " & ".join(_lexeme(t) for t in bigrams[:_MAX_QUERY_BIGRAMS]) + ")"
 
 
+def rank_query(conn: Any, groups: Sequence[Sequence[str]]) -> str:
+    """The tsquery (text) the matches are ranked by: as ``term_query`` for a term of one or two
+    codes; a longer term by its rarest bigram alone (every occurrence of the term is one of
+    it), so that RUM ranks from one posting list instead of covers over all the bigrams.
+    Rarity is read from the planner's statistics of the index (``ANALYZE``): a bigram not
+    among the most common ones counts as rarer than all of them."""
+    frequency = _bigram_frequencies(conn)
+
+    def token(term: str) -> str:
+        units = _units(term)
+        if len(units) <= 2:
+            return term_query(term)
+        bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
+        return _lexeme(min(bigrams, key=lambda t: frequency.get(t, 0.0)))
+
+    return " & ".join("(" + " | ".join(token(t) for t in g) + ")" for g in groups)
+
+
+def _bigram_frequencies(conn: Any) -> dict[str, float]:
+    """The most common lexemes of the index and the share of rows holding each (read once
+    per connection; empty before the first ``ANALYZE``)."""
+    cached: dict[str, float] | None = getattr(conn, "frequencies", None)
+    if cached is None:
+        row = conn.execute(
+            "SELECT CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs "
+            "FROM pg_stats WHERE schemaname = current_schema() AND tablename = ? "
+            "AND attname = 'tsv'",
+            (INDEX_TABLE,),
+        ).fetchone()
+        cached = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+        if hasattr(conn, "frequencies"):
+            conn.frequencies = cached
+    return cached
+
+
 def term_code(term: str) -> str:
     return _coded(term)
 
@@ -419,7 +457,7 @@ def ranked(
 ) -> list[tuple[int, float]]:
     """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
     rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
-    must hold ``i.tsv @@ tsquery``). Without ``need``: every match. With ``need``: enough
+    must imply ``i.tsv @@ tsquery``). Without ``need``: every match. With ``need``: enough
     matches that the ``need`` best by score, ties included, are among them (the caller sorts
     by score, then date).
 
