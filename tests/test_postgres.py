@@ -291,6 +291,6 @@ def test_a_long_term_is_ranked_by_its_rarest_bigram() -> None:
 
     conn = PgConnection(None, owned=False)
     conn.frequencies = {"志愿": 0.3, "愿服": 0.2, "服务": 0.5}
-    assert rank_query(conn, [["志愿服务"], ["党", "暖心"]]) == "('愿服') & ('\ue080党' | '暖心')"
+    assert rank_query(conn, [["志愿服务"], ["党", "暖心"]]) == "('愿服') & ('\ue080党' | ('暖心'))"
     conn.frequencies = {"志愿": 0.3, "服务": 0.5}
     assert rank_query(conn, [["志愿服务"]]) == "('愿服')"
