@@ -43,6 +43,7 @@ runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -215,7 +216,9 @@ def index_method(conn: Any) -> str:
 
 
 def _lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return "'" + token + "'"
 
 
 def _coded(segment: str) -> str:
@@ -230,18 +233,21 @@ def _units(segment: str) -> list[str]:
 
 def tsvector_text(columns: tuple[list[str], ...]) -> str:
     """The literal tsvector of a record's normalised segments (see the module doc)."""
-    positions: dict[str, list[str]] = {}
+    positions: defaultdict[str, list[str]] = defaultdict(list)
     pos = 0
     for letter, segments in zip(COLUMN_LETTERS, columns, strict=True):
         for segment in segments:
-            units = [*_units(segment), END]
-            for a, b in zip(units, units[1:], strict=False):
-                pos = min(pos + 1, _MAX_POSITION)
-                for token in (a + b, END + a):  # the bigram, and the code alone
-                    entry = positions.setdefault(token, [])
-                    if len(entry) < 256:
-                        entry.append(f"{pos}{letter}")
-    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+            units = _units(segment)
+            n = len(units)
+            if not n:
+                continue
+            labels = [f"{p}{letter}" for p in range(pos + 1, min(pos + n, _MAX_POSITION) + 1)]
+            labels += [f"{_MAX_POSITION}{letter}"] * (n - len(labels))
+            pos = min(pos + n, _MAX_POSITION)
+            for a, b, label in zip(units, [*units[1:], END], labels, strict=True):
+                positions[a + b].append(label)  # the bigram
+                positions[END + a].append(label)  # and the code alone
+    return " ".join(f"{_lexeme(t)}:{','.join(p[:256])}" for t, p in positions.items())
 
 
 def content_text(columns: tuple[list[str], ...]) -> str:
