@@ -397,13 +397,13 @@ def rank_query(conn: Any, groups: Sequence[Sequence[str]]) -> str:
     it), so that RUM ranks from one posting list instead of covers over all the bigrams.
     Rarity is read from the planner's statistics of the index (``ANALYZE``): a bigram not
     among the most common ones counts as rarer than all of them."""
-    frequency = _bigram_frequencies(conn)
 
     def token(term: str) -> str:
         units = _units(term)
         if len(units) <= 2:
             return term_query(term)
         bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
+        frequency = _bigram_frequencies(conn)
         return _lexeme(min(bigrams, key=lambda t: frequency.get(t, 0.0)))
 
     return " & ".join("(" + " | ".join(token(t) for t in g) + ")" for g in groups)
