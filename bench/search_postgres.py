@@ -111,6 +111,38 @@ def _recall(sqlite_conn: Any, pg_conn: Any, queries: dict[str, list[str]]) -> tu
     return same, total
 
 
+def _rank_order(
+    pg_conn: Any, queries: dict[str, list[str]], need: int = 20
+) -> tuple[int, int, int, int]:
+    """How far RUM's index order strays from the order of the score computed from each row:
+    the most rows, over every query, that the index returns before the last of the ``need``
+    best by score, beyond ``need`` itself (0: the first ``need`` in index order are the best);
+    how many queries stray at all (``ranked`` reads ``_RANK_SLACK`` rows beyond); and, over
+    every match of every query, how many rows score better than the row before them, and
+    how many rows there were."""
+    from caselib import search as s
+    from caselib.store.postgres_backend import ranked
+
+    worst = strays = inversions = total = 0
+    for qs in queries.values():
+        for q in qs:
+            rows = ranked(pg_conn, *s._pg_matching(pg_conn, s.parse_query(q), None), None)
+            inversions += sum(1 for a, b in zip(rows, rows[1:], strict=False) if b[1] < a[1])
+            total += len(rows)
+            if len(rows) <= need:
+                continue
+            bound = sorted(score for _, score in rows)[need - 1]
+            last = max((i for i, (_, score) in enumerate(rows) if score < bound), default=-1)
+            # rows scoring exactly ``bound`` are interchangeable ties: any one of them will do
+            ties = [i for i, (_, score) in enumerate(rows) if score == bound]
+            better = sum(1 for _, score in rows if score < bound)
+            last = max(last, ties[need - better - 1])
+            beyond = max(0, last + 1 - need)
+            worst = max(worst, beyond)
+            strays += beyond > 0
+    return worst, strays, inversions, total
+
+
 def run_size(n: int, url: str, work: Path, bench: Any, repeats: int, reuse: bool) -> None:
     import sqlite3
 
@@ -139,6 +171,7 @@ def run_size(n: int, url: str, work: Path, bench: Any, repeats: int, reuse: bool
         for cls in bench.QUERIES:  # at once: the rest of a large size takes minutes
             print(f"  {cls}: SQLite p50/p95/cpu {a[cls]}; PostgreSQL {b[cls]} (s)", flush=True)
         same, total = _recall(lite, pg, bench.QUERIES)
+        order = _rank_order(pg, bench.QUERIES) if method == "rum" else (0, 0, 0, 0)
     finally:
         lite.close()
         pg.close()
@@ -178,6 +211,19 @@ def run_size(n: int, url: str, work: Path, bench: Any, repeats: int, reuse: bool
         line += f", rg {rg50 * 1e3:.1f} ms (PostgreSQL {rg50 / pg50:.0f}x faster)"
     print(line)
     print(f"recall (PostgreSQL hits == SQLite hits): {same}/{total} queries")
+    if method == "rum":
+        stray, strays, inversions, rows = order
+        print(
+            f"RUM order vs score order: top 20: {strays}/{total} queries need rows beyond the "
+            f"20th, at most {stray} (ranked reads {_slack()} beyond); every match: "
+            f"{inversions} of {rows} rows score better than the row before"
+        )
+
+
+def _slack() -> int:
+    from caselib.store.postgres_backend import _RANK_SLACK
+
+    return _RANK_SLACK
 
 
 def main() -> None:

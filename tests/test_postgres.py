@@ -15,6 +15,7 @@ import pytest
 from caselib.search import quote_term, search
 from caselib.store.library import Library
 from caselib.store.maintenance import dump
+from caselib.store.meta import SCHEMA_VERSION
 from caselib.store.reader import connect
 from caselib.text.normalize import normalize
 from tests.conftest import CASES_DIR, Cli
@@ -175,10 +176,37 @@ def test_a_version_1_library_upgrades_on_postgres(pg_url: str) -> None:
         conn.execute("ALTER TABLE shortlist_item DROP COLUMN previous_status")
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     run = cli.ok("upgrade")
-    assert "版本 1 → 2" in run.stderr and "pg_dump" in run.stderr
-    assert Library.open(pg_url).schema_version == 2
+    assert f"版本 1 → {SCHEMA_VERSION}" in run.stderr and "pg_dump" in run.stderr
+    assert Library.open(pg_url).schema_version == SCHEMA_VERSION
     assert cli.ok("show", "1", "--json").json()["title"] == "机关党委：跑腿办事"
     assert "索引完好" in cli.ok("check").stderr
+
+
+def test_the_version_3_upgrade_indexes_single_characters(pg_url: str) -> None:
+    """A version 2 index had bigrams only (one character was a prefix query): the upgrade
+    rebuilds it, after which a one-character search finds the record by its own token."""
+    import psycopg
+
+    from caselib.store.postgres_backend import INDEX_TABLE, psycopg_dsn
+    from caselib.store.sqlite_backend import END
+
+    cli = Cli(pg_url)
+    cli.ok("init")
+    cli.ok("add", "-t", "机关党委：跑腿办事", "-u", "机关党委", input="正文。")
+    single = f"SELECT count(*) FROM {INDEX_TABLE}, unnest(tsv) AS u WHERE left(u.lexeme, 1) = %s"
+    with psycopg.connect(psycopg_dsn(pg_url), autocommit=True) as conn:
+        assert conn.execute(single, (END,)).fetchone()[0] > 0
+        conn.execute(
+            f"UPDATE {INDEX_TABLE} SET tsv = ts_delete(tsv, ARRAY(SELECT u.lexeme "
+            "FROM unnest(tsv) AS u WHERE left(u.lexeme, 1) = %s))",
+            (END,),
+        )
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        assert conn.execute(single, (END,)).fetchone()[0] == 0
+    assert f"版本 2 → {SCHEMA_VERSION}" in cli.ok("upgrade").stderr
+    with psycopg.connect(psycopg_dsn(pg_url), autocommit=True) as conn:
+        assert conn.execute(single, (END,)).fetchone()[0] > 0
+    assert [h["id"] for h in cli.ok("search", "跑", "--json").json()] == [1]
 
 
 _PAGED_QUERIES = ("的", "党", "服务", "志愿服务", "学生 服务", "党建 OR 暖心", "工作 -党建")
@@ -255,3 +283,14 @@ def test_a_list_of_ids_longer_than_the_protocol_allows_is_sent_as_an_array(
         assert got.fetchone()[0] == total
     finally:
         conn.close()
+
+
+def test_a_long_term_is_ranked_by_its_rarest_bigram() -> None:
+    """Bigrams among the most common count by their share of rows, others as rarer still."""
+    from caselib.store.postgres_backend import PgConnection, rank_query
+
+    conn = PgConnection(None, owned=False)
+    conn.frequencies = {"志愿": 0.3, "愿服": 0.2, "服务": 0.5}
+    assert rank_query(conn, [["志愿服务"], ["党", "暖心"]]) == "('愿服') & ('\ue080党' | ('暖心'))"
+    conn.frequencies = {"志愿": 0.3, "服务": 0.5}
+    assert rank_query(conn, [["志愿服务"]]) == "('愿服')"

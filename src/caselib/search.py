@@ -544,15 +544,15 @@ def _no_limit(conn: Any) -> int | None:
 def _pg_matching(
     conn: Any, parsed: ParsedQuery, filters: SearchFilters | None
 ) -> tuple[str, str, list[Any]]:
-    """PostgreSQL: the tsquery, and the condition on the index table ``i`` selecting the
-    matches (``postgres_backend.ranked`` ranks them) with its parameters."""
+    """PostgreSQL: the tsquery the matches are ranked by, and the condition on the index table
+    ``i`` selecting them (``postgres_backend.ranked`` ranks them) with its parameters."""
     from caselib.store import postgres_backend as pg
 
     groups = [[t.text for t in g] for g in parsed.groups]
     tsquery, exact, exact_params = pg.match_parts(groups, [t.text for t in parsed.excluded])
     restrict, params = filter_clause(conn, filters, id_expr="i.record_id")
     where = f"i.tsv @@ CAST(? AS tsquery) AND {exact} AND {restrict}"
-    return tsquery or "", where, [tsquery, *exact_params, *params]
+    return pg.rank_query(conn, groups), where, [tsquery, *exact_params, *params]
 
 
 def _pg_exclusion(parsed: ParsedQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:

@@ -40,7 +40,19 @@ def _v2_source_missing_previous_status(conn: Connection) -> None:
         conn.exec_driver_sql(ddl)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2_source_missing_previous_status}
+def _v3_pg_single_character_tokens(conn: Connection) -> None:
+    """Version 3: PostgreSQL's index also holds each character alone (``postgres_backend``),
+    so it is rebuilt; SQLite's index is unchanged."""
+    if conn.dialect.name == "postgresql":
+        from caselib.store import postgres_backend
+
+        postgres_backend.rebuild_index(_plain_sql(conn))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_source_missing_previous_status,
+    3: _v3_pg_single_character_tokens,
+}
 
 T = TypeVar("T")
 

@@ -5,7 +5,10 @@ uses, and the full-text index. Imported only for a ``postgresql`` URL; psycopg (
 Design of the index
 -------------------
 The same tokens as SQLite (``sqlite_backend``): every overlapping pair of codes of a segment,
-the last one with the end marker. PostgreSQL's text parser would drop the private-use codes,
+the last one with the end marker; and, unlike SQLite, every code alone as the end marker
+followed by the code (no bigram starts with the end marker), at the position of the bigram it
+starts, so that a one-character query is one posting list rather than a prefix match merging
+every bigram that starts with it. PostgreSQL's text parser would drop the private-use codes,
 so the ``tsvector`` is written literally (``'ab':1A 'bc':2A …``) with explicit positions and a
 weight per column (title A, tags B, unit and summary C, body D).
 
@@ -21,10 +24,13 @@ AND of its bigrams (the GIN index gives the candidates) and then confirmed by ``
 ``content``: the coded segments of the record
 joined by the end marker, which no coded term contains. So a match is exactly "the phrase is
 a substring of one segment", the recall guarantee of the SQLite index, also for long bodies
-whose positions a ``tsvector`` would cap at 16383. One character is a prefix query
-(``'a':*``).
+whose positions a ``tsvector`` would cap at 16383. One character is its own token. (Libraries
+indexed before schema version 3 had no such tokens: the version 3 migration rebuilds the
+index.)
 
-Ranking is cover density with the column weights A 1.0, B 0.4, C 0.2, D 0.1 (RUM's fixed
+Ranking is cover density (of the query ``rank_query`` makes: a term longer than two codes
+counts by its rarest bigram only, which every occurrence of the term holds, instead of covers
+over all its bigrams) with the column weights A 1.0, B 0.4, C 0.2, D 0.1 (RUM's fixed
 weights; SQLite's BM25 weights are 10/8/3/3/1), a documented stand-in for BM25. Under RUM it
 is RUM's ``<=>`` (cover density in which the n-th repeat of a cover counts 1/n², a saturation
 like BM25's); under GIN it is ``ts_rank_cd`` with the same weights (no saturation). Ties are
@@ -37,6 +43,7 @@ runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -66,6 +73,7 @@ class PgConnection:
         self.raw = raw
         self.owned = owned
         self.index_method: str | None = None  # "rum" or "gin", read once (``index_method``)
+        self.frequencies: dict[str, float] | None = None  # read once (``rank_query``)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         # prepare=False: every statement is planned with its values (a generic plan of a
@@ -208,7 +216,9 @@ def index_method(conn: Any) -> str:
 
 
 def _lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return "'" + token + "'"
 
 
 def _coded(segment: str) -> str:
@@ -223,17 +233,21 @@ def _units(segment: str) -> list[str]:
 
 def tsvector_text(columns: tuple[list[str], ...]) -> str:
     """The literal tsvector of a record's normalised segments (see the module doc)."""
-    positions: dict[str, list[str]] = {}
+    positions: defaultdict[str, list[str]] = defaultdict(list)
     pos = 0
     for letter, segments in zip(COLUMN_LETTERS, columns, strict=True):
         for segment in segments:
-            units = [*_units(segment), END]
-            for a, b in zip(units, units[1:], strict=False):
-                pos = min(pos + 1, _MAX_POSITION)
-                entry = positions.setdefault(a + b, [])
-                if len(entry) < 256:
-                    entry.append(f"{pos}{letter}")
-    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items())
+            units = _units(segment)
+            n = len(units)
+            if not n:
+                continue
+            labels = [f"{p}{letter}" for p in range(pos + 1, min(pos + n, _MAX_POSITION) + 1)]
+            labels += [f"{_MAX_POSITION}{letter}"] * (n - len(labels))
+            pos = min(pos + n, _MAX_POSITION)
+            for a, b, label in zip(units, [*units[1:], END], labels, strict=True):
+                positions[a + b].append(label)  # the bigram
+                positions[END + a].append(label)  # and the code alone
+    return " ".join(f"{_lexeme(t)}:{','.join(p[:256])}" for t, p in positions.items())
 
 
 def content_text(columns: tuple[list[str], ...]) -> str:
@@ -253,22 +267,27 @@ def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
                 tuple(chunk),
             )
         )
-        for rid in chunk:
-            raw = current.get(rid)
-            if raw is None:
-                if rid in old:
-                    conn.execute(f"DELETE FROM {INDEX_TABLE} WHERE record_id = ?", (rid,))
-                continue
+        gone = [rid for rid in chunk if rid not in current and rid in old]
+        if gone:
+            conn.execute(
+                f"DELETE FROM {INDEX_TABLE} WHERE record_id IN ({','.join('?' * len(gone))})",
+                tuple(gone),
+            )
+        rows = []
+        for rid, raw in current.items():
             columns = tuple([_normalized(s) for s in column] for column in raw)
             digest = _payload(columns)[0]
-            if old.get(rid) == digest:
-                continue
-            conn.execute(
-                f"INSERT INTO {INDEX_TABLE} (record_id, hash, content, tsv) "
-                "VALUES (?, ?, ?, CAST(? AS tsvector)) ON CONFLICT (record_id) DO UPDATE "
-                "SET hash = EXCLUDED.hash, content = EXCLUDED.content, tsv = EXCLUDED.tsv",
-                (rid, digest, content_text(columns), tsvector_text(columns)),
-            )
+            if old.get(rid) != digest:
+                rows.append((rid, digest, content_text(columns), tsvector_text(columns)))
+        if rows:  # one round trip for the chunk (psycopg pipelines executemany)
+            conn.raw.cursor().executemany(_pyformat(_UPSERT), rows)
+
+
+_UPSERT = (
+    f"INSERT INTO {INDEX_TABLE} (record_id, hash, content, tsv) "
+    "VALUES (?, ?, ?, CAST(? AS tsvector)) ON CONFLICT (record_id) DO UPDATE "
+    "SET hash = EXCLUDED.hash, content = EXCLUDED.content, tsv = EXCLUDED.tsv"
+)
 
 
 def _normalized(segment: str) -> str:
@@ -326,20 +345,26 @@ def after_bulk_load(conn: Any) -> None:
     rebuild the index. ``conn``: a SQLAlchemy connection."""
     from sqlalchemy import text
 
+    # the sequence is looked up per table with an ``id`` column: in the WHERE clause the
+    # planner may call pg_get_serial_sequence on a table without one first, which is an error
     tables = conn.execute(
         text(
             "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
-            "AND table_schema = current_schema() "
-            "AND pg_get_serial_sequence(quote_ident(table_name), 'id') IS NOT NULL"
+            "AND table_schema = current_schema()"
         )
     ).all()
     for (table,) in tables:
+        sequence = conn.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": _ident(table)}
+        ).scalar()
+        if sequence is None:
+            continue
         conn.execute(
             text(
-                "SELECT setval(pg_get_serial_sequence(:t, 'id'), "
+                "SELECT setval(CAST(:s AS regclass), "
                 f"COALESCE((SELECT MAX(id) FROM {_ident(table)}), 0) + 1, false)"
             ),
-            {"t": table},
+            {"s": sequence},
         )
     plain = PgConnection(conn.connection.driver_connection, owned=False)
     rebuild_index(plain)
@@ -356,14 +381,49 @@ def _ident(name: str) -> str:
 
 def term_query(term: str) -> str:
     """The tsquery (text) whose matches include every record containing ``term`` (normalised,
-    non-empty): its first code as a prefix, or the AND of its bigrams."""
+    non-empty): its one code's token, or the AND of its bigrams."""
     units = _units(term)
     if len(units) == 1:
-        return _lexeme(units[0]) + ":*"
+        return _lexeme(END + units[0])
     # distinct bigrams, at most _MAX_QUERY_BIGRAMS of them: still every record holding the
     # term (``strpos`` then confirms), and a 1 MB query stays a small tsquery
     bigrams = list(dict.fromkeys(a + b for a, b in zip(units, units[1:], strict=False)))
     return "(" + " & ".join(_lexeme(t) for t in bigrams[:_MAX_QUERY_BIGRAMS]) + ")"
+
+
+def rank_query(conn: Any, groups: Sequence[Sequence[str]]) -> str:
+    """The tsquery (text) the matches are ranked by: as ``term_query`` for a term of one or two
+    codes; a longer term by its rarest bigram alone (every occurrence of the term is one of
+    it), so that RUM ranks from one posting list instead of covers over all the bigrams.
+    Rarity is read from the planner's statistics of the index (``ANALYZE``): a bigram not
+    among the most common ones counts as rarer than all of them."""
+
+    def token(term: str) -> str:
+        units = _units(term)
+        if len(units) <= 2:
+            return term_query(term)
+        bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
+        frequency = _bigram_frequencies(conn)
+        return _lexeme(min(bigrams, key=lambda t: frequency.get(t, 0.0)))
+
+    return " & ".join("(" + " | ".join(token(t) for t in g) + ")" for g in groups)
+
+
+def _bigram_frequencies(conn: Any) -> dict[str, float]:
+    """The most common lexemes of the index and the share of rows holding each (read once
+    per connection; empty before the first ``ANALYZE``)."""
+    cached: dict[str, float] | None = getattr(conn, "frequencies", None)
+    if cached is None:
+        row = conn.execute(
+            "SELECT CAST(CAST(most_common_elems AS text) AS text[]), most_common_elem_freqs "
+            "FROM pg_stats WHERE schemaname = current_schema() AND tablename = ? "
+            "AND attname = 'tsv'",
+            (INDEX_TABLE,),
+        ).fetchone()
+        cached = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+        if hasattr(conn, "frequencies"):
+            conn.frequencies = cached
+    return cached
 
 
 def term_code(term: str) -> str:
@@ -381,8 +441,8 @@ def match_parts(
         alternatives = []
         for term in group:
             if len(_units(term)) <= 2:
-                # one bigram, or one code as a prefix: the tsquery alone is exact (the code is
-                # prefix-free, tokens never span segments), and cheaper than reading content
+                # one bigram, or one code's token: the tsquery alone is exact (tokens never
+                # span segments), and cheaper than reading content
                 alternatives.append("i.tsv @@ CAST(? AS tsquery)")
                 params.append(term_query(term))
             else:
@@ -403,16 +463,20 @@ def ranked(
 ) -> list[tuple[int, float]]:
     """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
     rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
-    must hold ``i.tsv @@ tsquery``). Without ``need``: every match. With ``need``: enough
+    must imply ``i.tsv @@ tsquery``). Without ``need``: every match. With ``need``: enough
     matches that the ``need`` best by score, ties included, are among them (the caller sorts
     by score, then date).
 
     Under RUM the index returns the matches in rank order, reading only the rows it returns;
-    the score is then computed again from each returned row, which for rare near-equal scores
-    (prefix and multi-term queries) can order two rows the other way than the index did: the
-    first ``need`` + ``_RANK_SLACK`` in the index's order are taken and read on while scores
-    still reach the ``need``-th best. Under GIN every match is ranked (its ``tsvector`` read)
-    and sorted."""
+    the score is then computed again from each returned row. Both are RUM's cover density
+    (``calc_score_docr``) over the same positions (the index keeps each lexeme's positions as
+    the ``tsvector`` has them; no query term is a prefix, which was the one case where an
+    operand stood for several index entries), so the two orders agree: measured, not proven
+    (``bench/search_postgres.py`` counts rows out of order: none in 107,778 ranked rows of 38
+    queries at 10,000 records, nor in 7 queries repeating a term). As a margin the first ``need`` + ``_RANK_SLACK`` in the
+    index's order are taken, and read on while scores still reach the ``need``-th best (ties,
+    ordered by date by the caller). Under GIN every match is ranked (its ``tsvector`` read)
+    and sorted: exact."""
     score: Callable[[Any], float]
     rum = index_method(conn) == "rum"
     if rum:
@@ -455,7 +519,7 @@ def ranked(
     return [(int(rid), score(value)) for rid, value in rows]
 
 
-#: Rows taken beyond the page from RUM's order (see ``ranked``).
+#: Rows taken beyond the page from RUM's order, a margin (see ``ranked``).
 _RANK_SLACK = 16
 
 
