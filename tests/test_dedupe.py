@@ -453,3 +453,53 @@ def test_signatures_do_not_depend_on_the_process() -> None:
         assert json.loads(out) == expected
     # and not with the machine or the version of Python: fixed values
     assert dedupe.signature("共同缔造暖人心")[:3] == GOLDEN_SIGNATURE
+
+
+def test_dupes_lists_the_flagged_pairs_as_the_scan_finds_them(session: Session) -> None:
+    """``caselib dupes`` reads the pairs the writes flagged; after adds, edits, trash, restore
+    and purge through the record functions they are the scan's pairs, values and order."""
+    from caselib.duplicates import duplicate_pairs, flagged_pairs, scanned_pairs
+    from caselib.records import (
+        add_record,
+        purge_record,
+        restore_record,
+        trash_record,
+        update_record,
+    )
+    from caselib.store.schemas import RecordIn
+
+    def write(title: str, text: str, rid: int | None = None) -> int:
+        data = RecordIn(title=title, unit=title.split("：")[0], body=body(text))
+        change = add_record(session, data) if rid is None else update_record(session, rid, data)
+        return change.record_id
+
+    def listings() -> tuple[list[dedupe.DuplicatePair], list[dedupe.DuplicatePair]]:
+        session.commit()
+        raw = session.connection().connection.driver_connection
+        return duplicate_pairs(raw), scanned_pairs(raw)
+
+    ids = {key: write(title, text) for key, (title, text) in ORIGINALS.items()}
+    copy = write(*few_characters_changed(WELCOME_TITLE, WELCOME))
+    moved = write(*other_units_title(WELCOME_TITLE, WELCOME))
+    again = write(*punctuation_changed(DORM_TITLE, DORM))
+    trash_record(session, ids["welcome"])  # in the trash: the copies are added without it
+    late = write(*sentence_added(WELCOME_TITLE, WELCOME))
+    write(*sentence_removed(WELCOME_TITLE, WELCOME), rid=copy)  # edited while it is away
+    write(COMMUNITY_TITLE, COMMUNITY, rid=again)  # no longer a copy of DORM
+    trash_record(session, moved)
+    restore_record(session, ids["welcome"])
+    stored, scanned = listings()
+    assert stored == scanned
+    pairs = {(p.record_id, p.other_id) for p in stored}
+    assert {(late, ids["welcome"]), (copy, ids["welcome"]), (again, ids["community"])} <= pairs
+    assert not {p for p in pairs if moved in p}  # in the trash
+
+    restore_record(session, moved)
+    purge_record(session, late)
+    stored, scanned = listings()
+    assert stored == scanned and len(stored) == 4  # 3 of welcome, copy, moved; 1 community
+    assert flagged_pairs(session.connection().connection.driver_connection) == stored
+
+    # below the stored threshold the flags cannot answer: the scan does
+    raw = session.connection().connection.driver_connection
+    assert duplicate_pairs(raw, 0.5) == scanned_pairs(raw, 0.5)

@@ -77,7 +77,7 @@ from rapidfuzz.process import extract
 from sqlalchemy import Connection, bindparam, func
 from sqlmodel import Session, and_, col, delete, insert, or_, select
 
-from caselib.duplicates import DuplicatePair, duplicate_pairs
+from caselib.duplicates import DuplicatePair, scanned_pairs
 from caselib.store.tables import DupeBand, NearDuplicate, Record, utcnow
 from caselib.text.minhash import (
     BANDS,
@@ -295,8 +295,9 @@ def scan_library(
     With ``rebuild`` (the default) the bands of every record are rewritten first (those in the
     trash too, so a restored record is found again): 10,000 records take ~10 s, mostly hashing.
     Without it, the stored bands are trusted and only records that have none are indexed
-    (written). ``caselib dupes`` does not come here: it reads with plain SQL and writes nothing
-    (``duplicates.duplicate_pairs``)."""
+    (written). Either way the NearDuplicate rows between live records are rewritten from the
+    scan (no candidate cap), as the writes would have flagged them. ``caselib dupes`` does not
+    come here: it reads with plain SQL and writes nothing (``duplicates.duplicate_pairs``)."""
     session.flush()
     conn = session.connection()
     _index_all(conn, only_missing=not rebuild)
@@ -306,4 +307,16 @@ def scan_library(
         from caselib.store.postgres_backend import PgConnection
 
         raw = PgConnection(raw, owned=False)
-    return duplicate_pairs(raw, threshold)
+    pairs = scanned_pairs(raw, min(threshold, THRESHOLD))
+    live = select(Record.id).where(col(Record.deleted_at).is_(None))
+    conn.execute(delete(NearDuplicate).where(_MINE.in_(live), _THEIRS.in_(live)))
+    now = utcnow()
+    rows = [
+        {"record_id": p.record_id, "other_id": p.other_id, "similarity": p.similarity,
+         "detected_at": now}
+        for p in pairs
+        if p.similarity >= THRESHOLD
+    ]  # fmt: skip
+    if rows:
+        conn.execute(insert(NearDuplicate), rows)
+    return [p for p in pairs if p.similarity >= threshold]

@@ -1,9 +1,14 @@
 """The near-duplicate pairs of a whole library, read with plain SQL (``caselib dupes``).
 
-The scan trusts the stored band values (``dupe_band``, written by every write of a record's
-title or body and rebuilt by ``dedupe.scan_library``): records sharing a band value are
-candidates, verified on their cleaned texts (``text.minhash``). A live record without bands (a
-library filled by other means) is hashed in memory for this listing only: reading never writes.
+At the stored threshold (``THRESHOLD``) or above, the pairs are those every write flagged
+(``dedupe.flag_text``: add, edit, import and restore re-flag the record; trash keeps its pairs,
+purge deletes them), read from ``near_duplicate`` with the live records: no text is compared.
+Below it, or when a live record has no bands (a library filled by other means, never flagged),
+the library is scanned: records sharing a stored band value (``dupe_band``) are candidates,
+verified on their cleaned texts (``text.minhash``); a live record without bands is hashed in
+memory for this listing only: reading never writes. Both give the same pairs, similarities and
+order, except that flagging verifies at most ``dedupe.MAX_CANDIDATES`` candidates per record
+(those sharing the most bands), which only a library of look-alike texts exceeds.
 A qmark plain-SQL connection (``store.reader.connect``) is enough: no ORM.
 """
 
@@ -74,7 +79,39 @@ def _buckets(conn: Any) -> dict[int, list[int]]:
 
 
 def duplicate_pairs(conn: Any, threshold: float = THRESHOLD) -> list[DuplicatePair]:
-    """Every pair of live records with similarity ≥ ``threshold``, most similar first."""
+    """Every pair of live records with similarity ≥ ``threshold``, most similar first (newer
+    record first, then the older one): the flagged pairs when they can answer, else a scan."""
+    if threshold >= THRESHOLD and not _unindexed_live(conn):
+        return flagged_pairs(conn, threshold)
+    return scanned_pairs(conn, threshold)
+
+
+def _unindexed_live(conn: Any) -> bool:
+    """Whether a live record has no bands: it was never flagged (or its text is empty)."""
+    row = conn.execute(
+        "SELECT 1 FROM record AS r WHERE r.deleted_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM dupe_band AS b WHERE b.record_id = r.id) LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
+def flagged_pairs(conn: Any, threshold: float = THRESHOLD) -> list[DuplicatePair]:
+    """The stored ``near_duplicate`` pairs of live records with similarity ≥ ``threshold``."""
+    rows = conn.execute(
+        "SELECT n.record_id, n.other_id, n.similarity, a.title, b.title, ua.name, ub.name"
+        " FROM near_duplicate AS n"
+        " JOIN record AS a ON a.id = n.record_id JOIN unit AS ua ON ua.id = a.unit_id"
+        " JOIN record AS b ON b.id = n.other_id JOIN unit AS ub ON ub.id = b.unit_id"
+        " WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL AND n.similarity >= ?"
+        " ORDER BY n.similarity DESC, n.record_id, n.other_id",
+        (threshold,),
+    )
+    return [DuplicatePair(r[0], r[1], float(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
+
+
+def scanned_pairs(conn: Any, threshold: float = THRESHOLD) -> list[DuplicatePair]:
+    """Every pair of live records with similarity ≥ ``threshold``, found from the stored
+    bands and verified on the texts."""
     candidates: set[tuple[int, int]] = set()
     for ids in _buckets(conn).values():
         if len(ids) > 1:

@@ -239,6 +239,11 @@ def restore_record(session: Session, record_id: int) -> Record:
     record.deleted_at = None
     session.add(record)
     session.flush()
+    # Re-flag: records added or edited while this one was in the trash were not compared with
+    # it, and its kept pairs may be stale (``duplicates.duplicate_pairs`` trusts the table).
+    from caselib.dedupe import flag_text
+
+    flag_text(session, record_id, record.title, record.body, record.created_at)
     return record
 
 
