@@ -19,7 +19,7 @@ def test_check_and_repair_a_damaged_index(sample: Cli, db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
         conn.execute("DELETE FROM record_fts_src")
     assert sample("check").exit_code == 1
-    assert "已重建索引：14 条记录" in sample.ok("reindex").stderr
+    assert "已重建索引：14 条记录" in sample.ok("reindex").stderr  # and 0 pairs
     assert "索引完好" in sample.ok("check").stderr
     assert [h["id"] for h in sample.ok("search", "香菇", "--json").json()] == [4]
 
@@ -81,6 +81,28 @@ def test_dupes_reads_records_without_bands_and_writes_nothing(
     assert sample.ok("dupes", "--json").json() == expected
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT count(*) FROM dupe_band").fetchone()[0] == before
+
+
+def test_reindex_rebuilds_the_flagged_pairs(sample: Cli, db_path: Path, tmp_path: Path) -> None:
+    """Flags lost or stale (a library flagged by an older caselib) list wrong until
+    ``reindex`` rebuilds the signatures and pairs from the texts."""
+    copy = tmp_path / "resubmitted.md"
+    copy.write_text(
+        _edited_copy((CASES_DIR / "10-jiguan-yingxin-xinglixiang.md").read_text("utf-8")), "utf-8"
+    )
+    sample.ok("import", str(copy))
+    expected = sample.ok("dupes", "--json").json()
+    assert len(expected) == 1
+    with sqlite3.connect(db_path) as conn:  # the pair lost, a wrong one stored
+        conn.execute("DELETE FROM near_duplicate")
+        conn.execute(
+            "INSERT INTO near_duplicate (record_id, other_id, similarity, detected_at) "
+            "VALUES (3, 1, 0.95, '2022-11-30 00:00:00')"
+        )
+    assert sample.ok("dupes", "--json").json() != expected
+    run = sample.ok("reindex")
+    assert "已重建索引：15 条记录" in run.stderr and "已重建疑似重复标记：1 对" in run.stderr
+    assert sample.ok("dupes", "--json").json() == expected
 
 
 def test_auto_tag_and_tag_suggest(cli: Cli, tmp_path: Path) -> None:
