@@ -23,17 +23,26 @@ from tests.conftest import Cli
 
 pytestmark = pytest.mark.backends
 
-_WORKER = """
-import sys, time
-from typer.testing import CliRunner
-from caselib.cli import app
-db, me, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-runner = CliRunner()
+# Each worker runs caselib's commands in-process; a command that fails ends the worker with
+# its message (so the test sees which command failed and why).
+_RUN = """
 def run(*args, input=None):
     result = runner.invoke(app, ["--db", db, *args], input=input)
     if result.exit_code != 0:
         sys.exit(f"{args[0]} failed: {result.stderr}{result.exception!r}")
     return result.stdout
+"""
+
+_WORKER = (
+    """
+import sys, time
+from typer.testing import CliRunner
+from caselib.cli import app
+db, me, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+runner = CliRunner()
+"""
+    + _RUN
+    + """
 end = time.monotonic() + seconds
 i = 0
 while time.monotonic() < end:
@@ -45,6 +54,7 @@ while time.monotonic() < end:
     run("search", "议事厅", "--json")
     i += 1
 """
+)
 
 
 def test_six_processes_writing_at_once_lose_nothing(cli: Cli, db_path: Path | str) -> None:
@@ -75,7 +85,8 @@ def test_six_processes_writing_at_once_lose_nothing(cli: Cli, db_path: Path | st
     assert len(tagged) == len(acknowledged)
 
 
-_MIXED_WORKER = """
+_MIXED_WORKER = (
+    """
 import json, sys, time
 from pathlib import Path
 from typer.testing import CliRunner
@@ -87,11 +98,9 @@ sqlite_backend.BUSY_TIMEOUT_MS = int(sys.argv[5])
 runner = CliRunner()
 done = {"added": [], "imported": [], "edited": [], "trashed": [], "restored": [],
         "reported": [], "adopted": [], "renamed": []}
-def run(*args, input=None):
-    result = runner.invoke(app, ["--db", db, *args], input=input)
-    if result.exit_code != 0:
-        sys.exit(f"{args[0]} failed: {result.stderr}{result.exception!r}")
-    return result.stdout
+"""
+    + _RUN
+    + """
 end = time.monotonic() + seconds
 i = 0
 while time.monotonic() < end:
@@ -126,6 +135,7 @@ while time.monotonic() < end:
     i += 1
 print(json.dumps(done, ensure_ascii=False))
 """
+)
 
 
 def test_processes_mixing_every_kind_of_write_lose_nothing(
