@@ -116,11 +116,6 @@ def _table_cells(rows: Sequence[Any]) -> list[str]:
     return cells
 
 
-def plain_text(blocks: list[Block]) -> str:
-    """The body as text, one block per line."""
-    return "\n".join(b.text for b in blocks)
-
-
 def table_text(rows: Sequence[Sequence[str]]) -> str:
     """A table as text: cells joined by tabs, rows by newlines."""
     return "\n".join("\t".join(row) for row in rows)
