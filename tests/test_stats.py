@@ -349,3 +349,12 @@ def test_stats_chart_draws_the_metric_asked_for(sample: Cli) -> None:
     run = sample("stats", "--chart", "--metric", "likes")
     assert run.exit_code == 1
     assert run.stderr.startswith("错误：未知的统计指标“likes”（可用：records、")
+
+
+def test_stats_metric_alone_draws_its_chart(sample: Cli) -> None:
+    # --metric without --chart draws the chart: a metric asked for is never silently ignored
+    drawn = sample.ok("stats", "--metric", "records").stdout
+    assert drawn == sample.ok("stats", "--chart", "--metric", "records").stdout
+    assert "█" in drawn and "█" not in sample.ok("stats").stdout
+    run = sample("stats", "--metric", "likes", "--json")
+    assert run.exit_code == 1 and "未知的统计指标“likes”" in run.stderr

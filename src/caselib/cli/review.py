@@ -461,13 +461,14 @@ def stats(
     until: UntilOpt = None,
     chart: Annotated[bool, typer.Option("--chart", help="画出终端条形图。")] = False,
     metric: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--metric",
             metavar="指标",
-            help="条形图的指标：records、reports、adoptions、adoption_rate、points…",
+            help="条形图的指标（给出即画图，默认 records）：records、reports、adoptions、"
+            "adoption_rate、points…",
         ),
-    ] = "records",
+    ] = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出。")] = False,
 ) -> None:
@@ -480,7 +481,9 @@ def stats(
         status_only_adoptions,
     )
 
-    if chart and metric not in METRICS:
+    chart = chart or metric is not None
+    metric = metric or "records"
+    if metric not in METRICS:
         fail(f"未知的统计指标“{metric}”（可用：{'、'.join(METRICS)}）")
     st = state(ctx)
     config = st.config()
