@@ -62,6 +62,55 @@ def measure(args: Args, runs: int, env: dict[str, str]) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+# What ``list --json`` costs at least, in a plain script: the same objects read with one query
+# (plus one for the tags) from the same columns (the stored length, no body) and written the
+# same way (one ``json.dumps`` per record, one record a line), without caselib or Typer.
+# ``list_json_floor`` checks that it prints what ``caselib list --json`` prints.
+PLAIN_LIST_JSON = r"""
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+tags = {}
+for rid, name in conn.execute(
+    "SELECT rt.record_id, t.name FROM record_tag AS rt JOIN tag AS t ON t.id = rt.tag_id "
+    "WHERE rt.record_id NOT IN (SELECT id FROM record WHERE deleted_at IS NOT NULL) "
+    "ORDER BY rt.record_id, rt.position, rt.tag_id"
+):
+    tags.setdefault(rid, []).append(name)
+def stamp(v):
+    return None if v is None else v[:10] + "T" + v[11:19] + ("" if v[19:] in ("", ".000000") else v[19:]) + "+00:00"
+out = []
+for (rid, kind, title, unit, date, end, sub, status, author, contact, summary, sname, shash,
+     sinfo, missing, created, updated, deleted, length) in conn.execute(
+    "SELECT r.id, r.kind, r.title, u.name, r.date, r.end_date, r.submitted, r.status, r.author, "
+    "r.contact, r.summary, r.source_name, r.source_hash, r.source_info, r.missing, r.created_at, "
+    "r.updated_at, r.deleted_at, json_extract(r.evidence, '$.chars') FROM record AS r "
+    "JOIN unit AS u ON u.id = r.unit_id WHERE r.deleted_at IS NULL "
+    "ORDER BY r.date DESC NULLS LAST, r.id DESC"
+):
+    out.append(json.dumps({
+        "id": rid, "kind": kind, "title": title, "unit": unit, "tags": tags.get(rid, []),
+        "date": date, "end_date": end, "submitted": sub, "status": status, "author": author,
+        "contact": contact, "summary": summary,
+        "source": {"name": sname, "hash": shash, "info": json.loads(sinfo)},
+        "missing": json.loads(missing), "created": stamp(created), "updated": stamp(updated),
+        "deleted": stamp(deleted), "length": length,
+    }, ensure_ascii=False))
+sys.stdout.write("[\n" + ",\n".join(out) + "\n]\n" if out else "[]\n")
+"""
+
+
+def list_json_floor(db: Path, env: dict[str, str], runs: int) -> tuple[float, float] | None:
+    """Wall and CPU time of ``PLAIN_LIST_JSON``, or None (with a note) when its output is not
+    what ``caselib list --json`` prints."""
+    script = [sys.executable, "-c", PLAIN_LIST_JSON, str(db)]
+    ours = subprocess.run([CASELIB, "list", "--json"], env=env, capture_output=True, check=True)
+    plain = subprocess.run(script, env=env, capture_output=True, check=True)
+    if plain.stdout != ours.stdout:
+        print("  (the plain list --json script prints something else: left out)")
+        return None
+    return measure(lambda _i: script, runs, env)
+
+
 def fixed(*words: str) -> Args:
     return lambda _i: [CASELIB, *words]
 
@@ -183,13 +232,16 @@ def build_large(path: Path, size: int) -> None:
     from search import build_library  # bench/search.py: plain SQL, batches of 500
 
     build_library(path, size)
-    # Every write of caselib stores a record's dupe bands; the plain-SQL build does not, and
-    # ``dupes`` (a read) does not write them: store them as caselib's own writes would.
+    # Every write of caselib stores a record's dupe bands and text evidence (with the body's
+    # length that ``list --json`` shows); the plain-SQL build does not, and reads do not write
+    # them: store them as caselib's own writes would.
     code = (
         "from caselib import dedupe\n"
+        "from caselib.records import rebuild_evidence\n"
         "from caselib.store.library import Library\n"
         f"with Library.open({str(path)!r}).session() as s:\n"
         "    dedupe.scan_library(s, rebuild=True)\n"
+        "    rebuild_evidence(s)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -255,12 +307,20 @@ def main() -> None:
             print(f"\n== {label} (built in {built:.1f} s)")
             help_ref = measure(fixed("--help"), args.runs, env)
             reads = {name: measure(cmd, args.runs, env) for name, cmd in read_commands().items()}
+            floor = list_json_floor(path, env, args.runs)
             missed += [
                 f"{label}: {m}"
                 for m in table(
                     "read commands", "caselib --help", help_ref, reads, READ_GOAL, args.by
                 )
             ]
+            if floor is not None:
+                wall, cpu = floor
+                print(
+                    f"  {'plain list --json':<22} {wall * 1000:8.0f} {cpu * 1000:8.0f} "
+                    f"{(wall - help_ref[0]) * 1000:+7.0f} {(cpu - help_ref[1]) * 1000:+7.0f}  "
+                    "(reference: python -c, sqlite3 + json.dumps, the same output)"
+                )
             if args.skip_writes:
                 continue
             work = Path(tmp) / f"work-{path.stem}"
