@@ -29,7 +29,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from caselib.errors import InvalidInputError
 from caselib.store.meta import (
@@ -98,9 +98,8 @@ class StatRow:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Facts:
-    """What statistics need of one record."""
+class _Facts(NamedTuple):
+    """What statistics need of one record (a tuple: 10,000 of them are built per command)."""
 
     id: int
     unit: str
@@ -212,7 +211,7 @@ def _column(conn: Any, column: str) -> dict[int, Any]:
     holds its body before these columns, so reading them from the rows walks every body's
     pages; this query is answered by a scan of the column's index alone (a tenth of the time
     at 10,000 records)."""
-    return {int(rid): value for rid, value in conn.execute(f"SELECT id, {column} FROM record")}
+    return dict(conn.execute(f"SELECT id, {column} FROM record").fetchall())
 
 
 def _load(
@@ -232,7 +231,10 @@ def _load(
         "SELECT id FROM record WHERE deleted_at IS NOT NULL"
     )}  # fmt: skip
     statuses = _column(conn, "status")
-    dates = {rid: None if d is None else str(d)[:10] for rid, d in _column(conn, "date").items()}
+    dates = {  # ISO text from SQLite, dates from PostgreSQL
+        rid: d if d is None or isinstance(d, str) else d.isoformat()
+        for rid, d in _column(conn, "date").items()
+    }
     kinds = _column(conn, "kind") if kind is not None else {}
     low = since.isoformat() if since is not None else None
     high = until.isoformat() if until is not None else None
@@ -274,14 +276,14 @@ def _load(
         day = dates[rid]
         out.append(
             _Facts(
-                id=rid,
-                unit=unit_names[units[rid]],
-                status=statuses[rid],
-                month=None if day is None else day[:7],
-                tags=tuple(sorted(tags[rid])) if rid in tags else (),
-                reports=reports.get(rid, 0),
-                adoption_levels=tuple(adoptions.get(rid, ())),
-                score=math.fsum(sorted(m)) / len(m) if m else None,
+                rid,
+                unit_names[units[rid]],
+                statuses[rid],
+                None if day is None else day[:7],
+                tuple(sorted(tags[rid])) if rid in tags else (),
+                reports.get(rid, 0),
+                tuple(adoptions[rid]) if rid in adoptions else (),
+                math.fsum(sorted(m)) / len(m) if m else None,
             )
         )
     return out
