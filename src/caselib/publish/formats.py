@@ -123,7 +123,7 @@ def table_rows(
     字数 counts the characters of the body (as ``show`` does). Values keep their types (int,
     float, date; None for an empty cell) for XLSX; ``csv_value`` turns them into text.
     """
-    from caselib.choose.ranking import plain_connection, rank
+    from caselib.choose.ranking import library_scores, plain_connection
     from caselib.store.meta import KIND_LABELS, STATUS_LABELS
     from caselib.store.recordjson import body_lengths, stored_length
 
@@ -192,7 +192,7 @@ def table_rows(
     ):
         adoptions[rid].append(f"{by}（{level}，{_iso(date)}）")
 
-    scores = {r.id: r.score for r in rank(conn, reference_date=reference_date, config=config)}
+    scores = library_scores(conn, reference_date=reference_date, config=config)
 
     out: list[list[Any]] = []
     for rid in wanted:
@@ -298,6 +298,8 @@ def column_widths(rows: list[list[Any]]) -> list[float]:
             if value is None:
                 continue
             if isinstance(value, str):
+                if 2 * len(value) <= widths[i]:
+                    continue  # no character is wider than 2: cannot widen the column
                 # Beyond the cap the exact width no longer matters.
                 w = display_width(value[: _MAX_WIDTH + 1])
             elif isinstance(value, dt.date):
