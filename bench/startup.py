@@ -12,7 +12,10 @@ Each figure is the median of ``--runs`` runs after one warm-up run, as wall time
 itself costs. Bytecode is cached (in a temporary ``PYTHONPYCACHEPREFIX``) as in an installation,
 even when the shell sets ``PYTHONDONTWRITEBYTECODE``. The verdict uses the CPU difference when ``--by cpu`` (the default), else wall.
 
-Run:  python bench/startup.py [--runs 7] [--size 10000] [--by cpu|wall]
+Run:  python bench/startup.py [--runs 7] [--size 10000] [--by cpu|wall] [--skip-writes] [--keep DIR]
+
+``--keep DIR`` builds the two libraries in DIR and keeps them; a later run with the same DIR
+reuses them (the write commands of each run add a few records and reviews to them).
 """
 
 from __future__ import annotations
@@ -280,6 +283,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--by", choices=("cpu", "wall"), default="cpu")
     parser.add_argument("--skip-writes", action="store_true")
+    parser.add_argument("--keep", type=Path, help="build the libraries here, or reuse them")
     args = parser.parse_args()
     load = os.getloadavg()
     print(
@@ -293,18 +297,23 @@ def main() -> None:
         # with PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every run
         base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         base |= {"COLUMNS": "120", "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}
-        libraries = {"sample library (cases/, 14 records)": Path(tmp) / "sample.db"}
-        libraries[f"{args.size:,} generated records"] = Path(tmp) / "large.db"
+        folder = Path(tmp) if args.keep is None else args.keep
+        folder.mkdir(parents=True, exist_ok=True)
+        libraries = {"sample library (cases/, 14 records)": folder / "sample.db"}
+        libraries[f"{args.size:,} generated records"] = folder / f"large-{args.size}.db"
         for label, path in libraries.items():
             env = {**base, "CASELIB_DB": str(path)}
             started = time.perf_counter()
-            if path.name == "sample.db":
-                build_sample(path, env)
+            if path.exists():
+                print(f"\n== {label} (reused: {path})")
             else:
-                build_large(path, args.size)
-            enrich(env)
-            built = time.perf_counter() - started
-            print(f"\n== {label} (built in {built:.1f} s)")
+                if path.name == "sample.db":
+                    build_sample(path, env)
+                else:
+                    build_large(path, args.size)
+                enrich(env)
+                built = time.perf_counter() - started
+                print(f"\n== {label} (built in {built:.1f} s)")
             help_ref = measure(fixed("--help"), args.runs, env)
             reads = {name: measure(cmd, args.runs, env) for name, cmd in read_commands().items()}
             floor = list_json_floor(path, env, args.runs)
@@ -324,7 +333,7 @@ def main() -> None:
             if args.skip_writes:
                 continue
             work = Path(tmp) / f"work-{path.stem}"
-            work.mkdir()
+            work.mkdir()  # in the temporary folder: fresh each run
             prepare_edits(work, env)
             orm_ref = measure(lambda _i: [sys.executable, "-c", "import sqlmodel"], args.runs, env)
             writes = {

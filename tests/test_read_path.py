@@ -140,6 +140,30 @@ def test_list_json_is_show_json_without_the_body(
             assert (get_record(session, rid).evidence or {}).get("chars") == lengths[rid]
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        dt.datetime(2024, 6, 1, 8, 30, 5, 120000),
+        dt.datetime(2024, 6, 1, 8, 30, 5, 7),
+        dt.datetime(2024, 6, 1, 8, 30),
+        dt.datetime(2024, 6, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    ],
+)
+def test_timestamps_read_as_text_show_as_the_orm_shows_them(stamp: dt.datetime) -> None:
+    """SQLite gives timestamps back as the text SQLAlchemy wrote (six fraction digits) or,
+    written by plain SQL, without the fraction; either shows as the datetime does."""
+    from caselib.store.recordjson import _iso_datetime
+
+    shown = _iso_datetime(stamp)
+    assert shown == (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).isoformat()
+    if stamp.tzinfo is None:
+        assert _iso_datetime(stamp.isoformat(sep=" ", timespec="microseconds")) == shown
+        if not stamp.microsecond:
+            assert _iso_datetime(stamp.isoformat(sep=" ")) == shown
+    else:
+        assert _iso_datetime(stamp.isoformat(sep=" ")) == shown
+
+
 def test_show_of_a_missing_record(sample: Cli) -> None:
     run = sample("show", "404")
     assert run.exit_code == 1

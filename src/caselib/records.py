@@ -71,7 +71,7 @@ def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
     """The text evidence kept with a record, and the theme parts it was checked against
     (ranking rescans a record whose parts differ from the configured ones); ``chars``, the
     body's length as JSON and tables show it (``blocks.body_length``), spares those reads
-    parsing every body (``recordjson.STORED_LENGTH``)."""
+    parsing every body (``recordjson.stored_length``)."""
     from caselib.store.config import default_config
     from caselib.text.evidence import text_evidence
 

@@ -31,7 +31,7 @@ def _iso_datetime(value: Any) -> str | None:
     if isinstance(value, str) and len(value) in (19, 26) and value[10] == " ":
         # the text SQLAlchemy writes ("2024-06-01 08:30:00.000000"; without the fraction from
         # plain SQL), rewritten as ``datetime.isoformat`` would (microseconds only when not 0)
-        # without parsing it: a tenth of the time of ``list --json``
+        # without parsing it: ``list --json`` of 10,000 records shows 30,000 timestamps
         fraction = value[19:]
         if fraction == ".000000":
             fraction = ""
