@@ -227,9 +227,8 @@ def _load(
     ``until`` (an undated record is outside any such range), by id."""
     if kind is not None and kind not in KINDS:
         raise InvalidInputError(f"未知的类型“{kind}”（可用：{'、'.join(KINDS)}）")
-    trash = {int(rid) for (rid,) in conn.execute(
-        "SELECT id FROM record WHERE deleted_at IS NOT NULL"
-    )}  # fmt: skip
+    trashed = conn.execute("SELECT id FROM record WHERE deleted_at IS NOT NULL").fetchall()
+    trash = {int(rid) for (rid,) in trashed}
     statuses = _column(conn, "status")
     dates = {  # ISO text from SQLite, dates from PostgreSQL
         rid: d if d is None or isinstance(d, str) else d.isoformat()
