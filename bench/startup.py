@@ -12,7 +12,10 @@ Each figure is the median of ``--runs`` runs after one warm-up run, as wall time
 itself costs. Bytecode is cached (in a temporary ``PYTHONPYCACHEPREFIX``) as in an installation,
 even when the shell sets ``PYTHONDONTWRITEBYTECODE``. The verdict uses the CPU difference when ``--by cpu`` (the default), else wall.
 
-Run:  python bench/startup.py [--runs 7] [--size 10000] [--by cpu|wall]
+Run:  python bench/startup.py [--runs 7] [--size 10000] [--by cpu|wall] [--skip-writes] [--keep DIR]
+
+``--keep DIR`` builds the two libraries in DIR and keeps them; a later run with the same DIR
+reuses them (the write commands of each run add a few records and reviews to them).
 """
 
 from __future__ import annotations
@@ -60,6 +63,55 @@ def measure(args: Args, runs: int, env: dict[str, str]) -> tuple[float, float]:
         walls.append(wall)
         cpus.append(cpu)
     return statistics.median(walls), statistics.median(cpus)
+
+
+# What ``list --json`` costs at least, in a plain script: the same objects read with one query
+# (plus one for the tags) from the same columns (the stored length, no body) and written the
+# same way (one ``json.dumps`` per record, one record a line), without caselib or Typer.
+# ``list_json_floor`` checks that it prints what ``caselib list --json`` prints.
+PLAIN_LIST_JSON = r"""
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+tags = {}
+for rid, name in conn.execute(
+    "SELECT rt.record_id, t.name FROM record_tag AS rt JOIN tag AS t ON t.id = rt.tag_id "
+    "WHERE rt.record_id NOT IN (SELECT id FROM record WHERE deleted_at IS NOT NULL) "
+    "ORDER BY rt.record_id, rt.position, rt.tag_id"
+):
+    tags.setdefault(rid, []).append(name)
+def stamp(v):
+    return None if v is None else v[:10] + "T" + v[11:19] + ("" if v[19:] in ("", ".000000") else v[19:]) + "+00:00"
+out = []
+for (rid, kind, title, unit, date, end, sub, status, author, contact, summary, sname, shash,
+     sinfo, missing, created, updated, deleted, length) in conn.execute(
+    "SELECT r.id, r.kind, r.title, u.name, r.date, r.end_date, r.submitted, r.status, r.author, "
+    "r.contact, r.summary, r.source_name, r.source_hash, r.source_info, r.missing, r.created_at, "
+    "r.updated_at, r.deleted_at, json_extract(r.evidence, '$.chars') FROM record AS r "
+    "JOIN unit AS u ON u.id = r.unit_id WHERE r.deleted_at IS NULL "
+    "ORDER BY r.date DESC NULLS LAST, r.id DESC"
+):
+    out.append(json.dumps({
+        "id": rid, "kind": kind, "title": title, "unit": unit, "tags": tags.get(rid, []),
+        "date": date, "end_date": end, "submitted": sub, "status": status, "author": author,
+        "contact": contact, "summary": summary,
+        "source": {"name": sname, "hash": shash, "info": json.loads(sinfo)},
+        "missing": json.loads(missing), "created": stamp(created), "updated": stamp(updated),
+        "deleted": stamp(deleted), "length": length,
+    }, ensure_ascii=False))
+sys.stdout.write("[\n" + ",\n".join(out) + "\n]\n" if out else "[]\n")
+"""
+
+
+def list_json_floor(db: Path, env: dict[str, str], runs: int) -> tuple[float, float] | None:
+    """Wall and CPU time of ``PLAIN_LIST_JSON``, or None (with a note) when its output is not
+    what ``caselib list --json`` prints."""
+    script = [sys.executable, "-c", PLAIN_LIST_JSON, str(db)]
+    ours = subprocess.run([CASELIB, "list", "--json"], env=env, capture_output=True, check=True)
+    plain = subprocess.run(script, env=env, capture_output=True, check=True)
+    if plain.stdout != ours.stdout:
+        print("  (the plain list --json script prints something else: left out)")
+        return None
+    return measure(lambda _i: script, runs, env)
 
 
 def fixed(*words: str) -> Args:
@@ -183,13 +235,16 @@ def build_large(path: Path, size: int) -> None:
     from search import build_library  # bench/search.py: plain SQL, batches of 500
 
     build_library(path, size)
-    # Every write of caselib stores a record's dupe bands; the plain-SQL build does not, and
-    # ``dupes`` (a read) does not write them: store them as caselib's own writes would.
+    # Every write of caselib stores a record's dupe bands and text evidence (with the body's
+    # length that ``list --json`` shows); the plain-SQL build does not, and reads do not write
+    # them: store them as caselib's own writes would.
     code = (
         "from caselib import dedupe\n"
+        "from caselib.records import rebuild_evidence\n"
         "from caselib.store.library import Library\n"
         f"with Library.open({str(path)!r}).session() as s:\n"
         "    dedupe.scan_library(s, rebuild=True)\n"
+        "    rebuild_evidence(s)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -228,6 +283,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--by", choices=("cpu", "wall"), default="cpu")
     parser.add_argument("--skip-writes", action="store_true")
+    parser.add_argument("--keep", type=Path, help="build the libraries here, or reuse them")
     args = parser.parse_args()
     load = os.getloadavg()
     print(
@@ -241,30 +297,43 @@ def main() -> None:
         # with PYTHONDONTWRITEBYTECODE set would otherwise compile every module on every run
         base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         base |= {"COLUMNS": "120", "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}
-        libraries = {"sample library (cases/, 14 records)": Path(tmp) / "sample.db"}
-        libraries[f"{args.size:,} generated records"] = Path(tmp) / "large.db"
+        folder = Path(tmp) if args.keep is None else args.keep
+        folder.mkdir(parents=True, exist_ok=True)
+        libraries = {"sample library (cases/, 14 records)": folder / "sample.db"}
+        libraries[f"{args.size:,} generated records"] = folder / f"large-{args.size}.db"
         for label, path in libraries.items():
             env = {**base, "CASELIB_DB": str(path)}
             started = time.perf_counter()
-            if path.name == "sample.db":
-                build_sample(path, env)
+            if path.exists():
+                print(f"\n== {label} (reused: {path})")
             else:
-                build_large(path, args.size)
-            enrich(env)
-            built = time.perf_counter() - started
-            print(f"\n== {label} (built in {built:.1f} s)")
+                if path.name == "sample.db":
+                    build_sample(path, env)
+                else:
+                    build_large(path, args.size)
+                enrich(env)
+                built = time.perf_counter() - started
+                print(f"\n== {label} (built in {built:.1f} s)")
             help_ref = measure(fixed("--help"), args.runs, env)
             reads = {name: measure(cmd, args.runs, env) for name, cmd in read_commands().items()}
+            floor = list_json_floor(path, env, args.runs)
             missed += [
                 f"{label}: {m}"
                 for m in table(
                     "read commands", "caselib --help", help_ref, reads, READ_GOAL, args.by
                 )
             ]
+            if floor is not None:
+                wall, cpu = floor
+                print(
+                    f"  {'plain list --json':<22} {wall * 1000:8.0f} {cpu * 1000:8.0f} "
+                    f"{(wall - help_ref[0]) * 1000:+7.0f} {(cpu - help_ref[1]) * 1000:+7.0f}  "
+                    "(reference: python -c, sqlite3 + json.dumps, the same output)"
+                )
             if args.skip_writes:
                 continue
             work = Path(tmp) / f"work-{path.stem}"
-            work.mkdir()
+            work.mkdir()  # in the temporary folder: fresh each run
             prepare_edits(work, env)
             orm_ref = measure(lambda _i: [sys.executable, "-c", "import sqlmodel"], args.runs, env)
             writes = {

@@ -8,12 +8,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
 from caselib.records import get_record, record_to_json
 from caselib.store.library import Library
-from caselib.store.tables import Bulletin, BulletinRecord
+from caselib.store.tables import Bulletin, BulletinRecord, Record
 from tests.conftest import Cli
 
 pytestmark = pytest.mark.backends
@@ -94,6 +97,71 @@ def test_show_json_is_the_orm_record(sample: Cli, db_path: Path | str) -> None:
             history = shown.pop("history")
             assert shown == record_to_json(get_record(session, rid), body=True)
             assert [e["kind"] for e in history] == (["review"] if rid == 2 else [])
+
+
+def test_list_json_is_show_json_without_the_body(
+    sample: Cli, db_path: Path | str, tmp_path: Path
+) -> None:
+    """``list --json`` takes each record's length from what a write stored with it and
+    ``show --json`` counts it in the body: the same objects, a record with a table included.
+    A record stored by an older caselib (no stored length, or no evidence at all) is counted
+    in its body; ``reindex`` stores the length again."""
+    table = tmp_path / "表格.md"
+    table.write_text(
+        "---\nkind: case\ntitle: 带表格的案例\nunit: 机关党委\ndate: 2023-05-01\n---\n\n"
+        "一、做法\n\n正文 一段。\n\n| 项目 | 数量 |\n|---|---|\n| 走访 | 12 次 |\n| 座谈 | 3 场 |\n",
+        "utf-8",
+    )
+    sample.ok("import", str(table))
+
+    def listed_is_shown() -> list[dict[str, Any]]:
+        listed = sample.ok("list", "--json").json()
+        for item in listed:
+            shown = sample.ok("show", str(item["id"]), "--json").json()
+            del shown["history"], shown["body"]
+            assert item == shown
+        return listed
+
+    lengths = {r["id"]: r["length"] for r in listed_is_shown()}
+    assert len(lengths) == 15 and min(lengths.values()) > 0
+    with Library.open(str(db_path)).session() as session:
+        session.execute(update(Record).where(col(Record.id) == 1).values(evidence=None))
+        older = get_record(session, 2).evidence
+        assert older is not None and "chars" in older
+        session.execute(
+            update(Record)
+            .where(col(Record.id) == 2)
+            .values(evidence={k: v for k, v in older.items() if k != "chars"})
+        )
+    assert {r["id"]: r["length"] for r in listed_is_shown()} == lengths
+    sample.ok("reindex")
+    with Library.open(str(db_path)).session() as session:
+        for rid in (1, 2):
+            assert (get_record(session, rid).evidence or {}).get("chars") == lengths[rid]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        dt.datetime(2024, 6, 1, 8, 30, 5, 120000),
+        dt.datetime(2024, 6, 1, 8, 30, 5, 7),
+        dt.datetime(2024, 6, 1, 8, 30),
+        dt.datetime(2024, 6, 1, 8, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    ],
+)
+def test_timestamps_read_as_text_show_as_the_orm_shows_them(stamp: dt.datetime) -> None:
+    """SQLite gives timestamps back as the text SQLAlchemy wrote (six fraction digits) or,
+    written by plain SQL, without the fraction; either shows as the datetime does."""
+    from caselib.store.recordjson import _iso_datetime
+
+    shown = _iso_datetime(stamp)
+    assert shown == (stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)).isoformat()
+    if stamp.tzinfo is None:
+        assert _iso_datetime(stamp.isoformat(sep=" ", timespec="microseconds")) == shown
+        if not stamp.microsecond:
+            assert _iso_datetime(stamp.isoformat(sep=" ")) == shown
+    else:
+        assert _iso_datetime(stamp.isoformat(sep=" ")) == shown
 
 
 def test_show_of_a_missing_record(sample: Cli) -> None:

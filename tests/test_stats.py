@@ -141,6 +141,23 @@ def test_filters_and_bad_input(lib: Lib) -> None:
         group_stats(raw_connection(lib.session), "unit", kind="news")
 
 
+def test_date_range_kind_and_trash(lib: Lib) -> None:
+    """Both ends of a date range count, an undated record is outside any range, a record in
+    the trash (dated 2022-09-01, with a tag) is never counted."""
+    conn = raw_connection(lib.session)
+
+    def count(**kw: object) -> int:
+        return sum(r.records for r in group_stats(conn, "unit", **kw))  # type: ignore[arg-type]
+
+    assert count() == 5
+    assert count(until=dt.date(2022, 6, 1)) == 2
+    assert count(since=dt.date(2022, 5, 18), until=dt.date(2022, 10, 2)) == 2
+    assert count(since=dt.date(2022, 9, 1), until=dt.date(2022, 9, 1)) == 0
+    assert count(kind="case") == 5 and count(kind="story") == 0
+    tagged = {r.key: r.records for r in group_stats(conn, "tag")}
+    assert tagged["发展共建"] == 1 and tagged[NO_TAG] == 2
+
+
 def test_csv(lib: Lib) -> None:
     header, rows = csv_table(group_stats(raw_connection(lib.session), "unit", total=True), "unit")
     table = [header, *rows]

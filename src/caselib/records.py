@@ -7,14 +7,14 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError
 from caselib.store.meta import UNKNOWN_UNIT
 from caselib.store.tables import Record, RecordTag, Tag, Unit, utcnow
 from caselib.tags import clean_tag_name, find_tag, get_or_create_tags, resolve_tag, tag_ids_for
-from caselib.text.blocks import Block, blocks_from_json, blocks_to_json
+from caselib.text.blocks import Block, blocks_from_json, blocks_to_json, body_length
 from caselib.text.normalize import normalize
 from caselib.units import clean_unit_name, unit_id_for
 
@@ -69,12 +69,44 @@ def content_hash(title: str, blocks: list[Block]) -> str:
 
 def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
     """The text evidence kept with a record, and the theme parts it was checked against
-    (ranking rescans a record whose parts differ from the configured ones)."""
+    (ranking rescans a record whose parts differ from the configured ones); ``chars``, the
+    body's length as JSON and tables show it (``blocks.body_length``), spares those reads
+    parsing every body (``recordjson.stored_length``)."""
     from caselib.store.config import default_config
     from caselib.text.evidence import text_evidence
 
     parts = list(default_config().theme.parts)
-    return {"parts": parts, **text_evidence(blocks, parts).to_json()}
+    evidence = text_evidence(blocks, parts).to_json()
+    return {"parts": parts, **evidence, "chars": body_length(blocks)}
+
+
+def rebuild_evidence(session: Session, batch: int = 500) -> int:
+    """Recompute the text evidence stored with every record (derived data, rebuilt like the
+    index by ``caselib reindex``), so that a record written by an older caselib gains what
+    it lacks (such as ``chars``). Returns the number of records."""
+    conn = session.connection()
+    done = 0
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(Record.id, Record.body)
+            .where(col(Record.id) > last)
+            .order_by(col(Record.id))
+            .limit(batch)
+        ).all()
+        if not rows:
+            return done
+        conn.execute(
+            update(Record)
+            .where(col(Record.id) == bindparam("rid"))
+            .values(evidence=bindparam("ev")),
+            [
+                {"rid": rid, "ev": stored_evidence(blocks_from_json(body or []))}
+                for rid, body in rows
+            ],
+        )
+        done += len(rows)
+        last = rows[-1][0]
 
 
 def _columns(

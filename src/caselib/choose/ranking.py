@@ -22,6 +22,7 @@ from caselib.choose.scoring import (
     check_quota,
     gc_paused,
     rank_records,
+    record_scores,
 )
 from caselib.errors import InvalidInputError
 from caselib.search import resolve_tag, resolve_unit, tag_descendants
@@ -311,3 +312,12 @@ def rank(
             per_tag=per_tag,
             calibration=calibration,
         )
+
+
+def library_scores(db: Any, *, reference_date: dt.date, config: Config) -> dict[int, float]:
+    """Every record's score (not in the trash) in the ranking of the whole library at
+    ``reference_date``: what ``rank`` without filters gives each, without ordering them into
+    ranked records (the 评分 column of a table export)."""
+    with gc_paused():
+        inputs, calibration = load_inputs(db, RankFilter(), config.theme.parts)
+        return record_scores(inputs, config, reference_date, calibration)

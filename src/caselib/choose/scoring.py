@@ -460,6 +460,18 @@ def score_records(
     return [_build(s, weights, i, False, "") for i, s in enumerate(scored, start=1)]
 
 
+def record_scores(
+    inputs: Sequence[RankInput],
+    config: Config,
+    reference_date: dt.date,
+    calibration: Iterable[tuple[int, ReviewInput]] = (),
+) -> dict[int, float]:
+    """Each record's score, as ``score_records`` gives it, by id: for a score column, without
+    building the ranked records (nor selecting: the score does not depend on quotas)."""
+    with gc_paused():
+        return {s.rec.id: s.score for s in _score(inputs, config, reference_date, calibration)}
+
+
 def _weights(config: Config) -> tuple[float, ...]:
     return tuple(float(getattr(config.weights, name)) for name in TERM_NAMES)
 

@@ -47,7 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stats": ("review", "按单位、标签、月份或状态统计：记录数、报送、采用、采用率、平均分、积分"),
     "init": ("library", "新建一个库（载入默认标签词表）；库已存在时不做改动"),
     "info": ("library", "显示库的位置、结构版本、记录数与索引大小"),
-    "reindex": ("library", "重建全文索引与疑似重复标记"),
+    "reindex": ("library", "重建全文索引、疑似重复标记与正文特征"),
     "check": ("library", "检查库文件、结构版本、孤立行与全文索引（--repair 重建有问题的索引）"),
     "backup": (
         "library",

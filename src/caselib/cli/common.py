@@ -90,7 +90,8 @@ def emit_json(data: Any) -> None:
 def _json_text(data: Any, lines: bool, *, ascii_only: bool) -> str:
     if not lines:
         return json.dumps(data, ensure_ascii=ascii_only, indent=2, default=str)
-    items = [json.dumps(item, ensure_ascii=ascii_only, default=str) for item in data]
+    encode = json.JSONEncoder(ensure_ascii=ascii_only, default=str).encode
+    items = [encode(item) for item in data]
     return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
 
 

@@ -71,14 +71,16 @@ def info(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 
 def reindex(ctx: typer.Context) -> None:
-    """重建全文索引与疑似重复标记。"""
+    """重建全文索引、疑似重复标记与正文特征。"""
     from caselib.dedupe import scan_library
+    from caselib.records import rebuild_evidence
 
     lib = state(ctx).library()
     note(f"已重建索引：{lib.rebuild_index()} 条记录")
     # the near-duplicate signatures and pairs are derived data too: rebuilt from the texts, so
     # a library flagged by an older caselib (or after a change of the hashing) lists right
     note(f"已重建疑似重复标记：{len(lib.write(scan_library))} 对")
+    note(f"已重新计算正文特征：{lib.write(rebuild_evidence)} 条记录")
 
 
 def check(

@@ -123,8 +123,9 @@ def table_rows(
     字数 counts the characters of the body (as ``show`` does). Values keep their types (int,
     float, date; None for an empty cell) for XLSX; ``csv_value`` turns them into text.
     """
-    from caselib.choose.ranking import plain_connection, rank
+    from caselib.choose.ranking import library_scores, plain_connection
     from caselib.store.meta import KIND_LABELS, STATUS_LABELS
+    from caselib.store.recordjson import body_lengths, stored_length
 
     conn = plain_connection(db)
     wanted = list(dict.fromkeys(ids))
@@ -149,29 +150,18 @@ def table_rows(
                     rows.append(row)
         return rows
 
-    if getattr(conn, "dialect", "sqlite") == "postgresql":
-        length = "r.body"
-    else:
-        # The body's length computed by SQLite (JSON1) instead of fetching and parsing every
-        # body: a third of the time of a 10,000-row table. A table counts its cells' text
-        # (``body_texts``), not the tabs and newlines between them.
-        length = (
-            "(SELECT total(CASE WHEN json_extract(j.value, '$.type') = 'table' THEN"
-            " (SELECT total(length(c.value)) FROM json_each(j.value, '$.rows') AS x,"
-            " json_each(x.value) AS c)"
-            " ELSE length(json_extract(j.value, '$.text')) END) FROM json_each(r.body) AS j)"
-        )
     base: dict[int, Any] = {
         row[0]: row
         for row in fetch(
             "SELECT r.id, r.kind, r.title, u.name, r.date, r.submitted, r.status, "
-            f"{length} FROM record AS r JOIN unit AS u ON u.id = r.unit_id",
+            f"{stored_length(conn)} FROM record AS r JOIN unit AS u ON u.id = r.unit_id",
             "r.id",
         )
     }
     missing = [i for i in wanted if i not in base]
     if missing:
         raise NotFoundError(f"记录不存在：{missing[0]}")
+    lengths = body_lengths(conn, {rid: row[-1] for rid, row in base.items()})
 
     tags: dict[int, list[str]] = defaultdict(list)
     for rid, name in fetch(
@@ -202,11 +192,11 @@ def table_rows(
     ):
         adoptions[rid].append(f"{by}（{level}，{_iso(date)}）")
 
-    scores = {r.id: r.score for r in rank(conn, reference_date=reference_date, config=config)}
+    scores = library_scores(conn, reference_date=reference_date, config=config)
 
     out: list[list[Any]] = []
     for rid in wanted:
-        _id, kind, title, unit, date, submitted, status, body = base[rid]
+        _id, kind, title, unit, date, submitted, status, _length = base[rid]
         score = scores.get(rid)
         out.append(
             [
@@ -222,7 +212,7 @@ def table_rows(
                 reviews.get(rid, 0),
                 "；".join(reports[rid]) if rid in reports else None,
                 "；".join(adoptions[rid]) if rid in adoptions else None,
-                _body_length(body),
+                lengths[rid],
             ]
         )
     return out
@@ -238,16 +228,6 @@ def _date(value: Any) -> dt.date | None:
 def _iso(value: Any) -> str:
     day = _date(value)
     return day.isoformat() if day is not None else ""
-
-
-def _body_length(body: Any) -> int:
-    """Characters of text in a stored body (``record_to_json``'s "length"), from the number
-    SQLite computed or from the JSON text."""
-    if isinstance(body, int | float):
-        return int(body)
-    from caselib.text.blocks import body_texts
-
-    return sum(len(text) for text in body_texts(body))
 
 
 def csv_value(value: Any) -> str:
@@ -318,6 +298,8 @@ def column_widths(rows: list[list[Any]]) -> list[float]:
             if value is None:
                 continue
             if isinstance(value, str):
+                if 2 * len(value) <= widths[i]:
+                    continue  # no character is wider than 2: cannot widen the column
                 # Beyond the cap the exact width no longer matters.
                 w = display_width(value[: _MAX_WIDTH + 1])
             elif isinstance(value, dt.date):

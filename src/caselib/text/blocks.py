@@ -106,6 +106,13 @@ def body_texts(body: Any) -> list[str]:
     return texts
 
 
+def body_length(body: Any) -> int:
+    """Characters of text in a body (JSON text, decoded blocks or ``Block`` objects): the sum
+    of ``body_texts``, whitespace included, a table counting its cells' text. This is a
+    record's "length" in JSON and its 字数 in a table export."""
+    return sum(len(text) for text in body_texts(body))
+
+
 def _table_cells(rows: Sequence[Any]) -> list[str]:
     """The cells of a table row by row; an empty row (or table) counts as one empty cell, so
     that the cells joined by tabs and newlines give ``table_text``."""
