@@ -181,6 +181,8 @@ def import_paths(
             reports.append(FileReport(shown_path(place.path), "skipped", message=place.problem))
             continue
         reports.append(_import_place(lib, place, options))
+    if any(r.outcome in ("imported", "updated") for r in reports) and not options.dry_run:
+        lib.refresh_search_lists()
     return reports
 
 
