@@ -44,6 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from caselib.store import sqlite_backend as sb
+from caselib.text.normalize import normalize
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
 #: A key gets a list when at least this many records hold it. FTS5 spends about 1 µs per
@@ -82,14 +83,14 @@ def idf(n_rows: int, n_hit: int) -> float:
     return value if value > 0.0 else 1e-6
 
 
-def key_of(term: str) -> str | None:
-    """The key a normalised query term is answered from (one or two characters), or None."""
+def keys_of(term: str) -> list[str]:
+    """The keys whose lists may answer a normalised query term: the prefix of its one
+    character, the bigram of two, or each bigram of a longer phrase (a phrase occurs at most
+    as often as each of its bigrams, in the same record of the same length)."""
     units = sb._code_normalized(term)
     if len(units) == 1:
-        return units[0] + "*"
-    if len(units) == 2:
-        return units[0] + units[1]
-    return None
+        return [units[0] + "*"]
+    return [a + b for a, b in zip(units, units[1:], strict=False)]
 
 
 def record_counts(values: Sequence[str]) -> tuple[dict[str, float], int]:
@@ -139,15 +140,14 @@ def top(conn: sqlite3.Connection, term: str, need: int) -> list[tuple[int, float
     """(id, bm25) of the best ``need`` records holding ``term`` outside the trash, and of every
     record tied with the last of them, as FTS5's ``bm25()`` ranks them; None when there is
     no list for the term or it cannot prove the page (search with FTS5 then)."""
-    key = key_of(term)
-    if key is None or need <= 0 or need > LENGTH:
+    if not term or need <= 0 or need > LENGTH:
         return None
     own = not conn.in_transaction
     try:
         if own:
             conn.execute("SAVEPOINT caselib_impact")  # one snapshot for every read below
         try:
-            return _top(conn, key, need)
+            return _top(conn, term, need)
         finally:
             if own:
                 conn.execute("RELEASE caselib_impact")
@@ -155,30 +155,56 @@ def top(conn: sqlite3.Connection, term: str, need: int) -> list[tuple[int, float
         return None  # no list tables (a library not yet upgraded): FTS5 answers
 
 
-def _top(conn: sqlite3.Connection, key: str, need: int) -> list[tuple[int, float]] | None:
-    row = conn.execute(
-        "SELECT n_hit, frontier, add_f, add_d FROM impact_key WHERE key = ?", (key,)
-    ).fetchone()
-    if row is None:
-        return None
+def _top(conn: sqlite3.Connection, term: str, need: int) -> list[tuple[int, float]] | None:
+    keys = keys_of(term)
+    marks = ",".join("?" * len(keys))
+    rows = conn.execute(
+        f"SELECT key, n_hit, frontier, add_f, add_d FROM impact_key WHERE key IN ({marks})", keys
+    ).fetchall()
+    if not rows or len(rows) < len(set(keys)):
+        return None  # a bigram without a list is rare: so is the phrase, FTS5 is quick
+    key, n_hit, frontier, add_f, add_d = min(rows, key=lambda r: int(r[1]))
     n_rows, avgdl = _stats(conn)
-    entries = conn.execute("SELECT rid, f, d FROM impact_entry WHERE key = ?", (key,)).fetchall()
-    trash = {
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM record WHERE deleted_at IS NOT NULL AND id IN "
-            "(SELECT rid FROM impact_entry WHERE key = ?)",
-            (key,),
-        )
-    }
-    w = idf(n_rows, int(row[0]))
-    scored = sorted((-(w * weight(f, d, avgdl)), rid) for rid, f, d in entries if rid not in trash)
+    entries = conn.execute(
+        "SELECT e.rid, e.f, e.d FROM impact_entry AS e WHERE e.key = ? AND e.rid NOT IN "
+        "(SELECT id FROM record WHERE deleted_at IS NOT NULL)",
+        (key,),
+    ).fetchall()
+    if len(entries) < need:
+        return None
+    if len(keys) > 1:  # a phrase: its own count and occurrences
+        count = f"SELECT COUNT(*) FROM {sb.FTS_TABLE} WHERE {sb.FTS_TABLE} MATCH ?"
+        n_hit = conn.execute(count, (sb.phrase_match(term),)).fetchone()[0]
+        fs = _phrase_counts(conn, [e[0] for e in entries], term)
+        entries = [(rid, fs[rid], d) for rid, _, d in entries if fs.get(rid)]
+    w = idf(n_rows, int(n_hit))
+    scored = sorted((-(w * weight(f, d, avgdl)), rid) for rid, f, d in entries)
     if len(scored) < need:
         return None
     last = scored[need - 1][0]
-    if -last <= w * _bound(json.loads(row[1]), (row[2], row[3]), avgdl) * (1 + _SLACK):
+    if -last <= w * _bound(json.loads(frontier), (add_f, add_d), avgdl) * (1 + _SLACK):
         return None
     return [(rid, score) for score, rid in scored if score <= last]
+
+
+def _phrase_counts(conn: Any, ids: Sequence[int], term: str) -> dict[int, float]:
+    """``f`` of a phrase in these records: its occurrences (overlapping ones included, as
+    FTS5 counts them) in each normalised segment, weighted by column."""
+    out: dict[int, float] = {}
+    marks = ",".join("?" * len(ids))
+    for rid, data in conn.execute(
+        f"SELECT id, data FROM {sb.SRC_TABLE} WHERE id IN ({marks})", list(ids)
+    ):
+        f = 0.0
+        for w, column in zip(sb.COLUMN_WEIGHTS, json.loads(zlib.decompress(data)), strict=True):
+            for segment in column:
+                text = normalize(segment)
+                k = text.find(term)
+                while k >= 0:
+                    f += w
+                    k = text.find(term, k + 1)
+        out[rid] = f
+    return out
 
 
 # --------------------------------------------------------------------------------------------
