@@ -261,3 +261,27 @@ def test_reindex_builds_the_lists(lists_library: Cli) -> None:
     conn.close()
     assert problems(lists_library) == []
     assert agree(lists_library) > 30
+
+
+def test_a_term_that_becomes_frequent_gets_a_list(lists_library: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "new"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"k{i}.md").write_text(
+            f"---\ntitle: 鲲鹏计划第{i}期\nunit: 机关党委\ndate: 2023-03-{i + 1:02d}\n---\n\n"
+            f"鲲鹏计划{'助力鲲鹏' * (i % 4)}。{sentence(random.Random(i))}\n",
+            encoding="utf-8",
+        )
+    conn = connect(lists_library)
+    assert "鲲鹏" not in listed_terms(conn)
+    conn.close()
+    lists_library.ok("import", str(folder))
+    conn = connect(lists_library)
+    assert {"鲲鹏", "鲲"} <= set(listed_terms(conn))
+    assert impact.top(conn, "鲲鹏", 5) is not None
+    conn.execute("BEGIN")  # inside a transaction the lists are not used
+    assert impact.top(conn, "鲲鹏", 5) is None
+    conn.rollback()
+    conn.close()
+    assert agree(lists_library) > 30
+    assert problems(lists_library) == []

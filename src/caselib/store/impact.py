@@ -140,17 +140,14 @@ def top(conn: sqlite3.Connection, term: str, need: int) -> list[tuple[int, float
     """(id, bm25) of the best ``need`` records holding ``term`` outside the trash, and of every
     record tied with the last of them, as FTS5's ``bm25()`` ranks them; None when there is
     no list for the term or it cannot prove the page (search with FTS5 then)."""
-    if not term or need <= 0 or need > LENGTH:
-        return None
-    own = not conn.in_transaction
+    if not term or need <= 0 or need > LENGTH or conn.in_transaction:
+        return None  # inside a transaction FTS5 may hold changes its tables do not show yet
     try:
-        if own:
-            conn.execute("SAVEPOINT caselib_impact")  # one snapshot for every read below
+        conn.execute("SAVEPOINT caselib_impact")  # one snapshot for every read below
         try:
             return _top(conn, term, need)
         finally:
-            if own:
-                conn.execute("RELEASE caselib_impact")
+            conn.execute("RELEASE caselib_impact")
     except sqlite3.OperationalError:
         return None  # no list tables (a library not yet upgraded): FTS5 answers
 
@@ -383,7 +380,7 @@ def refresh(conn: Any, min_records: int | None = None) -> None:
     except sqlite3.OperationalError:
         return  # a library without the tables (not yet upgraded)
     n_rows, avgdl = _stats(conn)
-    listed = {r[0]: r[1] for r in conn.execute("SELECT key, frontier FROM impact_key")}
+    listed = {r[0] for r in conn.execute("SELECT key FROM impact_key")}
     if listed and len(added) * 2 > n_rows:
         build(conn, min_records)  # most of the library is new: as cheap to start again
         return
@@ -402,23 +399,32 @@ def refresh(conn: Any, min_records: int | None = None) -> None:
     )
     if not scan:
         return
-    new_keys = _frequent_keys(conn, min_records) - listed.keys()
-    if new_keys:
+    new_keys = _frequent_keys(conn, min_records) - listed
+    if new_keys:  # read only the records holding them
+        holding: set[int] = set()
+        for key in new_keys:
+            match = f'"{key[:-1]}"*' if key.endswith("*") else f'"{key}"'
+            holding.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT rowid FROM {sb.FTS_TABLE} WHERE {sb.FTS_TABLE} MATCH ?", (match,)
+                )
+            )
         lists = _Lists(new_keys, avgdl)
-        lists.scan(_texts(conn, None))
+        lists.scan(_texts(conn, sorted(holding)))
         lists.write(conn, min_records)
 
 
 _FOLD = 500  # records folded at a time (memory: their (f, d) for every key they hold)
 
 
-def _fold(conn: Any, ids: Sequence[int], listed: dict[str, str], avgdl: float) -> None:
+def _fold(conn: Any, ids: Sequence[int], listed: set[str], avgdl: float) -> None:
     """Put these (new) records into the lists of the keys they hold: each list keeps its
     best ``LENGTH`` entries, the rest join its frontier."""
     touched: dict[str, list[tuple[int, float, int]]] = {}
     for rid, values in _texts(conn, ids):
         f, d = record_counts(values)
-        for key in listed.keys() & f.keys():
+        for key in listed & f.keys():
             touched.setdefault(key, []).append((rid, f[key], d))
     keep = _Lists(touched, avgdl)
     for key, new in touched.items():
