@@ -469,27 +469,35 @@ def check(conn: Any) -> list[str]:
     if not keys and not stored:
         return []
     bad: set[str] = set(stored) - set(keys)
-    hits = dict.fromkeys(keys, 0)
-    seen: dict[str, int] = dict.fromkeys(keys, 0)
-    fronts = {k: ([p[0] for p in v[1]], [p[1] for p in v[1]]) for k, v in keys.items()}
+    hits: Counter[str] = Counter()
+    by_rid: dict[int, dict[str, tuple[float, int]]] = {}
+    for key, entries in stored.items():
+        for rid, fd in entries.items():
+            by_rid.setdefault(rid, {})[key] = fd
+    seen: Counter[str] = Counter()
+    # per key, {f: the least d the frontier covers for that f} (inf: none), filled as needed
+    least: dict[str, dict[float, float]] = {k: {} for k in keys}
     for rid, values in _texts(conn, None):
         f, d = record_counts(values)
-        for key in keys.keys() & f.keys():
-            hits[key] += 1
-            entry = stored[key].get(rid)
-            if entry is not None:
+        held = keys.keys() & f.keys()
+        hits.update(held)
+        listed = by_rid.get(rid, {})
+        for key, fd in listed.items():
+            if key in held:
                 seen[key] += 1
-                if entry != (f[key], d):
+                if fd != (f[key], d):
                     bad.add(key)
-                continue
-            fs, ds = fronts[key]
-            k = bisect_left(fs, f[key])
-            corner = keys[key][2]
-            covered = k < len(fs) and ds[k] <= d
-            if not covered and rid in added and corner[0] is not None:
-                covered = f[key] <= corner[0] and d >= corner[1]
-            if not covered:
-                bad.add(key)
+        for key in held - listed.keys():
+            fk = f[key]
+            dmin = least[key].get(fk)
+            if dmin is None:
+                frontier = keys[key][1]
+                k = bisect_left([p[0] for p in frontier], fk)
+                dmin = least[key][fk] = frontier[k][1] if k < len(frontier) else math.inf
+            if dmin > d:
+                af, ad = keys[key][2]
+                if rid not in added or af is None or fk > af or d < ad:
+                    bad.add(key)
     bad.update(k for k in keys if hits[k] != keys[k][0] or seen[k] != len(stored[k]))
     if not bad:
         return []
