@@ -67,6 +67,7 @@ def write_cases(folder: Path, n: int, seed: int) -> Path:
 def small_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(impact, "MIN_RECORDS", 8)
     monkeypatch.setattr(impact, "LENGTH", 10)
+    monkeypatch.setattr(impact, "ADDED_MAX", 4)
 
 
 @pytest.fixture
@@ -159,8 +160,14 @@ def test_writes_keep_lists_exact(lists_library: Cli, library: Library, tmp_path:
         for record in session.exec(select(models.Record).limit(6)).all():
             record.summary = "党建党建党建服务暖心工作工作党员" * 2
 
+    conn = connect(cli)
+    assert conn.execute("SELECT COUNT(*) FROM impact_added").fetchone() == (3,)  # read by search
+    conn.close()
     library.write(edit)
-    assert agree(cli) > 0
+    conn = connect(cli)  # more than ADDED_MAX: the write folded them into the lists
+    assert conn.execute("SELECT COUNT(*) FROM impact_added").fetchone() == (0,)
+    conn.close()
+    assert agree(cli) > 20
     assert problems(cli) == []
 
     conn = connect(cli)
@@ -178,9 +185,6 @@ def test_writes_keep_lists_exact(lists_library: Cli, library: Library, tmp_path:
     cli.ok("import", str(write_cases(tmp_path / "b", 20, 2)))  # folds the new records in
     conn = connect(cli)
     assert conn.execute("SELECT COUNT(*) FROM impact_added").fetchone()[0] == 0
-    assert conn.execute("SELECT COUNT(*) FROM impact_key WHERE add_f IS NOT NULL").fetchone() == (
-        0,
-    )
     conn.close()
     assert agree(cli) > 30
     assert agree(cli, limit=3, offset=2) > 20
@@ -215,7 +219,8 @@ def test_fallback_when_the_bound_fails(lists_library: Cli) -> None:
     [
         "UPDATE impact_entry SET f = f + 1 WHERE key = '服务' AND rid = "
         "(SELECT MIN(rid) FROM impact_entry WHERE key = '服务')",
-        "UPDATE impact_key SET n_hit = n_hit + 1 WHERE key = '党*'",
+        "UPDATE impact_entry SET d = d - 1 WHERE key = '党*' AND rid = "
+        "(SELECT MAX(rid) FROM impact_entry WHERE key = '党*')",
         "DELETE FROM impact_entry WHERE key = '党建' AND rid = "
         "(SELECT MIN(rid) FROM impact_entry WHERE key = '党建')",
         "UPDATE impact_key SET frontier = '[]' WHERE key = '工作'",

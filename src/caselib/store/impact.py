@@ -1,34 +1,36 @@
-"""Impact lists: the exact best matches of a frequent one- or two-character term without
-scoring every record that holds it (SQLite only).
+"""Impact lists: the exact best matches of a frequent term without scoring every record that
+holds it (SQLite only).
 
 FTS5's ``bm25()`` scores every match, so at 100,000 records a term in nearly every record
 costs about 100 ms however small the page. For such a term (a *key*: an FTS5 token, i.e. a
 bigram, or the prefix ``X*`` of one character, what a one-character query matches) whose
 posting list is long (``MIN_RECORDS`` records or more) these tables keep:
 
-* ``impact_key``: the number of records holding the key (``n_hit``, FTS5's count for the
-  IDF), the *frontier* of the records left out of its list, and a *corner* for the records
-  indexed since the lists were last folded;
+* ``impact_key``: per key its *frontier*, and how many records held it when the list was
+  made (to pick a phrase's rarest bigram);
 * ``impact_entry``: the ``LENGTH`` records with the highest term weight when the list was
-  built or folded, each with ``f`` (the column-weighted count of the key, FTS5's ``aFreq``)
-  and ``d`` (the record's tokens, its ``xColumnSize(-1)``).
+  made or folded, each with ``f`` (the column-weighted count of the key, FTS5's ``aFreq``)
+  and ``d`` (the record's tokens, its ``xColumnSize(-1)``);
+* ``impact_added``: the records indexed since the lists were last folded.
 
 A record's score for the key is ``idf * h(f, d)`` with ``h = f (k1 + 1) / (f + k1 (1 - b +
 b d / avgdl))`` (FTS5's formula, reproduced operation by operation, so the scores are the
-same doubles). ``h`` grows with ``f`` and falls with ``d`` whatever ``avgdl`` is, so the
-records left out score at most ``h`` of a point of the frontier (the Pareto frontier of their
-``(f, d)``: for each ``f`` the least ``d`` no record with a larger ``f`` undercuts) or of the
-corner (the largest ``f`` and least ``d`` of the records added since the fold). ``top``
-scores the entries with the current statistics, drops those in the trash, and answers only
-when the k-th score beats that bound (then the page and every tie of its last score are in
-the list); otherwise the caller searches with FTS5 as before.
+same doubles). ``h`` grows with ``f`` and falls with ``d`` whatever ``avgdl`` is, so a record
+left out of the list scores at most ``h`` of a point of the frontier (the Pareto frontier of
+the left-out records' ``(f, d)``: for each ``f`` the least ``d``). ``top`` counts the
+records holding the term (FTS5's ``nHit``, for the IDF: one pass over the posting list, no
+scoring), scores the list's entries and the few records added since the fold (read from the
+indexed text) with the current statistics, leaves out the trash, and answers only when the
+k-th score beats the frontier's bound: then the page and every tie of its last score are
+known. Otherwise (too many records added, too few entries left, a bound too high) the caller
+searches with FTS5 as before.
 
-Writes keep this valid in the same transaction as the index (``reindex_records``): a record
-removed or changed leaves its list entries (the bound only loosens), adds or removes one from
-``n_hit``, and a new version widens the corner and is noted in ``impact_added``. ``refresh``
-(after an import) folds those records into the lists and frontiers and gives lists to keys
-that became frequent; ``build`` (``reindex``, the schema upgrade) makes all of them anew.
-``check`` recomputes everything from the indexed text and reports a list that disagrees.
+Writes keep this valid in the same transaction as the index (``reindex_records``) at almost
+no cost: a record removed or changed leaves the lists (the bound only loosens), a new version
+is noted in ``impact_added``. ``refresh`` (after an import, or once ``ADDED_MAX`` records
+were added one by one) folds those records into the lists and frontiers and gives lists to
+keys that became frequent; ``build`` (``reindex``, the schema upgrade) makes all of them
+anew. ``check`` recomputes the lists from the indexed text and reports one that disagrees.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ import zlib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from caselib.store import sqlite_backend as sb
@@ -53,13 +57,16 @@ K1, B = 1.2, 0.75  # FTS5's bm25 constants
 MIN_RECORDS = 5000
 #: Entries kept per list: a page of 20 with trashed records and ties to spare.
 LENGTH = 64
+#: Records added since the last fold that a search still reads one by one; with more, it
+#: searches with FTS5 and the next write folds them in (unless an import defers that).
+ADDED_MAX = 32
 #: Relative slack on the bound, far above the rounding of the few operations of ``h``.
 _SLACK = 1e-9
 _ESC = "\ue081"  # sqlite_backend's escape of reserved characters (a two-character code)
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS impact_key (key TEXT PRIMARY KEY, n_hit INTEGER NOT NULL, "
-    "frontier TEXT NOT NULL, add_f REAL, add_d INTEGER) WITHOUT ROWID",
+    "frontier TEXT NOT NULL) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS impact_entry (key TEXT NOT NULL, rid INTEGER NOT NULL, "
     "f REAL NOT NULL, d INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS ix_impact_entry_rid ON impact_entry (rid)",
@@ -125,11 +132,8 @@ def _stats(conn: Any) -> tuple[int, float]:
     return n_rows, float(sum(v[1:])) / float(n_rows)
 
 
-def _bound(frontier: Iterable[Sequence[float]], corner: tuple[Any, Any], avgdl: float) -> float:
-    points = list(frontier)
-    if corner[0] is not None:
-        points.append(corner)
-    return max((weight(f, d, avgdl) for f, d in points), default=0.0)
+def _bound(frontier: Iterable[Sequence[float]], avgdl: float) -> float:
+    return max((weight(f, d, avgdl) for f, d in frontier), default=0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,51 +160,62 @@ def _top(conn: sqlite3.Connection, term: str, need: int) -> list[tuple[int, floa
     keys = keys_of(term)
     marks = ",".join("?" * len(keys))
     rows = conn.execute(
-        f"SELECT key, n_hit, frontier, add_f, add_d FROM impact_key WHERE key IN ({marks})", keys
+        f"SELECT key, n_hit, frontier FROM impact_key WHERE key IN ({marks})", keys
     ).fetchall()
     if not rows or len(rows) < len(set(keys)):
         return None  # a bigram without a list is rare: so is the phrase, FTS5 is quick
-    key, n_hit, frontier, add_f, add_d = min(rows, key=lambda r: int(r[1]))
-    n_rows, avgdl = _stats(conn)
+    key, _, frontier = min(rows, key=lambda r: int(r[1]))
+    live = "NOT IN (SELECT id FROM record WHERE deleted_at IS NOT NULL)"
+    added = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT rid FROM impact_added WHERE rid {live} LIMIT ?", (ADDED_MAX + 1,)
+        )
+    ]
+    if len(added) > ADDED_MAX:
+        return None
     entries = conn.execute(
-        "SELECT e.rid, e.f, e.d FROM impact_entry AS e WHERE e.key = ? AND e.rid NOT IN "
-        "(SELECT id FROM record WHERE deleted_at IS NOT NULL)",
-        (key,),
+        f"SELECT rid, f, d FROM impact_entry WHERE key = ? AND rid {live}", (key,)
     ).fetchall()
     if len(entries) < need:
         return None
-    if len(keys) > 1:  # a phrase: its own count and occurrences
-        count = f"SELECT COUNT(*) FROM {sb.FTS_TABLE} WHERE {sb.FTS_TABLE} MATCH ?"
-        n_hit = conn.execute(count, (sb.phrase_match(term),)).fetchone()[0]
-        fs = _phrase_counts(conn, [e[0] for e in entries], term)
-        entries = [(rid, fs[rid], d) for rid, _, d in entries if fs.get(rid)]
-    w = idf(n_rows, int(n_hit))
+    if len(keys) > 1:  # a phrase: its own occurrences in the records of its bigram's list
+        fd = _counts_in_text(conn, [e[0] for e in entries], term)
+        entries = [(rid, fd[rid][0], d) for rid, _, d in entries if fd.get(rid, (0,))[0]]
+    entries += [(rid, f, d) for rid, (f, d) in _counts_in_text(conn, added, term).items() if f]
+    n_rows, avgdl = _stats(conn)
+    count = f"SELECT COUNT(*) FROM {sb.FTS_TABLE} WHERE {sb.FTS_TABLE} MATCH ?"
+    w = idf(n_rows, int(conn.execute(count, (sb.phrase_match(term),)).fetchone()[0]))
     scored = sorted((-(w * weight(f, d, avgdl)), rid) for rid, f, d in entries)
     if len(scored) < need:
         return None
     last = scored[need - 1][0]
-    if -last <= w * _bound(json.loads(frontier), (add_f, add_d), avgdl) * (1 + _SLACK):
+    if -last <= w * _bound(json.loads(frontier), avgdl) * (1 + _SLACK):
         return None
     return [(rid, score) for score, rid in scored if score <= last]
 
 
-def _phrase_counts(conn: Any, ids: Sequence[int], term: str) -> dict[int, float]:
-    """``f`` of a phrase in these records: its occurrences (overlapping ones included, as
-    FTS5 counts them) in each normalised segment, weighted by column."""
-    out: dict[int, float] = {}
+def _counts_in_text(conn: Any, ids: Sequence[int], term: str) -> dict[int, tuple[float, int]]:
+    """(f, d) of a term in these records, from the indexed text: its occurrences (overlapping
+    ones too, as FTS5 counts them) in each normalised segment, weighted by column; and the
+    record's tokens (one per normalised character)."""
+    out: dict[int, tuple[float, int]] = {}
+    if not ids:
+        return out
     marks = ",".join("?" * len(ids))
     for rid, data in conn.execute(
         f"SELECT id, data FROM {sb.SRC_TABLE} WHERE id IN ({marks})", list(ids)
     ):
-        f = 0.0
+        f, d = 0.0, 0
         for w, column in zip(sb.COLUMN_WEIGHTS, json.loads(zlib.decompress(data)), strict=True):
             for segment in column:
                 text = normalize(segment)
+                d += len(text)
                 k = text.find(term)
                 while k >= 0:
                     f += w
                     k = text.find(term, k + 1)
-        out[rid] = f
+        out[rid] = (f, d)
     return out
 
 
@@ -208,49 +223,37 @@ def _phrase_counts(conn: Any, ids: Sequence[int], term: str) -> dict[int, float]
 # Writing
 
 
-def has_lists(conn: Any) -> bool:
-    return conn.execute("SELECT 1 FROM impact_key LIMIT 1").fetchone() is not None
+_DEFERRED: ContextVar[bool] = ContextVar("impact_deferred", default=False)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Writes inside do not fold (an import folds once, at its end: ``refresh``)."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
 
 
 def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
-    """``sqlite_backend.reindex_records``, keeping the lists valid in the same transaction
-    (without lists, only noting the new versions for ``refresh``)."""
-    changes: list[tuple[int, list[str] | None, list[str] | None]] = []
+    """``sqlite_backend.reindex_records``, keeping the lists valid in the same transaction:
+    a record's entries go when its text changes, its new version is noted as added."""
+    changes: list[tuple[int, bool]] = []
     sb.reindex_records(conn, record_ids, changes)
     if not changes:
         return
     try:
-        listed = has_lists(conn)
+        conn.executemany("DELETE FROM impact_entry WHERE rid = ?", [(r,) for r, _ in changes])
     except sqlite3.OperationalError:
         return  # a library without the tables (not yet upgraded)
-    if listed:
-        apply_changes(conn, changes)
-    else:
-        conn.executemany(
-            "INSERT OR IGNORE INTO impact_added(rid) VALUES (?)",
-            [(rid,) for rid, _, new in changes if new is not None],
-        )
-
-
-def apply_changes(conn: Any, changes: Sequence[tuple[int, Any, Any]]) -> None:
-    """Account for index rows rewritten: (id, old FTS5 values or None, new values or None)."""
-    for rid, old, new in changes:
-        if old is not None:
-            conn.execute(
-                "UPDATE impact_key SET n_hit = n_hit - 1 FROM json_each(?) AS j "
-                "WHERE impact_key.key = j.key",
-                (json.dumps(record_counts(old)[0], ensure_ascii=False),),
-            )
-            conn.execute("DELETE FROM impact_entry WHERE rid = ?", (rid,))
-        if new is not None:
-            f, d = record_counts(new)
-            conn.execute(
-                "UPDATE impact_key SET n_hit = n_hit + 1, add_f = max(coalesce(add_f, 0.0), "
-                "j.value), add_d = min(coalesce(add_d, ?1), ?1) FROM json_each(?2) AS j "
-                "WHERE impact_key.key = j.key",
-                (d, json.dumps(f, ensure_ascii=False)),
-            )
-            conn.execute("INSERT OR IGNORE INTO impact_added(rid) VALUES (?)", (rid,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO impact_added(rid) VALUES (?)", [(r,) for r, new in changes if new]
+    )
+    if not _DEFERRED.get():
+        row = conn.execute("SELECT COUNT(*) FROM impact_added").fetchone()
+        if row[0] > ADDED_MAX and conn.execute("SELECT 1 FROM impact_key LIMIT 1").fetchone():
+            refresh(conn)
 
 
 def _pareto(points: dict[float, int]) -> list[list[float]]:
@@ -386,7 +389,6 @@ def refresh(conn: Any, min_records: int | None = None) -> None:
         return
     for start in range(0, len(added) if listed else 0, _FOLD):
         _fold(conn, added[start : start + _FOLD], listed, avgdl)
-    conn.execute("UPDATE impact_key SET add_f = NULL, add_d = NULL WHERE add_f IS NOT NULL")
     conn.execute("DELETE FROM impact_added")
     # A key without a list was held by fewer than min_records records at the last look: it
     # needs that many new versions to get there. Look again after a quarter of that.
@@ -420,29 +422,37 @@ _FOLD = 500  # records folded at a time (memory: their (f, d) for every key they
 
 def _fold(conn: Any, ids: Sequence[int], listed: set[str], avgdl: float) -> None:
     """Put these (new) records into the lists of the keys they hold: each list keeps its
-    best ``LENGTH`` entries, the rest join its frontier."""
+    best ``LENGTH`` entries, the rest join its frontier. Only what changes is written."""
     touched: dict[str, list[tuple[int, float, int]]] = {}
     for rid, values in _texts(conn, ids):
-        f, d = record_counts(values)
-        for key in listed & f.keys():
-            touched.setdefault(key, []).append((rid, f[key], d))
+        counts, size = record_counts(values)
+        for key in listed & counts.keys():
+            touched.setdefault(key, []).append((rid, counts[key], size))
     keep = _Lists(touched, avgdl)
     for key, new in touched.items():
-        old = conn.execute("SELECT rid, f, d FROM impact_entry WHERE key = ?", (key,))
-        for rid, f, d in [*old.fetchall(), *new]:
+        old = conn.execute("SELECT rid, f, d FROM impact_entry WHERE key = ?", (key,)).fetchall()
+        heap = keep.heap[key] = [(weight(f, d, avgdl), rid, f, d) for rid, f, d in old]
+        heapq.heapify(heap)
+        frontier = json.loads(
+            conn.execute("SELECT frontier FROM impact_key WHERE key = ?", (key,)).fetchone()[0]
+        )
+        keep.out[key] = dict(frontier)
+        for rid, f, d in new:
             keep.add(key, rid, f, d)
-        frontier = conn.execute("SELECT frontier FROM impact_key WHERE key = ?", (key,))
-        for f, d in json.loads(frontier.fetchone()[0]):
-            keep.out[key][f] = min(d, keep.out[key].get(f, d))
-        conn.execute("DELETE FROM impact_entry WHERE key = ?", (key,))
-        conn.execute(
-            "UPDATE impact_key SET frontier = ? WHERE key = ?",
-            (json.dumps(_pareto(keep.out[key])), key),
+        before, after = {r[0] for r in old}, {e[1] for e in heap}
+        conn.executemany(
+            "DELETE FROM impact_entry WHERE key = ? AND rid = ?",
+            [(key, rid) for rid in before - after],
         )
         conn.executemany(
             "INSERT INTO impact_entry(key, rid, f, d) VALUES (?, ?, ?, ?)",
-            [(key, rid, f, d) for _, rid, f, d in keep.heap[key]],
+            [(key, rid, f, d) for _, rid, f, d in heap if rid not in before],
         )
+        merged = _pareto(keep.out[key])
+        if merged != frontier:
+            conn.execute(
+                "UPDATE impact_key SET frontier = ? WHERE key = ?", (json.dumps(merged), key)
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,12 +462,7 @@ def _fold(conn: Any, ids: Sequence[int], listed: set[str], avgdl: float) -> None
 def check(conn: Any) -> list[str]:
     """Problems with the lists, one Chinese line each (empty: they agree with the index)."""
     try:
-        keys = {
-            k: (n, json.loads(fr), (af, ad))
-            for k, n, fr, af, ad in conn.execute(
-                "SELECT key, n_hit, frontier, add_f, add_d FROM impact_key"
-            )
-        }
+        keys = {k: json.loads(fr) for k, fr in conn.execute("SELECT key, frontier FROM impact_key")}
         stored: dict[str, dict[int, tuple[float, int]]] = {k: {} for k in keys}
         for key, rid, f, d in conn.execute("SELECT key, rid, f, d FROM impact_entry"):
             stored.setdefault(key, {})[rid] = (f, d)
@@ -469,7 +474,6 @@ def check(conn: Any) -> list[str]:
     if not keys and not stored:
         return []
     bad: set[str] = set(stored) - set(keys)
-    hits: Counter[str] = Counter()
     by_rid: dict[int, dict[str, tuple[float, int]]] = {}
     for key, entries in stored.items():
         for rid, fd in entries.items():
@@ -480,25 +484,24 @@ def check(conn: Any) -> list[str]:
     for rid, values in _texts(conn, None):
         f, d = record_counts(values)
         held = keys.keys() & f.keys()
-        hits.update(held)
         listed = by_rid.get(rid, {})
         for key, fd in listed.items():
             if key in held:
                 seen[key] += 1
                 if fd != (f[key], d):
                     bad.add(key)
+        if rid in added:
+            continue  # read one by one by every search until it is folded in
         for key in held - listed.keys():
             fk = f[key]
             dmin = least[key].get(fk)
             if dmin is None:
-                frontier = keys[key][1]
+                frontier = keys[key]
                 k = bisect_left([p[0] for p in frontier], fk)
                 dmin = least[key][fk] = frontier[k][1] if k < len(frontier) else math.inf
             if dmin > d:
-                af, ad = keys[key][2]
-                if rid not in added or af is None or fk > af or d < ad:
-                    bad.add(key)
-    bad.update(k for k in keys if hits[k] != keys[k][0] or seen[k] != len(stored[k]))
+                bad.add(key)
+    bad.update(k for k in keys if seen[k] != len(stored[k]))
     if not bad:
         return []
     shown = "、".join(sorted(k.replace("*", "") for k in bad)[:10])

@@ -355,28 +355,26 @@ def _fts_values(columns: tuple[list[str], ...]) -> list[str]:
     return [column_tokens(segs) for segs in columns]
 
 
-def _fts_delete(conn: Any, rid: int, data: bytes) -> list[str]:
-    """Remove a record's index row; returns the values it was indexed with."""
-    values = _fts_values(tuple(json.loads(zlib.decompress(data))))
+def _fts_delete(conn: Any, rid: int, data: bytes) -> None:
+    columns = tuple(json.loads(zlib.decompress(data)))
     cols = ", ".join(FTS_COLUMNS)
     conn.execute(
         f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {cols}) "
         f"VALUES ('delete', ?, {_marks(len(FTS_COLUMNS))})",
-        (rid, *values),
+        (rid, *_fts_values(columns)),
     )
-    return values
 
 
 def reindex_records(
     conn: Any,
     record_ids: Iterable[int],
-    changes: list[tuple[int, list[str] | None, list[str] | None]] | None = None,
+    changes: list[tuple[int, bool]] | None = None,
 ) -> None:
     """Rewrite the index rows of these records from the tables (deleted ids are dropped).
 
     Records whose indexed text is unchanged are skipped, so calling this liberally is cheap.
     Trashed records stay indexed; ``search`` filters them out. ``changes`` receives, per row
-    rewritten, (id, the values it was indexed with or None, its new values or None).
+    rewritten or removed, (id, whether it is indexed now).
     """
     ids = sorted({int(i) for i in record_ids})
     cols = ", ".join(FTS_COLUMNS)
@@ -395,21 +393,19 @@ def reindex_records(
             columns = current.get(rid)
             if columns is None:
                 if previous is not None:
-                    gone = _fts_delete(conn, rid, previous[1])
+                    _fts_delete(conn, rid, previous[1])
                     conn.execute(f"DELETE FROM {SRC_TABLE} WHERE id = ?", (rid,))
                     if changes is not None:
-                        changes.append((rid, gone, None))
+                        changes.append((rid, False))
                 continue
             digest, data = _payload(columns)
-            was: list[str] | None = None
             if previous is not None:
                 if previous[0] == digest:
                     continue
-                was = _fts_delete(conn, rid, previous[1])
-            values = _fts_values(columns)
-            conn.execute(insert_fts, (rid, *values))
+                _fts_delete(conn, rid, previous[1])
+            conn.execute(insert_fts, (rid, *_fts_values(columns)))
             if changes is not None:
-                changes.append((rid, was, values))
+                changes.append((rid, True))
             conn.execute(
                 f"INSERT OR REPLACE INTO {SRC_TABLE}(id, hash, data) VALUES (?, ?, ?)",
                 (rid, digest, zlib.compress(data, 1)),
