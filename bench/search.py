@@ -23,7 +23,9 @@ Per query it prints, each the median of several warmed runs:
   the same fields (unit and tags included), each checked equal to the oracle's set;
 * top 20: ``search(limit=20)`` (snippets included) and ``LIKE … ORDER BY date LIMIT 20``,
   against ripgrep's complete run (it cannot rank);
-* with ``--cli``, the whole ``caselib --db … search 词`` command against ripgrep.
+* with ``--cli``, the whole ``caselib --db … search 词`` command against ripgrep;
+* ``list``: whether the top 20 came from an impact list (``caselib.store.impact``) or FTS5
+  scored every match; each class's line counts both.
 
 Two-term queries are an AND: ripgrep runs once per term and the file sets are intersected (its
 time is the sum). caselib is timed in a fresh process, which also reports its peak memory. The
