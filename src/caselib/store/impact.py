@@ -391,10 +391,12 @@ def refresh(conn: Any, min_records: int | None = None) -> None:
         _fold(conn, added[start : start + _FOLD], listed, avgdl)
     conn.execute("DELETE FROM impact_added")
     # A key without a list was held by fewer than min_records records at the last look: it
-    # needs that many new versions to get there. Look again after a quarter of that.
+    # needs that many new versions to get there. Look again after a quarter of that, and only
+    # in a library of twice that size: below, FTS5 ranks any term in a few milliseconds, and
+    # an import into a small library does not pay for reading it all again.
     row = conn.execute("SELECT value FROM meta WHERE key = 'impact_unscanned'").fetchone()
     unscanned = (int(row[0]) if row else 0) + len(added)
-    scan = unscanned * 4 >= min_records
+    scan = unscanned * 4 >= min_records and n_rows >= 2 * min_records
     conn.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('impact_unscanned', ?)",
         (str(0 if scan else unscanned),),
