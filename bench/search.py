@@ -23,7 +23,9 @@ Per query it prints, each the median of several warmed runs:
   the same fields (unit and tags included), each checked equal to the oracle's set;
 * top 20: ``search(limit=20)`` (snippets included) and ``LIKE … ORDER BY date LIMIT 20``,
   against ripgrep's complete run (it cannot rank);
-* with ``--cli``, the whole ``caselib --db … search 词`` command against ripgrep.
+* with ``--cli``, the whole ``caselib --db … search 词`` command against ripgrep;
+* ``list``: whether the top 20 came from an impact list (``caselib.store.impact``) or FTS5
+  scored every match; each class's line counts both.
 
 Two-term queries are an AND: ripgrep runs once per term and the file sets are intersected (its
 time is the sum). caselib is timed in a fresh process, which also reports its peak memory. The
@@ -281,8 +283,8 @@ def build_library(
     from sqlmodel import SQLModel
 
     import caselib.store.tables  # noqa: F401  (registers the tables)
+    from caselib.store import impact, sqlite_backend
     from caselib.store import meta as library_meta
-    from caselib.store import sqlite_backend
 
     if path.exists():
         path.unlink()
@@ -383,6 +385,11 @@ def build_library(
     with conn:
         sqlite_backend.optimize_index(conn)
     t_opt = time.perf_counter() - a
+    a = time.perf_counter()
+    with conn:
+        impact.create_tables(conn)
+        n_lists = impact.build(conn)
+    t_lists = time.perf_counter() - a
     index_bytes = sqlite_backend.index_size_bytes(conn)
     conn.execute("VACUUM")
     conn.close()
@@ -391,6 +398,8 @@ def build_library(
         "insert_s": t_insert,
         "index_s": t_index,
         "optimize_s": t_opt,
+        "lists_s": t_lists,
+        "lists": n_lists,
         "build_rate": n / (total + t_opt),
         "index_rate": n / (t_index + t_opt),
         "index_bytes": float(index_bytes),
@@ -456,6 +465,7 @@ def search_worker(db: str, queries: list[str], repeats: int) -> dict[str, Any]:
     """Run in a fresh process: per query the time to the complete ranked match set and to the
     top 20, the ids, and the peak memory."""
     from caselib import search as s
+    from caselib.store import impact
     from caselib.store.sqlite_backend import configure_connection
 
     conn = sqlite3.connect(db)
@@ -464,6 +474,10 @@ def search_worker(db: str, queries: list[str], repeats: int) -> dict[str, Any]:
     rss_before = peak_memory_mb()
     for q in queries:
         full_s, full_cpu, ids = _timed(lambda q=q: s.search_ids(conn, q), repeats)
+        parsed = s.parse_query(q)
+        single = len(parsed.groups) == 1 and len(parsed.groups[0]) == 1
+        # answered from an impact list (else FTS5 scores every match)
+        listed = single and impact.top(conn, parsed.groups[0][0].text, 20) is not None
         top_s, top_cpu, hits = _timed(lambda q=q: s.search(conn, q, limit=20), repeats)
         out["queries"][q] = {
             "full_s": full_s,
@@ -472,6 +486,7 @@ def search_worker(db: str, queries: list[str], repeats: int) -> dict[str, Any]:
             "top_cpu": top_cpu,
             "ids": ids,
             "top": [h.id for h in hits],
+            "listed": listed,
         }
     f = s.SearchFilters(tags=["共同缔造"], since=dt.date(2020, 1, 1))
     out["filtered"] = _timed(lambda: s.search(conn, "暖心", f, limit=20), repeats)[0]
@@ -624,7 +639,8 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
             f"build: {build['build_rate']:,.0f} records/s overall, indexing alone (with commits) "
             f"{build['index_rate']:,.0f} records/s; generate {build['generate_s']:.1f}s, "
             f"insert {build['insert_s']:.1f}s, index {build['index_s']:.1f}s, "
-            f"optimize {build['optimize_s']:.1f}s"
+            f"optimize {build['optimize_s']:.1f}s; impact lists for {build['lists']:,} terms "
+            f"{build['lists_s']:.1f}s"
         )
         print(f"size: library {_mb(db.stat().st_size)}, of which index {_mb(build['index_bytes'])}")
     corpus = load_corpus(db)
@@ -665,7 +681,7 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
     )
     print(
         f"  {'query':14} {'class':8} {'records':>7} | {'set':>7} {'rg':>6} {'x':>5} {'LIKE':>6} "
-        f"{'check':>6} | {'top':>6} {'x':>5} {'cpu':>6} {'rg cpu':>6} {'x':>5} {'LIKE':>6}"
+        f"{'check':>6} | {'top':>6} {'x':>5} {'cpu':>6} {'rg cpu':>6} {'x':>5} {'LIKE':>6} list"
     )
     nan = float("nan")
     for cls, q, _terms in sorted(queries, key=lambda x: len(expected[x[1]])):
@@ -686,7 +702,8 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
             f"  {q:14} {cls:8} {len(want):7,} | {f['full_s'] * 1e3:7.1f} {r_s * 1e3:6.0f} "
             f"{r_s / f['full_s']:5.0f} {l_full * 1e3:6.0f} {check:>6} | {f['top_s'] * 1e3:6.2f} "
             f"{r_s / f['top_s']:5.0f} {f['top_cpu'] * 1e3:6.2f} {r_cpu * 1e3:6.0f} "
-            f"{r_cpu / max(f['top_cpu'], 1e-6):5.0f} {l_top * 1e3:6.0f}"
+            f"{r_cpu / max(f['top_cpu'], 1e-6):5.0f} {l_top * 1e3:6.0f} "
+            f"{'yes' if f['listed'] else 'no'}"
         )
     if rg:
         print("p50 over the queries of each class (caselib, rg, rg / caselib):")
@@ -701,10 +718,12 @@ def run_size(n: int, work: Path, args: argparse.Namespace) -> bool:
             top = statistics.median(fts[q]["top_s"] for q in qs)
             top_cpu = statistics.median(fts[q]["top_cpu"] for q in qs)
             worst = min(rg[q][0] / fts[q]["top_s"] for q in qs)
+            listed = sum(fts[q]["listed"] for q in qs)
             print(
                 f"  {label:17} set {full * 1e3:7.1f} ms ({r / full:4.0f}x)  top 20 "
                 f"{top * 1e3:6.2f} ms ({r / top:4.0f}x, worst query {worst:4.0f}x), CPU "
-                f"{top_cpu * 1e3:6.2f} ms ({r_cpu / max(top_cpu, 1e-6):4.0f}x)  rg {r * 1e3:5.0f} ms"
+                f"{top_cpu * 1e3:6.2f} ms ({r_cpu / max(top_cpu, 1e-6):4.0f}x)  rg {r * 1e3:5.0f} ms; "
+                f"{listed} of {len(qs)} from impact lists, {len(qs) - listed} by FTS5"
             )
     print(
         f"search with tag+date filter {worker['filtered'] * 1e3:.2f} ms; "

@@ -1,7 +1,7 @@
 """Full-text search over the records, and the filters shared with ``caselib list``.
 
-Only ``sqlite3``, the standard library, ``caselib.text.normalize``, ``caselib.errors`` and
-``caselib.store.sqlite_backend`` are imported here: ``caselib search`` must start without SQLAlchemy.
+Only ``sqlite3``, the standard library, ``caselib.text.normalize``, ``caselib.errors``,
+``caselib.store.sqlite_backend`` and ``impact`` are imported: ``search`` starts without SQLAlchemy.
 
 Query language (``parse_query``)
 --------------------------------
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caselib.errors import InvalidInputError, LibraryError, NotFoundError, suggest
+from caselib.store import impact
 from caselib.store.meta import KIND_LABELS, STATUS_LABELS
 from caselib.store.sqlite_backend import COLUMN_WEIGHTS, FTS_TABLE, phrase_match
 from caselib.text.blocks import body_texts
@@ -390,8 +391,6 @@ def _find_hits(parts: Sequence[str], terms: Sequence[str]) -> list[tuple[int, in
     """(start, end, term index) of the occurrences of the terms in each normalised part, as
     offsets into the parts joined with one separator character. A term never spans parts."""
     hits: list[tuple[int, int, int]] = []
-    if not terms:
-        return hits
     base = 0
     for part in parts:
         if part:
@@ -615,7 +614,11 @@ def _matching(
         need = None if limit is None else offset + max(0, limit)
         pg_rows = ranked(conn, *_pg_matching(conn, parsed, filters), need)
         return _page_by_score_then_date(conn, pg_rows, limit, offset)
-    match_args = [match]
+    one = parsed.groups[0] if len(parsed.groups) == 1 and not parsed.excluded else ()
+    if len(one) == 1 and limit is not None and not any(vars(filters or SearchFilters()).values()):
+        listed = impact.top(conn, one[0].text, offset + max(0, limit))  # a frequent term's list
+        if listed is not None:
+            return _page_by_score_then_date(conn, listed, limit, offset)
     restrict, params = _fts_restriction(conn, filters)
     weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
     sql = (
@@ -625,14 +628,14 @@ def _matching(
     # Rank by score in FTS5 alone (reading every matching record for its date would cost a
     # table row each); dates are fetched for the candidates only, to order equal scores.
     if limit is None:
-        rows = _run(conn, sql, [*match_args, *params])
+        rows = _run(conn, sql, [match, *params])
     else:
         need = offset + max(0, limit)
         if need == 0:
             return []
-        rows = _run(conn, sql + " LIMIT ?", [*match_args, *params, need + 1 + _TIE_SLACK])
+        rows = _run(conn, sql + " LIMIT ?", [match, *params, need + 1 + _TIE_SLACK])
         if len(rows) > need and rows[-1][1] == rows[need - 1][1]:
-            rows = _run(conn, sql, [*match_args, *params])  # a long run of equal scores
+            rows = _run(conn, sql, [match, *params])  # a long run of equal scores
     return _page_by_score_then_date(conn, rows, limit, offset)
 
 

@@ -91,6 +91,7 @@ def check(
     import sqlite3
 
     from caselib.store.faults import damaged
+    from caselib.store.impact import check as check_lists
     from caselib.store.maintenance import orphan_rows, schema_problems
     from caselib.store.sqlite_backend import check_index
 
@@ -107,12 +108,12 @@ def check(
     try:
         if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
             fail(damaged(lib.path))
-        problems = check_index(conn)
+        problems = check_index(conn) or check_lists(conn)
         for problem in problems:
             note(problem)
         if problems and repair:
             lib.rebuild_index()
-            problems_after = check_index(conn)
+            problems_after = check_index(conn) or check_lists(conn)
         else:
             problems_after = problems
     except sqlite3.Error as exc:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from caselib.errors import CaselibError
 from caselib.intake.readers.model import MAX_TEXT_BYTES, MB
+from caselib.store.impact import deferred
 from caselib.store.library import Library
 from caselib.store.meta import MISSING_LABELS
 from caselib.store.schemas import MAX_TITLE_LENGTH
@@ -180,7 +181,10 @@ def import_paths(
 
             reports.append(FileReport(shown_path(place.path), "skipped", message=place.problem))
             continue
-        reports.append(_import_place(lib, place, options))
+        with deferred():  # the lists take the new records in once, below
+            reports.append(_import_place(lib, place, options))
+    if any(r.outcome in ("imported", "updated") for r in reports) and not options.dry_run:
+        lib.refresh_search_lists()
     return reports
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from caselib.errors import CaselibError, LibraryError, os_reason
-from caselib.store import faults, sqlite_backend, tables
+from caselib.store import faults, impact, sqlite_backend, tables
 from caselib.store import meta as library_meta
 from caselib.store.location import resolve_url, sqlite_path
 
@@ -49,9 +49,17 @@ def _v3_pg_single_character_tokens(conn: Connection) -> None:
         postgres_backend.rebuild_index(_plain_sql(conn))
 
 
+def _v4_impact_lists(conn: Connection) -> None:
+    """Version 4: SQLite keeps impact lists for frequent search terms (``impact``), built
+    from the index; PostgreSQL is unchanged."""
+    if conn.dialect.name == "sqlite":
+        impact.build(conn.connection.driver_connection)
+
+
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_source_missing_previous_status,
     3: _v3_pg_single_character_tokens,
+    4: _v4_impact_lists,
 }
 
 T = TypeVar("T")
@@ -250,6 +258,7 @@ class Library:
                 SQLModel.metadata.create_all(conn)
                 if self.is_sqlite:
                     sqlite_backend.create_index(conn.connection.driver_connection)
+                    impact.create_tables(conn.connection.driver_connection)
                 else:
                     from caselib.store import postgres_backend
 
@@ -377,7 +386,7 @@ class Library:
         """Bring what the backend derives from the tables up to date after rows were written
         with their ids (``copy``): the full-text index, and PostgreSQL's id sequences."""
         if self.is_sqlite:
-            sqlite_backend.rebuild_index(conn.connection.driver_connection)
+            impact.rebuild_index(conn.connection.driver_connection)
         else:
             from caselib.store import postgres_backend
 
@@ -390,13 +399,19 @@ class Library:
         def rebuild(session: Session) -> int:
             conn = session.connection()
             if self.is_sqlite:
-                return sqlite_backend.rebuild_index(conn.connection.driver_connection)
+                return impact.rebuild_index(conn.connection.driver_connection)
             from caselib.store import postgres_backend
 
             count: int = postgres_backend.rebuild_index(_plain_sql(conn))
             return count
 
         return self.write(rebuild)
+
+    def refresh_search_lists(self) -> None:
+        """Fold the records written since the last fold into the impact lists and give lists
+        to terms that became frequent (SQLite; after an import)."""
+        if self.is_sqlite and self.read_only is None:
+            self.write(lambda s: impact.refresh(s.connection().connection.driver_connection))
 
     @property
     def display_location(self) -> str:
@@ -481,7 +496,7 @@ def reindex(session: Session, record_ids: Iterable[int]) -> None:
     the flush hook does for ORM writes, for records written with plain statements."""
     conn = session.connection()
     if conn.dialect.name == "sqlite":
-        sqlite_backend.reindex_records(conn.connection.driver_connection, record_ids)
+        impact.reindex_records(conn.connection.driver_connection, record_ids)
     else:
         from caselib.store import postgres_backend
 

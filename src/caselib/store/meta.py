@@ -9,7 +9,7 @@ from typing import Any
 from caselib.errors import LibraryError
 
 APPLICATION = "caselib"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The unit of a record whose unit no rule could find: a real unit row, so that every record
 # has one, shown as is and listed by ``list --incomplete`` until ``edit`` names the real unit.

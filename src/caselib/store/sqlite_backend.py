@@ -365,11 +365,16 @@ def _fts_delete(conn: Any, rid: int, data: bytes) -> None:
     )
 
 
-def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
+def reindex_records(
+    conn: Any,
+    record_ids: Iterable[int],
+    changes: list[tuple[int, bool]] | None = None,
+) -> None:
     """Rewrite the index rows of these records from the tables (deleted ids are dropped).
 
     Records whose indexed text is unchanged are skipped, so calling this liberally is cheap.
-    Trashed records stay indexed; ``search`` filters them out.
+    Trashed records stay indexed; ``search`` filters them out. ``changes`` receives, per row
+    rewritten or removed, (id, whether it is indexed now).
     """
     ids = sorted({int(i) for i in record_ids})
     cols = ", ".join(FTS_COLUMNS)
@@ -390,6 +395,8 @@ def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
                 if previous is not None:
                     _fts_delete(conn, rid, previous[1])
                     conn.execute(f"DELETE FROM {SRC_TABLE} WHERE id = ?", (rid,))
+                    if changes is not None:
+                        changes.append((rid, False))
                 continue
             digest, data = _payload(columns)
             if previous is not None:
@@ -397,6 +404,8 @@ def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
                     continue
                 _fts_delete(conn, rid, previous[1])
             conn.execute(insert_fts, (rid, *_fts_values(columns)))
+            if changes is not None:
+                changes.append((rid, True))
             conn.execute(
                 f"INSERT OR REPLACE INTO {SRC_TABLE}(id, hash, data) VALUES (?, ?, ?)",
                 (rid, digest, zlib.compress(data, 1)),
