@@ -555,6 +555,23 @@ def _pg_matching(
     return pg.rank_query(conn, groups), where, [tsquery, *exact_params, *params]
 
 
+def _pg_listed(
+    conn: Any, parsed: ParsedQuery, filters: SearchFilters | None
+) -> tuple[str, str, list[Any]] | None:
+    """PostgreSQL, a query of one term: the token it is ranked by and the condition on ``i``
+    that makes a record holding that token a match (``postgres_backend.listed_parts``), the
+    filters included."""
+    from caselib.store import postgres_backend as pg
+
+    groups = [[t.text for t in g] for g in parsed.groups]
+    parts = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded])
+    if parts is None:
+        return None
+    token, exact, params = parts
+    restrict, restrict_params = filter_clause(conn, filters, id_expr="i.record_id")
+    return token, f"{exact} AND {restrict}", [*params, *restrict_params]
+
+
 def _pg_exclusion(parsed: ParsedQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:
     """PostgreSQL: leave out the records holding an excluded term (exact, by ``strpos``)."""
     if not parsed.excluded:
@@ -577,7 +594,7 @@ def _fts_restriction(
 def _dates(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    if len(ids) > 2000:
+    if len(ids) > 2000 and not _is_postgres(conn):  # PostgreSQL: the ids go as one array
         rows = conn.execute("SELECT id, date FROM record").fetchall()
     else:
         marks = ",".join("?" * len(ids))
@@ -613,7 +630,8 @@ def _matching(
         from caselib.store.postgres_backend import ranked
 
         need = None if limit is None else offset + max(0, limit)
-        pg_rows = ranked(conn, *_pg_matching(conn, parsed, filters), need)
+        listed = _pg_listed(conn, parsed, filters)
+        pg_rows = ranked(conn, *_pg_matching(conn, parsed, filters), need, listed)
         return _page_by_score_then_date(conn, pg_rows, limit, offset)
     match_args = [match]
     restrict, params = _fts_restriction(conn, filters)

@@ -47,9 +47,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from caselib.store import postgres_toplists as toplists
 from caselib.store.sqlite_backend import END, _chunks, _code_normalized, _load_records, _payload
 
-INDEX_TABLE = "record_fts_pg"
+INDEX_TABLE = toplists.INDEX_TABLE
+
 #: tsvector weights per FTS column (title, tags, unit, summary, body).
 COLUMN_LETTERS = ("A", "B", "C", "C", "D")
 #: ts_rank_cd weights for {D, C, B, A}: RUM's fixed weights, so both indexes weigh alike.
@@ -74,6 +76,7 @@ class PgConnection:
         self.owned = owned
         self.index_method: str | None = None  # "rum" or "gin", read once (``index_method``)
         self.frequencies: dict[str, float] | None = None  # read once (``rank_query``)
+        self.toplists: bool | None = None  # whether the top lists' tables exist (read once)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         # prepare=False: every statement is planned with its values (a generic plan of a
@@ -88,8 +91,9 @@ class PgConnection:
 
 _IN_LIST = re.compile(r"(NOT )?IN \((\?(?:,\?)*)\)")
 #: Longer ``IN (?,…)`` lists are sent as one array: the protocol takes at most 65,535
-#: parameters (``search`` without a limit lists every hit's id).
-_MAX_LISTED = 1000
+#: parameters (``search`` without a limit lists every hit's id), and one parameter is
+#: quicker to send and parse than hundreds.
+_MAX_LISTED = 100
 
 
 def _arrays_for_long_lists(sql: str, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
@@ -174,9 +178,11 @@ def _create_table(conn: Any) -> None:
 def _create_search_index(conn: Any) -> None:
     if _rum_available(conn):
         conn.execute(f"CREATE INDEX {RUM_INDEX} ON {INDEX_TABLE} USING rum (tsv rum_tsvector_ops)")
+        toplists.create_tables(conn)
     else:
         conn.execute(f"CREATE INDEX {GIN_INDEX} ON {INDEX_TABLE} USING GIN (tsv)")
     conn.index_method = None
+    conn.toplists = None
 
 
 def _index_methods(conn: Any) -> list[str]:
@@ -281,6 +287,7 @@ def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
                 rows.append((rid, digest, content_text(columns), tsvector_text(columns)))
         if rows:  # one round trip for the chunk (psycopg pipelines executemany)
             conn.raw.cursor().executemany(_pyformat(_UPSERT), rows)
+        toplists.refresh(conn, chunk)  # every record: a new date moves it in the lists too
 
 
 _UPSERT = (
@@ -300,7 +307,9 @@ def rebuild_index(conn: Any) -> int:
     """Drop and rebuild the index table, then its index (RUM when the server has it: building
     it once over the filled table is much faster than growing it row by row), and refresh the
     planner's statistics."""
+    toplists.drop_tables(conn)
     conn.execute(f"DROP TABLE IF EXISTS {INDEX_TABLE}")
+    conn.toplists = None
     _create_table(conn)
     ids = [r[0] for r in conn.execute("SELECT id FROM record ORDER BY id").fetchall()]
     reindex_records(conn, ids)
@@ -399,14 +408,22 @@ def rank_query(conn: Any, groups: Sequence[Sequence[str]]) -> str:
     among the most common ones counts as rarer than all of them."""
 
     def token(term: str) -> str:
-        units = _units(term)
-        if len(units) <= 2:
-            return term_query(term)
-        bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
-        frequency = _bigram_frequencies(conn)
-        return _lexeme(min(bigrams, key=lambda t: frequency.get(t, 0.0)))
+        return term_query(term) if len(_units(term)) <= 2 else _lexeme(rank_token(conn, term))
 
     return " & ".join("(" + " | ".join(token(t) for t in g) + ")" for g in groups)
+
+
+def rank_token(conn: Any, term: str) -> str:
+    """The one token a term is ranked by (``rank_query``): its code's, its bigram, or its
+    rarest bigram."""
+    units = _units(term)
+    if len(units) == 1:
+        return END + units[0]
+    bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
+    if len(bigrams) == 1:
+        return bigrams[0]
+    frequency = _bigram_frequencies(conn)
+    return min(bigrams, key=lambda t: frequency.get(t, 0.0))
 
 
 def _bigram_frequencies(conn: Any) -> dict[str, float]:
@@ -424,6 +441,24 @@ def _bigram_frequencies(conn: Any) -> dict[str, float]:
         if hasattr(conn, "frequencies"):
             conn.frequencies = cached
     return cached
+
+
+def listed_parts(
+    conn: Any, groups: Sequence[Sequence[str]], excluded: Sequence[str]
+) -> tuple[str, str, list[Any]] | None:
+    """For a query of one positive term: the token it is ranked by, and the condition on the
+    index table ``i`` that, for a record holding that token, makes it a match, with its
+    parameters (no ``tsv`` test: reading a row's tsvector is what a top list saves). None for
+    any other query."""
+    if len(groups) != 1 or len(groups[0]) != 1:
+        return None
+    term = groups[0][0]
+    conds, params = [], []
+    if len(_units(term)) > 2:  # the rank token is one bigram of it: the phrase is confirmed
+        conds.append("strpos(i.content, ?) > 0")
+        params.append(term_code(term))
+    _, exact, exact_params = match_parts([], excluded)
+    return rank_token(conn, term), " AND ".join([*conds, exact]), [*params, *exact_params]
 
 
 def term_code(term: str) -> str:
@@ -459,7 +494,12 @@ def match_parts(
 
 
 def ranked(
-    conn: Any, tsquery: str, where: str, params: Sequence[Any], need: int | None
+    conn: Any,
+    tsquery: str,
+    where: str,
+    params: Sequence[Any],
+    need: int | None,
+    listed: tuple[str, str, Sequence[Any]] | None = None,
 ) -> list[tuple[int, float]]:
     """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
     rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
@@ -476,25 +516,65 @@ def ranked(
     queries at 10,000 records, nor in 7 queries repeating a term). As a margin the first ``need`` + ``_RANK_SLACK`` in the
     index's order are taken, and read on while scores still reach the ``need``-th best (ties,
     ordered by date by the caller). Under GIN every match is ranked (its ``tsvector`` read)
-    and sorted: exact."""
-    score: Callable[[Any], float]
+    and sorted: exact.
+
+    ``listed`` (``listed_parts``), for a query ranked by one token: under RUM the page is
+    read from the token's top list when that list shows it (``postgres_toplists``); a token
+    without a list gets one once a search of it finds more matches than the page and its
+    margin."""
+    if need is not None and need <= 0:
+        return []
     rum = index_method(conn) == "rum"
+    unlisted = False
+    if rum and need is not None and listed is not None:
+        has_list, found = toplists.top(conn, *listed, need)
+        if found is not None:
+            return [(rid, _minus_rank(d)) for rid, d in found]
+        unlisted = not has_list
+    rows = _ranked_rows(conn, tsquery, where, params, need, rum)
+    if unlisted and need is not None and len(rows) > need + _RANK_SLACK and listed is not None:
+        _make_top_list(conn, listed[0])
+    score: Callable[[Any], float] = _minus_rank if rum else float
+    return [(int(rid), score(value)) for rid, value in rows]
+
+
+def _make_top_list(conn: Any, token: str) -> bool:
+    """Make the top list of ``token`` in a transaction of its own (``toplists.store``); False
+    when it cannot be made now (inside a caller's transaction, writers holding the index
+    table, no right to write)."""
+    import psycopg
+
+    if not getattr(conn.raw, "autocommit", False) or conn.raw.info.transaction_status != 0:
+        return False
+    query = _lexeme(token)
+    try:
+        with conn.raw.transaction():
+            if toplists.lock_for_store(conn, token):
+                rows = _ranked_rows(
+                    conn, query, "i.tsv @@ CAST(? AS tsquery)", [query], toplists.LENGTH + 1, True
+                )
+                toplists.store(conn, token, query, rows)
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _ranked_rows(
+    conn: Any, tsquery: str, where: str, params: Sequence[Any], need: int | None, rum: bool
+) -> list[Any]:
+    """(record id, RUM distance or minus ts_rank_cd) rows for ``ranked``."""
     if rum:
         sql = (
             f"SELECT i.record_id, i.tsv <=> CAST(? AS tsquery) FROM {INDEX_TABLE} AS i "
             f"WHERE {where} ORDER BY i.tsv <=> CAST(? AS tsquery)"
         )
         args = [tsquery, *params, tsquery]
-        score = _minus_rank
     else:
         sql = (
             f"SELECT i.record_id, -ts_rank_cd('{RANK_WEIGHTS}', i.tsv, CAST(? AS tsquery)) AS s "
             f"FROM {INDEX_TABLE} AS i WHERE {where} ORDER BY s"
         )
         args = [tsquery, *params]
-        score = float
-    if need is not None and need <= 0:
-        return []
     # The planner does not count reading a tsvector (kept out of line, compressed) in the cost
     # of ``@@`` or ``<=>``: it would scan every row on a small table, or rank every match
     # from its row and sort, rather than have RUM return them in order. So, for this
@@ -516,7 +596,7 @@ def ranked(
             with conn.raw.transaction():
                 conn.execute(settings)
                 rows = _read_on(conn, sql, args, len(rows), bound)
-    return [(int(rid), score(value)) for rid, value in rows]
+    return list(rows)
 
 
 #: Rows taken beyond the page from RUM's order, a margin (see ``ranked``).
