@@ -1,0 +1,125 @@
+"""PostgreSQL top lists (``store/postgres_toplists``): a one-term search read from its token's
+list gives the page RUM's ranking gives, before and after the records move (new dates, new
+text, trash, deletion, new records), with filters and paging. Lists are kept short here so
+that the sample library overflows them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from caselib import search as s
+from caselib.store import postgres_backend as pg
+from caselib.store import postgres_toplists as toplists
+from caselib.store import tables
+from caselib.store.library import Library
+from caselib.store.reader import connect
+from tests.conftest import CASES_DIR, Cli
+
+QUERIES = ["党", "学", "生", "服务", "学生", "志愿服务", "党建 -学生"]
+
+
+@pytest.fixture
+def short_lists(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setattr(toplists, "LENGTH", 4)
+    monkeypatch.setattr(pg, "_RANK_SLACK", 0)
+    cli = Cli(pg_url)
+    cli.ok("init")
+    cli.ok("import", str(CASES_DIR))
+    return cli
+
+
+def _pages(conn: Any, filters: s.SearchFilters | None = None) -> dict[tuple[str, int], Any]:
+    """Per query and offset, the page of 2 ``search`` gives (lists made on the way)."""
+    return {
+        (q, offset): s.search_ids(conn, q, filters, limit=2, offset=offset)
+        for q in QUERIES
+        for offset in (0, 1, 2)
+    }
+
+
+def _rum_pages(conn: Any, filters: s.SearchFilters | None = None) -> dict[tuple[str, int], Any]:
+    """The same pages ranked by RUM alone (no list)."""
+    out = {}
+    for q in QUERIES:
+        parsed = s.parse_query(q)
+        for offset in (0, 1, 2):
+            rows = pg.ranked(conn, *s._pg_matching(conn, parsed, filters), offset + 2)
+            page = s._page_by_score_then_date(conn, rows, 2, offset)
+            out[(q, offset)] = [rid for rid, _ in page]
+    return out
+
+
+def _served_by_lists(conn: Any) -> int:
+    """How many of the queries' pages the lists answer (rather than RUM)."""
+    served = 0
+    for q in QUERIES:
+        parsed = s.parse_query(q)
+        listed = s._pg_listed(conn, parsed, None)
+        if listed is not None and toplists.top(conn, *listed, 2)[1] is not None:
+            served += 1
+    return served
+
+
+def _agree(db: str, filters: s.SearchFilters | None = None) -> None:
+    conn = connect(db)
+    try:
+        if pg.index_method(conn) != "rum":
+            pytest.skip("the server has no rum extension (top lists are RUM's)")
+        assert _pages(conn, filters) == _rum_pages(conn, filters)
+    finally:
+        conn.close()
+
+
+def test_lists_give_rums_pages_as_records_move(short_lists: Cli) -> None:
+    db = str(short_lists.db)
+    _agree(db)
+    conn = connect(db)
+    try:
+        heads = conn.execute(f"SELECT COUNT(*) FROM {toplists.HEAD_TABLE}").fetchone()[0]
+        assert heads >= 4  # the frequent tokens got lists on their first search
+        assert _served_by_lists(conn) >= 4
+        first = s.search_ids(conn, "学", limit=2)
+    finally:
+        conn.close()
+
+    lib = Library.open(db)
+
+    def move(session: Any) -> None:
+        top, other = session.get(tables.Record, first[0]), session.get(tables.Record, first[1])
+        top.date = dt.date(1990, 1, 1)  # the same score, now the oldest: after its ties
+        other.title = "学学学学学学学学 " + other.title  # a better score for 学
+        session.add(
+            tables.Record(
+                kind=top.kind,
+                title="学党建学学学",
+                summary="学生学党建",
+                body=top.body,
+                unit_id=top.unit_id,
+                date=dt.date(2030, 1, 1),
+            )
+        )
+
+    lib.write(move)
+    _agree(db)
+    short_lists.ok("rm", str(first[1]))  # the trash: filtered out, still listed
+    _agree(db)
+    short_lists.ok("restore", str(first[1]))
+    _agree(db)
+    short_lists.ok("rm", "--purge", "--yes", str(first[0]))
+    _agree(db)
+    _agree(db, s.SearchFilters(since=dt.date(2021, 1, 1)))
+
+
+def test_reindex_starts_the_lists_afresh(short_lists: Cli) -> None:
+    db = str(short_lists.db)
+    _agree(db)
+    short_lists.ok("reindex")
+    conn = connect(db)
+    try:
+        assert conn.execute(f"SELECT COUNT(*) FROM {toplists.HEAD_TABLE}").fetchone()[0] == 0
+    finally:
+        conn.close()
+    _agree(db)
