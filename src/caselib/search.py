@@ -557,19 +557,18 @@ def _pg_matching(
 
 def _pg_listed(
     conn: Any, parsed: ParsedQuery, filters: SearchFilters | None
-) -> tuple[str, str, list[Any]] | None:
-    """PostgreSQL, a query of one term: the token it is ranked by and the condition on ``i``
-    that makes a record holding that token a match (``postgres_backend.listed_parts``), the
-    filters included."""
+) -> tuple[str, str, str, list[Any]] | None:
+    """PostgreSQL, a query of terms without alternatives: ``postgres_backend.listed_parts``,
+    the filters included in its condition."""
     from caselib.store import postgres_backend as pg
 
     groups = [[t.text for t in g] for g in parsed.groups]
     parts = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded])
     if parts is None:
         return None
-    token, exact, params = parts
+    key, token, exact, params = parts
     restrict, restrict_params = filter_clause(conn, filters, id_expr="i.record_id")
-    return token, f"{exact} AND {restrict}", [*params, *restrict_params]
+    return key, token, f"{exact} AND {restrict}", [*params, *restrict_params]
 
 
 def _pg_exclusion(parsed: ParsedQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:

@@ -445,20 +445,22 @@ def _bigram_frequencies(conn: Any) -> dict[str, float]:
 
 def listed_parts(
     conn: Any, groups: Sequence[Sequence[str]], excluded: Sequence[str]
-) -> tuple[str, str, list[Any]] | None:
-    """For a query of one positive term: the token it is ranked by, and the condition on the
-    index table ``i`` that, for a record holding that token, makes it a match, with its
+) -> tuple[str, str, str, list[Any]] | None:
+    """For a query of positive terms without alternatives (``postgres_toplists``): its
+    ranking query (``rank_query``), one token every match holds, and the condition on the
+    index table ``i`` that makes a record matching the ranking query a match, with its
     parameters (no ``tsv`` test: reading a row's tsvector is what a top list saves). None for
     any other query."""
-    if len(groups) != 1 or len(groups[0]) != 1:
+    if not groups or any(len(g) != 1 for g in groups):
         return None
-    term = groups[0][0]
     conds, params = [], []
-    if len(_units(term)) > 2:  # the rank token is one bigram of it: the phrase is confirmed
-        conds.append("strpos(i.content, ?) > 0")
-        params.append(term_code(term))
+    for (term,) in groups:
+        if len(_units(term)) > 2:  # ranked by one bigram of it: the phrase is confirmed
+            conds.append("strpos(i.content, ?) > 0")
+            params.append(term_code(term))
     _, exact, exact_params = match_parts([], excluded)
-    return rank_token(conn, term), " AND ".join([*conds, exact]), [*params, *exact_params]
+    token = rank_token(conn, groups[0][0])
+    return rank_query(conn, groups), token, " AND ".join([*conds, exact]), [*params, *exact_params]
 
 
 def term_code(term: str) -> str:
@@ -499,7 +501,7 @@ def ranked(
     where: str,
     params: Sequence[Any],
     need: int | None,
-    listed: tuple[str, str, Sequence[Any]] | None = None,
+    listed: tuple[str, str, str, Sequence[Any]] | None = None,
 ) -> list[tuple[int, float]]:
     """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
     rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
@@ -518,42 +520,43 @@ def ranked(
     ordered by date by the caller). Under GIN every match is ranked (its ``tsvector`` read)
     and sorted: exact.
 
-    ``listed`` (``listed_parts``), for a query ranked by one token: under RUM the page is
-    read from the token's top list when that list shows it (``postgres_toplists``); a token
-    without a list gets one once a search of it finds more matches than the page and its
-    margin."""
+    ``listed`` (``listed_parts``), for a query of terms without alternatives: under RUM the
+    page is read from the top list of its ranking query (``tsquery``) when that list shows it
+    (``postgres_toplists``); a query without a list gets one once a search finds more matches
+    than the page and its margin."""
     if need is not None and need <= 0:
         return []
     rum = index_method(conn) == "rum"
     unlisted = False
     if rum and need is not None and listed is not None:
-        has_list, found = toplists.top(conn, *listed, need)
+        key, _, listed_where, listed_params = listed
+        has_list, found = toplists.top(conn, key, listed_where, listed_params, need)
         if found is not None:
             return [(rid, _minus_rank(d)) for rid, d in found]
         unlisted = not has_list
     rows = _ranked_rows(conn, tsquery, where, params, need, rum)
     if unlisted and need is not None and len(rows) > need + _RANK_SLACK and listed is not None:
-        _make_top_list(conn, listed[0])
+        _make_top_list(conn, listed[0], listed[1])
     score: Callable[[Any], float] = _minus_rank if rum else float
     return [(int(rid), score(value)) for rid, value in rows]
 
 
-def _make_top_list(conn: Any, token: str) -> bool:
-    """Make the top list of ``token`` in a transaction of its own (``toplists.store``); False
+def _make_top_list(conn: Any, key: str, token: str) -> bool:
+    """Make the top list of the ranking query ``key`` (every match holds ``token``) in a
+    transaction of its own (``toplists.store``); False
     when it cannot be made now (inside a caller's transaction, writers holding the index
     table, no right to write)."""
     import psycopg
 
     if not getattr(conn.raw, "autocommit", False) or conn.raw.info.transaction_status != 0:
         return False
-    query = _lexeme(token)
     try:
         with conn.raw.transaction():
-            if toplists.lock_for_store(conn, token):
+            if toplists.lock_for_store(conn, key):
                 rows = _ranked_rows(
-                    conn, query, "i.tsv @@ CAST(? AS tsquery)", [query], toplists.LENGTH + 1, True
+                    conn, key, "i.tsv @@ CAST(? AS tsquery)", [key], toplists.LENGTH + 1, True
                 )
-                toplists.store(conn, token, query, rows)
+                toplists.store(conn, key, token, rows)
     except psycopg.Error:
         return False
     return True

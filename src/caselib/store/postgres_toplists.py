@@ -1,24 +1,27 @@
-"""PostgreSQL top lists: the best records of a frequent token, kept so that a one-token search
-does not rank every match.
+"""PostgreSQL top lists: the best records of a ranking query, kept so that a search does not
+rank every match.
 
-RUM returns matches in rank order, but to do so it scores and sorts every record holding the
-token: at 100,000 records a character found in most of them costs 50-150 ms, however small
-the page. Under RUM, the score of a one-token query (cover density of that token's positions)
+RUM returns matches in rank order, but to do so it scores and sorts every record matching the
+ranking query: at 100,000 records a character found in most of them costs 50-150 ms, however
+small the page. Under RUM the score (cover density of the query's positions in the record)
 depends on the record alone: no statistics of the whole library enter it (unlike BM25). So
-for a frequent token the ``LENGTH`` best records by the search order (distance, then newest,
-then highest id) are kept in ``record_top_pg``, with, in ``record_top_pg_list``, the key of
+for a ranking query of tokens ANDed (``rank_query`` of terms without alternatives: one token,
+or one per term) the ``LENGTH`` best records by the search order (distance, then newest, then
+highest id) are kept in ``record_top_pg``, with, in ``record_top_pg_list``, the sort key of
 the first record left out (the tail; infinite when the list holds every match).
 
-Invariant: every record holding the token whose key is before the tail is in the list, with
-its current distance and date. A search of that token then reads the list in key order through
-the filters; its page is exact when the last row of the page is before the tail (every record
-not in the list comes after it). Otherwise (filters leave too few rows) it ranks with RUM.
+Invariant: every record matching the query whose sort key is before the tail is in the list,
+with its current distance and date. A search then reads the list in key order through its
+other conditions and filters; its page is exact when the last row of the page is before the
+tail (every record not in the list comes after it). Otherwise (filters leave too few rows) it
+ranks with RUM.
 
 Keeping it: ``refresh`` runs in the writer's transaction for every record written (a date
-change moves a record too): the record's entries are dropped and entered again for each
-listed token it holds whose key beats the tail. A list only grows, by records that beat its
-tail; ``caselib reindex`` starts afresh. A list is made after the first search of a token that
-finds more matches than its page and margin (``store``), under a SHARE lock
+change moves a record too): the record's entries are dropped and entered again in each list
+whose query it matches (found through one token of the query the record holds) where its key
+beats the tail. A list only grows, by records that beat its tail; ``caselib reindex`` starts
+afresh. A list is made after the first search that finds more matches than its page and
+margin (``store``), under a SHARE lock
 on the index table: no writer is between its own index rows and its ``refresh`` meanwhile, so
 no write is missed. A search that cannot take the lock at once, or may not write, goes on
 without a list.
@@ -32,7 +35,7 @@ from typing import Any
 INDEX_TABLE = "record_fts_pg"
 LIST_TABLE = "record_top_pg"
 HEAD_TABLE = "record_top_pg_list"
-#: Records kept per token: pages of 20 up to the fifth, with room for filters.
+#: Records kept per list: pages of 20 up to the fifth, with room for filters.
 LENGTH = 100
 #: A search waits at most this long for writers before making a list without them.
 LOCK_WAIT = "200ms"
@@ -49,19 +52,20 @@ _IN_LIST_ORDER = "SELECT " + ", ".join(
 def create_tables(conn: Any) -> None:
     """The two tables (idempotent). ``conn``: a PgConnection; the server has rum."""
     conn.execute(
-        f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (token TEXT PRIMARY KEY, "
+        f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (key TEXT PRIMARY KEY, token TEXT NOT NULL, "
         'query TSQUERY NOT NULL, tail_distance REAL NOT NULL, tail_day TEXT COLLATE "C" '
         "NOT NULL, tail_id INTEGER NOT NULL)"
     )
+    conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{HEAD_TABLE}_token ON {HEAD_TABLE} (token)")
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {LIST_TABLE} ("
-        f"token TEXT NOT NULL REFERENCES {HEAD_TABLE}(token) ON DELETE CASCADE, "
+        f"key TEXT NOT NULL REFERENCES {HEAD_TABLE}(key) ON DELETE CASCADE, "
         f"record_id INTEGER NOT NULL REFERENCES {INDEX_TABLE}(record_id) ON DELETE CASCADE, "
         'distance REAL NOT NULL, day TEXT COLLATE "C" NOT NULL)'
     )
     conn.execute(
         f"CREATE INDEX IF NOT EXISTS ix_{LIST_TABLE}_order "
-        f"ON {LIST_TABLE} (token, distance, day DESC, record_id DESC)"
+        f"ON {LIST_TABLE} (key, distance, day DESC, record_id DESC)"
     )
     conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{LIST_TABLE}_record ON {LIST_TABLE} (record_id)")
 
@@ -84,8 +88,8 @@ def _exists(conn: Any) -> bool:
 # Keeping the lists
 
 
-#: Each written record (ids ``?``) enters the lists of the tokens it holds where it beats
-#: the tail. The tsvector is copied out of its TOAST once, not once per token.
+#: Each written record (ids ``?``) enters the lists whose query it matches where it beats
+#: the tail. The tsvector is copied out of its TOAST once, not once per list.
 _ENTER = f"""
 WITH v AS MATERIALIZED (
     SELECT i.record_id, i.tsv || ''::tsvector AS tsv,
@@ -93,10 +97,10 @@ WITH v AS MATERIALIZED (
     FROM {INDEX_TABLE} AS i JOIN record AS r ON r.id = i.record_id
     WHERE i.record_id = ANY(?)
 )
-INSERT INTO {LIST_TABLE} (token, record_id, distance, day)
-SELECT h.token, v.record_id, d.distance, v.day
+INSERT INTO {LIST_TABLE} (key, record_id, distance, day)
+SELECT h.key, v.record_id, d.distance, v.day
 FROM v CROSS JOIN LATERAL unnest(tsvector_to_array(v.tsv)) AS t(token)
-JOIN {HEAD_TABLE} AS h ON h.token = t.token
+JOIN {HEAD_TABLE} AS h ON h.token = t.token AND v.tsv @@ h.query
 CROSS JOIN LATERAL (SELECT v.tsv <=> h.query AS distance) AS d
 WHERE d.distance < h.tail_distance OR (d.distance = h.tail_distance AND (v.day > h.tail_day
       OR (v.day = h.tail_day AND v.record_id > h.tail_id)))
@@ -121,19 +125,20 @@ def refresh(conn: Any, record_ids: Sequence[int]) -> None:
 # Making a list
 
 
-def lock_for_store(conn: Any, token: str) -> bool:
+def lock_for_store(conn: Any, key: str) -> bool:
     """In the caller's transaction: wait briefly for writers (SHARE lock on the index table);
     False when the list is there by now. Raises psycopg.Error when the lock is not had."""
     conn.execute(f"SELECT set_config('lock_timeout', '{LOCK_WAIT}', true)")
     conn.execute(f"LOCK TABLE {INDEX_TABLE} IN SHARE MODE")
-    found = conn.execute(f"SELECT 1 FROM {HEAD_TABLE} WHERE token = ?", (token,)).fetchone()
+    found = conn.execute(f"SELECT 1 FROM {HEAD_TABLE} WHERE key = ?", (key,)).fetchone()
     return found is None
 
 
-def store(conn: Any, token: str, query: str, ranked: Sequence[tuple[int, float]]) -> None:
-    """Write the list of ``token`` (tsquery text ``query``) from ``ranked``: (record id,
-    distance) of every match whose distance reaches the ``LENGTH + 1``-th best (ties
-    included), in the caller's transaction after ``lock_for_store``."""
+def store(conn: Any, key: str, token: str, ranked: Sequence[tuple[int, float]]) -> None:
+    """Write the list of the ranking query ``key`` (tsquery text; every match holds ``token``)
+    from ``ranked``: (record id, distance) of every match whose distance reaches the
+    ``LENGTH + 1``-th best (ties included), in the caller's transaction after
+    ``lock_for_store``."""
     days = dict(
         conn.execute(
             "SELECT id, COALESCE(CAST(date AS text), '') FROM record WHERE id = ANY(?)",
@@ -147,14 +152,14 @@ def store(conn: Any, token: str, query: str, ranked: Sequence[tuple[int, float]]
     kept = keyed[:LENGTH]
     tail: Key = keyed[LENGTH] if len(keyed) > LENGTH else (float("inf"), "", 0)
     conn.execute(
-        f"INSERT INTO {HEAD_TABLE} (token, query, tail_distance, tail_day, tail_id) "
-        "VALUES (?, CAST(? AS tsquery), ?, ?, ?)",
-        (token, query, *tail),
+        f"INSERT INTO {HEAD_TABLE} (key, token, query, tail_distance, tail_day, tail_id) "
+        "VALUES (?, ?, CAST(? AS tsquery), ?, ?, ?)",
+        (key, token, key, *tail),
     )
     if kept:
         conn.raw.cursor().executemany(
-            f"INSERT INTO {LIST_TABLE} (token, record_id, distance, day) VALUES (%s, %s, %s, %s)",
-            [(token, rid, d, day) for d, day, rid in kept],
+            f"INSERT INTO {LIST_TABLE} (key, record_id, distance, day) VALUES (%s, %s, %s, %s)",
+            [(key, rid, d, day) for d, day, rid in kept],
         )
 
 
@@ -163,10 +168,10 @@ def store(conn: Any, token: str, query: str, ranked: Sequence[tuple[int, float]]
 
 
 def top(
-    conn: Any, token: str, where: str, params: Sequence[Any], need: int
+    conn: Any, key: str, where: str, params: Sequence[Any], need: int
 ) -> tuple[bool, list[tuple[int, float]] | None]:
-    """Whether ``token`` has a list, and (record id, distance) of the ``need`` best records
-    holding it that pass ``where`` (a condition on the index table ``i`` with its ``?``
+    """Whether the ranking query ``key`` has a list, and (record id, distance) of the ``need``
+    best records matching it that pass ``where`` (a condition on the index table ``i`` with its ``?``
     parameters ``params``), in key order, when the list shows them all; else None (no list,
     or fewer than ``need`` rows pass before the tail)."""
     if need > LENGTH or not _exists(conn):
@@ -175,16 +180,16 @@ def top(
         "SELECT h.tail_distance, h.tail_day, h.tail_id, e.record_id, e.distance, e.day "
         f"FROM {HEAD_TABLE} AS h LEFT JOIN LATERAL (SELECT t.record_id, t.distance, t.day "
         f"FROM {LIST_TABLE} AS t JOIN {INDEX_TABLE} AS i ON i.record_id = t.record_id "
-        f"WHERE t.token = h.token AND {where} "
+        f"WHERE t.key = h.key AND {where} "
         "ORDER BY t.distance, t.day DESC, t.record_id DESC LIMIT ?) AS e ON TRUE "
-        "WHERE h.token = ?"
+        "WHERE h.key = ?"
     )
     # The list in key order, each row's index row looked up by id and tested, until the page
     # is full: the planner would rather test every index row (reading each one's content) and
     # sort, not knowing how soon the page fills. One round trip for all of it.
     with conn.raw.pipeline(), conn.raw.transaction():
         conn.execute(_IN_LIST_ORDER)
-        cursor = conn.execute(sql, [*params, need, token])
+        cursor = conn.execute(sql, [*params, need, key])
     rows = cursor.fetchall()
     if not rows:
         return False, None
