@@ -57,7 +57,8 @@ def _served_by_lists(conn: Any) -> int:
     served = 0
     for q in QUERIES:
         parsed = s.parse_query(q)
-        listed = s._pg_listed(conn, parsed, None)
+        groups = [[t.text for t in g] for g in parsed.groups]
+        listed = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded])
         if listed is not None and toplists.top(conn, listed[0], *listed[2:], 2)[1] is not None:
             served += 1
     return served

@@ -555,22 +555,6 @@ def _pg_matching(
     return pg.rank_query(conn, groups), where, [tsquery, *exact_params, *params]
 
 
-def _pg_listed(
-    conn: Any, parsed: ParsedQuery, filters: SearchFilters | None
-) -> tuple[str, str, str, list[Any]] | None:
-    """PostgreSQL, a query of terms without alternatives: ``postgres_backend.listed_parts``,
-    the filters included in its condition."""
-    from caselib.store import postgres_backend as pg
-
-    groups = [[t.text for t in g] for g in parsed.groups]
-    parts = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded])
-    if parts is None:
-        return None
-    key, token, exact, params = parts
-    restrict, restrict_params = filter_clause(conn, filters, id_expr="i.record_id")
-    return key, token, f"{exact} AND {restrict}", [*params, *restrict_params]
-
-
 def _pg_exclusion(parsed: ParsedQuery, where: str, params: list[Any]) -> tuple[str, list[Any]]:
     """PostgreSQL: leave out the records holding an excluded term (exact, by ``strpos``)."""
     if not parsed.excluded:
@@ -626,11 +610,13 @@ def _matching(
         return [(int(r[0]), 0.0) for r in rows]
 
     if _is_postgres(conn):
-        from caselib.store.postgres_backend import ranked
+        from caselib.store import postgres_backend as pg
 
         need = None if limit is None else offset + max(0, limit)
-        listed = _pg_listed(conn, parsed, filters)
-        pg_rows = ranked(conn, *_pg_matching(conn, parsed, filters), need, listed)
+        groups = [[t.text for t in g] for g in parsed.groups]
+        on_i = filter_clause(conn, filters, id_expr="i.record_id")
+        listed = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded], on_i)
+        pg_rows = pg.ranked(conn, *_pg_matching(conn, parsed, filters), need, listed)
         return _page_by_score_then_date(conn, pg_rows, limit, offset)
     match_args = [match]
     restrict, params = _fts_restriction(conn, filters)

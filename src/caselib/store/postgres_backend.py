@@ -444,13 +444,17 @@ def _bigram_frequencies(conn: Any) -> dict[str, float]:
 
 
 def listed_parts(
-    conn: Any, groups: Sequence[Sequence[str]], excluded: Sequence[str]
+    conn: Any,
+    groups: Sequence[Sequence[str]],
+    excluded: Sequence[str],
+    restrict: tuple[str, Sequence[Any]] = ("TRUE", ()),
 ) -> tuple[str, str, str, list[Any]] | None:
     """For a query of positive terms without alternatives (``postgres_toplists``): its
     ranking query (``rank_query``), one token every match holds, and the condition on the
     index table ``i`` that makes a record matching the ranking query a match, with its
-    parameters (no ``tsv`` test: reading a row's tsvector is what a top list saves). None for
-    any other query."""
+    parameters (no ``tsv`` test: reading a row's tsvector is what a top list saves), the
+    condition ``restrict`` (on ``i``, with its parameters) included. None for any other
+    query."""
     if not groups or any(len(g) != 1 for g in groups):
         return None
     conds, params = [], []
@@ -459,8 +463,9 @@ def listed_parts(
             conds.append("strpos(i.content, ?) > 0")
             params.append(term_code(term))
     _, exact, exact_params = match_parts([], excluded)
-    token = rank_token(conn, groups[0][0])
-    return rank_query(conn, groups), token, " AND ".join([*conds, exact]), [*params, *exact_params]
+    where = " AND ".join([*conds, exact, restrict[0]])
+    params += [*exact_params, *restrict[1]]
+    return rank_query(conn, groups), rank_token(conn, groups[0][0]), where, params
 
 
 def term_code(term: str) -> str:
