@@ -36,6 +36,9 @@ is RUM's ``<=>`` (cover density in which the n-th repeat of a cover counts 1/n²
 like BM25's); under GIN it is ``ts_rank_cd`` with the same weights (no saturation). Ties are
 ordered newest first, as on SQLite.
 
+Under RUM a search whose ranking query is one token, or tokens ANDed, reads its page from a
+top list of that query when it has one (``postgres_toplists``), instead of ranking every match.
+
 ``record_fts_pg`` rows are written in the same transaction as the records (``reindex_records``
 runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
 """
