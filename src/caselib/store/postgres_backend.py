@@ -451,24 +451,21 @@ def listed_parts(
     groups: Sequence[Sequence[str]],
     excluded: Sequence[str],
     restrict: tuple[str, Sequence[Any]] = ("TRUE", ()),
-) -> tuple[str, str, str, list[Any]] | None:
-    """For a query of positive terms without alternatives (``postgres_toplists``): its
-    ranking query (``rank_query``), one token every match holds, and the condition on the
-    index table ``i`` that makes a record matching the ranking query a match, with its
-    parameters (no ``tsv`` test: reading a row's tsvector is what a top list saves), the
-    condition ``restrict`` (on ``i``, with its parameters) included. None for any other
-    query."""
+) -> toplists.Listed | None:
+    """The search of positive terms without alternatives that a top list can answer
+    (``postgres_toplists.Listed``), with the condition ``restrict`` (on ``i``, with its
+    parameters) among its other conditions; None for any other query."""
     if not groups or any(len(g) != 1 for g in groups):
         return None
-    conds, params = [], []
-    for (term,) in groups:
-        if len(_units(term)) > 2:  # ranked by one bigram of it: the phrase is confirmed
-            conds.append("strpos(i.content, ?) > 0")
-            params.append(term_code(term))
+    phrases = tuple(dict.fromkeys(term_code(t) for (t,) in groups if len(_units(t)) > 2))
     _, exact, exact_params = match_parts([], excluded)
-    where = " AND ".join([*conds, exact, restrict[0]])
-    params += [*exact_params, *restrict[1]]
-    return rank_query(conn, groups), rank_token(conn, groups[0][0]), where, params
+    return toplists.Listed(
+        query=rank_query(conn, groups),
+        token=rank_token(conn, groups[0][0]),
+        phrases=phrases,
+        where=f"{exact} AND {restrict[0]}",
+        params=(*exact_params, *restrict[1]),
+    )
 
 
 def term_code(term: str) -> str:
@@ -509,7 +506,7 @@ def ranked(
     where: str,
     params: Sequence[Any],
     need: int | None,
-    listed: tuple[str, str, str, Sequence[Any]] | None = None,
+    listed: toplists.Listed | None = None,
 ) -> list[tuple[int, float]]:
     """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
     rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
@@ -537,34 +534,31 @@ def ranked(
     rum = index_method(conn) == "rum"
     unlisted = False
     if rum and need is not None and listed is not None:
-        key, _, listed_where, listed_params = listed
-        has_list, found = toplists.top(conn, key, listed_where, listed_params, need)
+        has_list, found = toplists.top(conn, listed, need)
         if found is not None:
             return [(rid, _minus_rank(d)) for rid, d in found]
         unlisted = not has_list
     rows = _ranked_rows(conn, tsquery, where, params, need, rum)
     if unlisted and need is not None and len(rows) > need + _RANK_SLACK and listed is not None:
-        _make_top_list(conn, listed[0], listed[1])
+        _make_top_list(conn, listed)
     score: Callable[[Any], float] = _minus_rank if rum else float
     return [(int(rid), score(value)) for rid, value in rows]
 
 
-def _make_top_list(conn: Any, key: str, token: str) -> bool:
-    """Make the top list of the ranking query ``key`` (every match holds ``token``) in a
-    transaction of its own (``toplists.store``); False
+def _make_top_list(conn: Any, search: toplists.Listed) -> bool:
+    """Make the top list of ``search`` in a transaction of its own (``toplists.store``); False
     when it cannot be made now (inside a caller's transaction, writers holding the index
     table, no right to write)."""
     import psycopg
 
     if not getattr(conn.raw, "autocommit", False) or conn.raw.info.transaction_status != 0:
         return False
+    where, params = toplists.matches(search)
     try:
         with conn.raw.transaction():
-            if toplists.lock_for_store(conn, key):
-                rows = _ranked_rows(
-                    conn, key, "i.tsv @@ CAST(? AS tsquery)", [key], toplists.LENGTH + 1, True
-                )
-                toplists.store(conn, key, token, rows)
+            if toplists.lock_for_store(conn, search.key):
+                rows = _ranked_rows(conn, search.query, where, params, toplists.LENGTH + 1, True)
+                toplists.store(conn, search, rows)
     except psycopg.Error:
         return False
     return True

@@ -5,12 +5,12 @@ RUM returns matches in rank order, but to do so it scores and sorts every record
 ranking query: at 100,000 records a character found in most of them costs 50-150 ms, however
 small the page. Under RUM the score (cover density of the query's positions in the record)
 depends on the record alone: no statistics of the whole library enter it (unlike BM25). So
-for a ranking query of tokens ANDed (``rank_query`` of terms without alternatives: one token,
-or one per term) the ``LENGTH`` best records by the search order (distance, then newest, then
+for a search of terms without alternatives (its ranking query one token or tokens ANDed, and
+the phrases its longer terms must contain: ``Listed``) the ``LENGTH`` best records by the search order (distance, then newest, then
 highest id) are kept in ``record_top_pg``, with, in ``record_top_pg_list``, the sort key of
 the first record left out (the tail; infinite when the list holds every match).
 
-Invariant: every record matching the query whose sort key is before the tail is in the list,
+Invariant: every record matching the search whose sort key is before the tail is in the list,
 with its current distance and date. A search then reads the list in key order through its
 other conditions and filters; its page is exact when the last row of the page is before the
 tail (every record not in the list comes after it). Otherwise (filters leave too few rows) it
@@ -18,7 +18,7 @@ ranks with RUM.
 
 Keeping it: ``refresh`` runs in the writer's transaction for every record written (a date
 change moves a record too): the record's entries are dropped and entered again in each list
-whose query it matches (found through one token of the query the record holds) where its key
+whose search it matches (found through one token of the query the record holds) where its key
 beats the tail. A list only grows, by records that beat its tail; ``caselib reindex`` starts
 afresh. A list is made after the first search that finds more matches than its page and
 margin (``store``), under a SHARE lock
@@ -29,7 +29,9 @@ without a list.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 INDEX_TABLE = "record_fts_pg"
@@ -42,6 +44,26 @@ LOCK_WAIT = "200ms"
 
 Key = tuple[float, str, int]
 
+
+@dataclass(frozen=True)
+class Listed:
+    """A search a top list can answer: ``query``, the ranking tsquery (text); ``token``, one
+    token every match holds; ``phrases``, coded phrases every match contains (terms longer
+    than two codes, ranked by one bigram); ``where``/``params``, the search's other
+    conditions on the index table ``i`` (excluded terms, filters), not kept in the list."""
+
+    query: str
+    token: str
+    phrases: tuple[str, ...]
+    where: str
+    params: tuple[Any, ...]
+
+    @property
+    def key(self) -> str:
+        """The list's name: the query and phrases, unambiguously."""
+        return json.dumps([self.query, *self.phrases], ensure_ascii=False)
+
+
 _IN_LIST_ORDER = "SELECT " + ", ".join(
     f"set_config('{p}', 'off', true)"
     for p in ("enable_seqscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin",
@@ -53,8 +75,8 @@ def create_tables(conn: Any) -> None:
     """The two tables (idempotent). ``conn``: a PgConnection; the server has rum."""
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (key TEXT PRIMARY KEY, token TEXT NOT NULL, "
-        'query TSQUERY NOT NULL, tail_distance REAL NOT NULL, tail_day TEXT COLLATE "C" '
-        "NOT NULL, tail_id INTEGER NOT NULL)"
+        "query TSQUERY NOT NULL, phrases TEXT[] NOT NULL, tail_distance REAL NOT NULL, "
+        'tail_day TEXT COLLATE "C" NOT NULL, tail_id INTEGER NOT NULL)'
     )
     conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{HEAD_TABLE}_token ON {HEAD_TABLE} (token)")
     conn.execute(
@@ -92,7 +114,7 @@ def _exists(conn: Any) -> bool:
 #: the tail. The tsvector is copied out of its TOAST once, not once per list.
 _ENTER = f"""
 WITH v AS MATERIALIZED (
-    SELECT i.record_id, i.tsv || ''::tsvector AS tsv,
+    SELECT i.record_id, i.tsv || ''::tsvector AS tsv, i.content,
            COALESCE(CAST(r.date AS text), '') COLLATE "C" AS day
     FROM {INDEX_TABLE} AS i JOIN record AS r ON r.id = i.record_id
     WHERE i.record_id = ANY(?)
@@ -102,8 +124,9 @@ SELECT h.key, v.record_id, d.distance, v.day
 FROM v CROSS JOIN LATERAL unnest(tsvector_to_array(v.tsv)) AS t(token)
 JOIN {HEAD_TABLE} AS h ON h.token = t.token AND v.tsv @@ h.query
 CROSS JOIN LATERAL (SELECT v.tsv <=> h.query AS distance) AS d
-WHERE d.distance < h.tail_distance OR (d.distance = h.tail_distance AND (v.day > h.tail_day
-      OR (v.day = h.tail_day AND v.record_id > h.tail_id)))
+WHERE NOT EXISTS (SELECT 1 FROM unnest(h.phrases) AS p(phrase) WHERE strpos(v.content, p.phrase) = 0)
+  AND (d.distance < h.tail_distance OR (d.distance = h.tail_distance AND (v.day > h.tail_day
+      OR (v.day = h.tail_day AND v.record_id > h.tail_id))))
 """
 
 
@@ -134,11 +157,18 @@ def lock_for_store(conn: Any, key: str) -> bool:
     return found is None
 
 
-def store(conn: Any, key: str, token: str, ranked: Sequence[tuple[int, float]]) -> None:
-    """Write the list of the ranking query ``key`` (tsquery text; every match holds ``token``)
-    from ``ranked``: (record id, distance) of every match whose distance reaches the
-    ``LENGTH + 1``-th best (ties included), in the caller's transaction after
-    ``lock_for_store``."""
+def matches(search: Listed) -> tuple[str, list[Any]]:
+    """The condition on the index table ``i`` a record in the list of ``search`` meets."""
+    where = " AND ".join(
+        ["i.tsv @@ CAST(? AS tsquery)"] + ["strpos(i.content, ?) > 0"] * len(search.phrases)
+    )
+    return where, [search.query, *search.phrases]
+
+
+def store(conn: Any, search: Listed, ranked: Sequence[tuple[int, float]]) -> None:
+    """Write the list of ``search`` from ``ranked``: (record id, distance) of every record
+    meeting ``matches`` whose distance reaches the ``LENGTH + 1``-th best (ties included),
+    in the caller's transaction after ``lock_for_store``."""
     days = dict(
         conn.execute(
             "SELECT id, COALESCE(CAST(date AS text), '') FROM record WHERE id = ANY(?)",
@@ -152,14 +182,14 @@ def store(conn: Any, key: str, token: str, ranked: Sequence[tuple[int, float]]) 
     kept = keyed[:LENGTH]
     tail: Key = keyed[LENGTH] if len(keyed) > LENGTH else (float("inf"), "", 0)
     conn.execute(
-        f"INSERT INTO {HEAD_TABLE} (key, token, query, tail_distance, tail_day, tail_id) "
-        "VALUES (?, ?, CAST(? AS tsquery), ?, ?, ?)",
-        (key, token, key, *tail),
+        f"INSERT INTO {HEAD_TABLE} (key, token, query, phrases, tail_distance, tail_day, "
+        "tail_id) VALUES (?, ?, CAST(? AS tsquery), ?, ?, ?, ?)",
+        (search.key, search.token, search.query, list(search.phrases), *tail),
     )
     if kept:
         conn.raw.cursor().executemany(
             f"INSERT INTO {LIST_TABLE} (key, record_id, distance, day) VALUES (%s, %s, %s, %s)",
-            [(key, rid, d, day) for d, day, rid in kept],
+            [(search.key, rid, d, day) for d, day, rid in kept],
         )
 
 
@@ -167,20 +197,17 @@ def store(conn: Any, key: str, token: str, ranked: Sequence[tuple[int, float]]) 
 # Reading a list
 
 
-def top(
-    conn: Any, key: str, where: str, params: Sequence[Any], need: int
-) -> tuple[bool, list[tuple[int, float]] | None]:
-    """Whether the ranking query ``key`` has a list, and (record id, distance) of the ``need``
-    best records matching it that pass ``where`` (a condition on the index table ``i`` with its ``?``
-    parameters ``params``), in key order, when the list shows them all; else None (no list,
-    or fewer than ``need`` rows pass before the tail)."""
+def top(conn: Any, search: Listed, need: int) -> tuple[bool, list[tuple[int, float]] | None]:
+    """Whether ``search`` has a list, and (record id, distance) of its ``need`` best records
+    that pass its other conditions, in key order, when the list shows them all; else None (no
+    list, or fewer than ``need`` rows pass before the tail)."""
     if need > LENGTH or not _exists(conn):
         return True, None
     sql = (
         "SELECT h.tail_distance, h.tail_day, h.tail_id, e.record_id, e.distance, e.day "
         f"FROM {HEAD_TABLE} AS h LEFT JOIN LATERAL (SELECT t.record_id, t.distance, t.day "
         f"FROM {LIST_TABLE} AS t JOIN {INDEX_TABLE} AS i ON i.record_id = t.record_id "
-        f"WHERE t.key = h.key AND {where} "
+        f"WHERE t.key = h.key AND {search.where} "
         "ORDER BY t.distance, t.day DESC, t.record_id DESC LIMIT ?) AS e ON TRUE "
         "WHERE h.key = ?"
     )
@@ -189,7 +216,7 @@ def top(
     # sort, not knowing how soon the page fills. One round trip for all of it.
     with conn.raw.pipeline(), conn.raw.transaction():
         conn.execute(_IN_LIST_ORDER)
-        cursor = conn.execute(sql, [*params, need, key])
+        cursor = conn.execute(sql, [*search.params, need, search.key])
     rows = cursor.fetchall()
     if not rows:
         return False, None
