@@ -18,7 +18,18 @@ from caselib.store.library import Library
 from caselib.store.reader import connect
 from tests.conftest import CASES_DIR, Cli
 
-QUERIES = ["党", "学", "生", "服务", "学生", "党支部", "志愿服务", "党建 -学生", "学生 服务", "学 党支部"]
+QUERIES = [
+    "党",
+    "学",
+    "生",
+    "服务",
+    "学生",
+    "党支部",
+    "志愿服务",
+    "党建 -学生",
+    "学生 服务",
+    "学 党支部",
+]
 
 
 @pytest.fixture
