@@ -1,14 +1,15 @@
-"""PostgreSQL top lists: the best records of a ranking query, kept so that a search does not
-rank every match.
+"""PostgreSQL top lists: the best records of a search, kept so that it does not rank every
+match again.
 
 RUM returns matches in rank order, but to do so it scores and sorts every record matching the
 ranking query: at 100,000 records a character found in most of them costs 50-150 ms, however
 small the page. Under RUM the score (cover density of the query's positions in the record)
 depends on the record alone: no statistics of the whole library enter it (unlike BM25). So
-for a search of terms without alternatives (its ranking query one token or tokens ANDed, and
-the phrases its longer terms must contain: ``Listed``) the ``LENGTH`` best records by the search order (distance, then newest, then
-highest id) are kept in ``record_top_pg``, with, in ``record_top_pg_list``, the sort key of
-the first record left out (the tail; infinite when the list holds every match).
+for a search of terms without alternatives (``Listed``: its ranking query, one token or tokens
+ANDed, and the phrases its longer terms must contain) the ``LENGTH`` best records by the
+search order (distance, then newest, then highest id) are kept in ``record_top_pg``, with, in
+``record_top_pg_list``, the sort key of the first record left out (the tail; infinite when
+the list holds every match).
 
 Invariant: every record matching the search whose sort key is before the tail is in the list,
 with its current distance and date. A search then reads the list in key order through its
@@ -21,10 +22,9 @@ change moves a record too): the record's entries are dropped and entered again i
 whose search it matches (found through one token of the query the record holds) where its key
 beats the tail. A list only grows, by records that beat its tail; ``caselib reindex`` starts
 afresh. A list is made after the first search that finds more matches than its page and
-margin (``store``), under a SHARE lock
-on the index table: no writer is between its own index rows and its ``refresh`` meanwhile, so
-no write is missed. A search that cannot take the lock at once, or may not write, goes on
-without a list.
+margin (``store``), under a SHARE lock on the index table: no writer is between its own index
+rows and its ``refresh`` meanwhile, so no write is missed. A search that cannot take the lock
+at once, or may not write, goes on without a list.
 """
 
 from __future__ import annotations
