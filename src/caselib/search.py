@@ -762,12 +762,9 @@ def count_hits(
     match = parsed.match_expression()
     if match is not None:
         if _is_postgres(conn):
-            from caselib.store.postgres_backend import INDEX_TABLE
+            from caselib.store.postgres_backend import count_matches
 
-            _, where, args = _pg_matching(conn, parsed, filters)
-            return int(
-                _run(conn, f"SELECT COUNT(*) FROM {INDEX_TABLE} AS i WHERE {where}", args)[0][0]
-            )
+            return count_matches(conn, *_pg_matching(conn, parsed, filters)[1:])
         restrict, params = _fts_restriction(conn, filters)
         sql = f"SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND {restrict}"
         return int(_run(conn, sql, [match, *params])[0][0])
