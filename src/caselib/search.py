@@ -615,8 +615,8 @@ def _matching(
         need = None if limit is None else offset + max(0, limit)
         groups = [[t.text for t in g] for g in parsed.groups]
         on_i = filter_clause(conn, filters, id_expr="i.record_id")
-        listed = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded], on_i)
-        pg_rows = pg.ranked(conn, *_pg_matching(conn, parsed, filters), need, listed)
+        pg_list = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded], on_i)
+        pg_rows = pg.ranked(conn, *_pg_matching(conn, parsed, filters), need, pg_list)
         return _page_by_score_then_date(conn, pg_rows, limit, offset)
     match_args = [match]
     restrict, params = _fts_restriction(conn, filters)
