@@ -145,3 +145,23 @@ def test_reindex_starts_the_lists_afresh(short_lists: Cli) -> None:
     finally:
         conn.close()
     _agree(db)
+
+
+def test_check_finds_a_list_out_of_step_and_reindex_mends_it(short_lists: Cli) -> None:
+    db = str(short_lists.db)
+    _agree(db)
+    short_lists.ok("check")
+    conn = connect(db)
+    try:
+        conn.execute(
+            f"DELETE FROM {toplists.LIST_TABLE} WHERE ctid IN "
+            f"(SELECT ctid FROM {toplists.LIST_TABLE} ORDER BY distance LIMIT 1)"
+        )
+    finally:
+        conn.close()
+    run = short_lists("check")
+    assert run.exit_code != 0
+    assert "前列名单" in run.stdout + run.stderr
+    short_lists.ok("check", "--repair")
+    short_lists.ok("check")
+    _agree(db)

@@ -342,6 +342,13 @@ def check_index(conn: Any) -> list[str]:
         problems.append(f"全文索引缺少记录：{_describe(missing)}")
     if stale:
         problems.append(f"全文索引已过期（记录改过但未重建索引）：{_describe(sorted(stale))}")
+    if index_method(conn) == "rum":
+        lists = toplists.stale(
+            conn,
+            lambda query, where, params, need: _ranked_rows(conn, query, where, params, need, True),
+        )
+        if lists:
+            problems.append(f"检索前列名单与记录不一致：{len(lists)} 个检索式")
     if problems:
         problems.append("请运行 caselib reindex 重建全文索引")
     return problems

@@ -30,7 +30,7 @@ at once, or may not write, goes on without a list.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,6 +191,42 @@ def store(conn: Any, search: Listed, ranked: Sequence[tuple[int, float]]) -> Non
             f"INSERT INTO {LIST_TABLE} (key, record_id, distance, day) VALUES (%s, %s, %s, %s)",
             [(search.key, rid, d, day) for d, day, rid in kept],
         )
+
+
+def stale(conn: Any, rank: Callable[[str, str, list[Any], int], Sequence[Any]]) -> list[str]:
+    """The keys of the lists that break the invariant (``caselib check``): each list against
+    the records ranked again, ``rank(query, where, params, need)`` giving (record id,
+    distance) of enough matches that the ``need`` best, ties included, are among them."""
+    if not _exists(conn):
+        return []
+    heads = conn.execute(
+        f"SELECT key, query::text, phrases, tail_distance, tail_day, tail_id FROM {HEAD_TABLE}"
+    ).fetchall()
+    broken = []
+    for key, query, phrases, *tail_key in heads:
+        tail: Key = (float(tail_key[0]), str(tail_key[1]), int(tail_key[2]))
+        kept = {
+            int(rid): (float(d), str(day))
+            for rid, d, day in conn.execute(
+                f"SELECT record_id, distance, day FROM {LIST_TABLE} WHERE key = ?", (key,)
+            ).fetchall()
+        }
+        search = Listed(query, "", tuple(phrases), "TRUE", ())
+        ranked = rank(query, *matches(search), len(kept) + 1)
+        days = dict(
+            conn.execute(
+                "SELECT id, COALESCE(CAST(date AS text), '') FROM record WHERE id = ANY(?)",
+                ([rid for rid, _ in ranked],),
+            ).fetchall()
+        )
+        due = {
+            int(rid): (float(d), str(days.get(rid, "")))
+            for rid, d in ranked
+            if _before((float(d), str(days.get(rid, "")), int(rid)), tail)
+        }
+        if due != kept:
+            broken.append(str(key))
+    return broken
 
 
 # --------------------------------------------------------------------------------------------
