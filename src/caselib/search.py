@@ -576,7 +576,7 @@ def _fts_restriction(
 def _dates(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    if len(ids) > 2000:
+    if len(ids) > 2000 and not _is_postgres(conn):  # PostgreSQL: the ids go as one array
         rows = conn.execute("SELECT id, date FROM record").fetchall()
     else:
         marks = ",".join("?" * len(ids))
@@ -609,10 +609,13 @@ def _matching(
         return [(int(r[0]), 0.0) for r in rows]
 
     if _is_postgres(conn):
-        from caselib.store.postgres_backend import ranked
+        from caselib.store import postgres_backend as pg
 
         need = None if limit is None else offset + max(0, limit)
-        pg_rows = ranked(conn, *_pg_matching(conn, parsed, filters), need)
+        groups = [[t.text for t in g] for g in parsed.groups]
+        on_i = filter_clause(conn, filters, id_expr="i.record_id")
+        pg_list = pg.listed_parts(conn, groups, [t.text for t in parsed.excluded], on_i)
+        pg_rows = pg.ranked(conn, *_pg_matching(conn, parsed, filters), need, pg_list)
         return _page_by_score_then_date(conn, pg_rows, limit, offset)
     one = parsed.groups[0] if len(parsed.groups) == 1 and not parsed.excluded else ()
     if len(one) == 1 and limit is not None and not any(vars(filters or SearchFilters()).values()):
@@ -762,12 +765,9 @@ def count_hits(
     match = parsed.match_expression()
     if match is not None:
         if _is_postgres(conn):
-            from caselib.store.postgres_backend import INDEX_TABLE
+            from caselib.store.postgres_backend import count_matches
 
-            _, where, args = _pg_matching(conn, parsed, filters)
-            return int(
-                _run(conn, f"SELECT COUNT(*) FROM {INDEX_TABLE} AS i WHERE {where}", args)[0][0]
-            )
+            return count_matches(conn, *_pg_matching(conn, parsed, filters)[1:])
         restrict, params = _fts_restriction(conn, filters)
         sql = f"SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND {restrict}"
         return int(_run(conn, sql, [match, *params])[0][0])

@@ -36,6 +36,9 @@ is RUM's ``<=>`` (cover density in which the n-th repeat of a cover counts 1/n²
 like BM25's); under GIN it is ``ts_rank_cd`` with the same weights (no saturation). Ties are
 ordered newest first, as on SQLite.
 
+Under RUM a search whose ranking query is one token, or tokens ANDed, reads its page from a
+top list of that query when it has one (``postgres_toplists``), instead of ranking every match.
+
 ``record_fts_pg`` rows are written in the same transaction as the records (``reindex_records``
 runs after every flush), keyed by record id with ``ON DELETE CASCADE``.
 """
@@ -47,9 +50,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from caselib.store import postgres_toplists as toplists
 from caselib.store.sqlite_backend import END, _chunks, _code_normalized, _load_records, _payload
 
-INDEX_TABLE = "record_fts_pg"
+INDEX_TABLE = toplists.INDEX_TABLE
+
 #: tsvector weights per FTS column (title, tags, unit, summary, body).
 COLUMN_LETTERS = ("A", "B", "C", "C", "D")
 #: ts_rank_cd weights for {D, C, B, A}: RUM's fixed weights, so both indexes weigh alike.
@@ -74,6 +79,7 @@ class PgConnection:
         self.owned = owned
         self.index_method: str | None = None  # "rum" or "gin", read once (``index_method``)
         self.frequencies: dict[str, float] | None = None  # read once (``rank_query``)
+        self.toplists: bool | None = None  # whether the top lists' tables exist (read once)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         # prepare=False: every statement is planned with its values (a generic plan of a
@@ -88,8 +94,9 @@ class PgConnection:
 
 _IN_LIST = re.compile(r"(NOT )?IN \((\?(?:,\?)*)\)")
 #: Longer ``IN (?,…)`` lists are sent as one array: the protocol takes at most 65,535
-#: parameters (``search`` without a limit lists every hit's id).
-_MAX_LISTED = 1000
+#: parameters (``search`` without a limit lists every hit's id), and one parameter is
+#: quicker to send and parse than hundreds.
+_MAX_LISTED = 100
 
 
 def _arrays_for_long_lists(sql: str, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
@@ -174,9 +181,11 @@ def _create_table(conn: Any) -> None:
 def _create_search_index(conn: Any) -> None:
     if _rum_available(conn):
         conn.execute(f"CREATE INDEX {RUM_INDEX} ON {INDEX_TABLE} USING rum (tsv rum_tsvector_ops)")
+        toplists.create_tables(conn)
     else:
         conn.execute(f"CREATE INDEX {GIN_INDEX} ON {INDEX_TABLE} USING GIN (tsv)")
     conn.index_method = None
+    conn.toplists = None
 
 
 def _index_methods(conn: Any) -> list[str]:
@@ -281,6 +290,7 @@ def reindex_records(conn: Any, record_ids: Iterable[int]) -> None:
                 rows.append((rid, digest, content_text(columns), tsvector_text(columns)))
         if rows:  # one round trip for the chunk (psycopg pipelines executemany)
             conn.raw.cursor().executemany(_pyformat(_UPSERT), rows)
+        toplists.refresh(conn, chunk)  # every record: a new date moves it in the lists too
 
 
 _UPSERT = (
@@ -300,7 +310,9 @@ def rebuild_index(conn: Any) -> int:
     """Drop and rebuild the index table, then its index (RUM when the server has it: building
     it once over the filled table is much faster than growing it row by row), and refresh the
     planner's statistics."""
+    toplists.drop_tables(conn)
     conn.execute(f"DROP TABLE IF EXISTS {INDEX_TABLE}")
+    conn.toplists = None
     _create_table(conn)
     ids = [r[0] for r in conn.execute("SELECT id FROM record ORDER BY id").fetchall()]
     reindex_records(conn, ids)
@@ -330,6 +342,13 @@ def check_index(conn: Any) -> list[str]:
         problems.append(f"全文索引缺少记录：{_describe(missing)}")
     if stale:
         problems.append(f"全文索引已过期（记录改过但未重建索引）：{_describe(sorted(stale))}")
+    if index_method(conn) == "rum":
+        lists = toplists.stale(
+            conn,
+            lambda query, where, params, need: _ranked_rows(conn, query, where, params, need, True),
+        )
+        if lists:
+            problems.append(f"检索前列名单与记录不一致：{len(lists)} 个检索式")
     if problems:
         problems.append("请运行 caselib reindex 重建全文索引")
     return problems
@@ -399,14 +418,22 @@ def rank_query(conn: Any, groups: Sequence[Sequence[str]]) -> str:
     among the most common ones counts as rarer than all of them."""
 
     def token(term: str) -> str:
-        units = _units(term)
-        if len(units) <= 2:
-            return term_query(term)
-        bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
-        frequency = _bigram_frequencies(conn)
-        return _lexeme(min(bigrams, key=lambda t: frequency.get(t, 0.0)))
+        return term_query(term) if len(_units(term)) <= 2 else _lexeme(rank_token(conn, term))
 
     return " & ".join("(" + " | ".join(token(t) for t in g) + ")" for g in groups)
+
+
+def rank_token(conn: Any, term: str) -> str:
+    """The one token a term is ranked by (``rank_query``): its code's, its bigram, or its
+    rarest bigram."""
+    units = _units(term)
+    if len(units) == 1:
+        return END + units[0]
+    bigrams = [a + b for a, b in zip(units, units[1:], strict=False)]
+    if len(bigrams) == 1:
+        return bigrams[0]
+    frequency = _bigram_frequencies(conn)
+    return min(bigrams, key=lambda t: frequency.get(t, 0.0))
 
 
 def _bigram_frequencies(conn: Any) -> dict[str, float]:
@@ -424,6 +451,28 @@ def _bigram_frequencies(conn: Any) -> dict[str, float]:
         if hasattr(conn, "frequencies"):
             conn.frequencies = cached
     return cached
+
+
+def listed_parts(
+    conn: Any,
+    groups: Sequence[Sequence[str]],
+    excluded: Sequence[str],
+    restrict: tuple[str, Sequence[Any]] = ("TRUE", ()),
+) -> toplists.Listed | None:
+    """The search of positive terms without alternatives that a top list can answer
+    (``postgres_toplists.Listed``), with the condition ``restrict`` (on ``i``, with its
+    parameters) among its other conditions; None for any other query."""
+    if not groups or any(len(g) != 1 for g in groups):
+        return None
+    phrases = tuple(dict.fromkeys(term_code(t) for (t,) in groups if len(_units(t)) > 2))
+    _, exact, exact_params = match_parts([], excluded)
+    return toplists.Listed(
+        query=rank_query(conn, groups),
+        token=rank_token(conn, groups[0][0]),
+        phrases=phrases,
+        where=f"{exact} AND {restrict[0]}",
+        params=(*exact_params, *restrict[1]),
+    )
 
 
 def term_code(term: str) -> str:
@@ -458,8 +507,23 @@ def match_parts(
     return tsquery, " AND ".join(conds) or "TRUE", params
 
 
+def count_matches(conn: Any, where: str, params: Sequence[Any]) -> int:
+    """How many index rows meet ``where`` (a condition on ``i`` implying a ``tsv`` match), from
+    the index: the planner, not counting what reading a tsvector costs, would read every row's
+    (a sequential scan, about a second at 100,000 records for a common character)."""
+    with conn.raw.pipeline(), conn.raw.transaction():
+        conn.execute("SELECT set_config('enable_seqscan', 'off', true)")
+        cursor = conn.execute(f"SELECT COUNT(*) FROM {INDEX_TABLE} AS i WHERE {where}", params)
+    return int(cursor.fetchone()[0])
+
+
 def ranked(
-    conn: Any, tsquery: str, where: str, params: Sequence[Any], need: int | None
+    conn: Any,
+    tsquery: str,
+    where: str,
+    params: Sequence[Any],
+    need: int | None,
+    listed: toplists.Listed | None = None,
 ) -> list[tuple[int, float]]:
     """(record id, score) of matches, the score lower-is-better like SQLite's bm25 (minus the
     rank). ``where`` is a condition on the index table ``i`` whose ``?`` are ``params`` (it
@@ -476,25 +540,63 @@ def ranked(
     queries at 10,000 records, nor in 7 queries repeating a term). As a margin the first ``need`` + ``_RANK_SLACK`` in the
     index's order are taken, and read on while scores still reach the ``need``-th best (ties,
     ordered by date by the caller). Under GIN every match is ranked (its ``tsvector`` read)
-    and sorted: exact."""
-    score: Callable[[Any], float]
+    and sorted: exact.
+
+    ``listed`` (``listed_parts``), for a query of terms without alternatives: under RUM the
+    page is read from the top list of its ranking query (``tsquery``) when that list shows it
+    (``postgres_toplists``); a query without a list gets one once a search finds more matches
+    than the page and its margin."""
+    if need is not None and need <= 0:
+        return []
     rum = index_method(conn) == "rum"
+    unlisted = False
+    if rum and need is not None and listed is not None:
+        has_list, found = toplists.top(conn, listed, need)
+        if found is not None:
+            return [(rid, _minus_rank(d)) for rid, d in found]
+        unlisted = not has_list
+    rows = _ranked_rows(conn, tsquery, where, params, need, rum)
+    if unlisted and need is not None and len(rows) > need + _RANK_SLACK and listed is not None:
+        _make_top_list(conn, listed)
+    score: Callable[[Any], float] = _minus_rank if rum else float
+    return [(int(rid), score(value)) for rid, value in rows]
+
+
+def _make_top_list(conn: Any, search: toplists.Listed) -> bool:
+    """Make the top list of ``search`` in a transaction of its own (``toplists.store``); False
+    when it cannot be made now (inside a caller's transaction, writers holding the index
+    table, no right to write)."""
+    import psycopg
+
+    if not getattr(conn.raw, "autocommit", False) or conn.raw.info.transaction_status != 0:
+        return False
+    where, params = toplists.matches(search)
+    try:
+        with conn.raw.transaction():
+            if toplists.lock_for_store(conn, search.key):
+                rows = _ranked_rows(conn, search.query, where, params, toplists.LENGTH + 1, True)
+                toplists.store(conn, search, rows)
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _ranked_rows(
+    conn: Any, tsquery: str, where: str, params: Sequence[Any], need: int | None, rum: bool
+) -> list[Any]:
+    """(record id, RUM distance or minus ts_rank_cd) rows for ``ranked``."""
     if rum:
         sql = (
             f"SELECT i.record_id, i.tsv <=> CAST(? AS tsquery) FROM {INDEX_TABLE} AS i "
             f"WHERE {where} ORDER BY i.tsv <=> CAST(? AS tsquery)"
         )
         args = [tsquery, *params, tsquery]
-        score = _minus_rank
     else:
         sql = (
             f"SELECT i.record_id, -ts_rank_cd('{RANK_WEIGHTS}', i.tsv, CAST(? AS tsquery)) AS s "
             f"FROM {INDEX_TABLE} AS i WHERE {where} ORDER BY s"
         )
         args = [tsquery, *params]
-        score = float
-    if need is not None and need <= 0:
-        return []
     # The planner does not count reading a tsvector (kept out of line, compressed) in the cost
     # of ``@@`` or ``<=>``: it would scan every row on a small table, or rank every match
     # from its row and sort, rather than have RUM return them in order. So, for this
@@ -516,7 +618,7 @@ def ranked(
             with conn.raw.transaction():
                 conn.execute(settings)
                 rows = _read_on(conn, sql, args, len(rows), bound)
-    return [(int(rid), score(value)) for rid, value in rows]
+    return list(rows)
 
 
 #: Rows taken beyond the page from RUM's order, a margin (see ``ranked``).
