@@ -165,3 +165,49 @@ def test_check_finds_a_list_out_of_step_and_reindex_mends_it(short_lists: Cli) -
     short_lists.ok("check", "--repair")
     short_lists.ok("check")
     _agree(db)
+
+
+def test_lists_beyond_the_cap_drop_the_oldest(
+    short_lists: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every write works through every list: their number is bounded, the oldest made goes
+    monkeypatch.setattr(toplists, "MAX_LISTS", 2)
+    db = str(short_lists.db)
+    _agree(db)  # still RUM's pages while lists come and go
+    conn = connect(db)
+    try:
+        heads = conn.execute(f"SELECT key FROM {toplists.HEAD_TABLE} ORDER BY made").fetchall()
+        assert len(heads) == 2
+        orphans = conn.execute(
+            f"SELECT COUNT(*) FROM {toplists.LIST_TABLE} WHERE key NOT IN "
+            f"(SELECT key FROM {toplists.HEAD_TABLE})"
+        ).fetchone()[0]
+        assert orphans == 0
+        s.search_ids(conn, "党", limit=2)  # the first query's list, long dropped: made again
+        after = conn.execute(f"SELECT key FROM {toplists.HEAD_TABLE} ORDER BY made").fetchall()
+    finally:
+        conn.close()
+    assert len(after) == 2
+    assert after[0] == heads[-1] and after[-1] not in heads  # the oldest went, 党's came
+    short_lists.ok("check")
+
+
+def test_the_version_4_upgrade_makes_the_list_tables(short_lists: Cli) -> None:
+    """A library made before the lists (version 3) gains their tables on ``upgrade``; its
+    searches then make lists."""
+    conn = connect(str(short_lists.db))
+    try:
+        if pg.index_method(conn) != "rum":
+            pytest.skip("the server has no rum extension (top lists are RUM's)")
+        conn.execute(f"DROP TABLE {toplists.LIST_TABLE}, {toplists.HEAD_TABLE}")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+        conn.raw.commit()
+    finally:
+        conn.close()
+    assert "版本 3 → " in short_lists.ok("upgrade").stderr
+    _agree(str(short_lists.db))
+    conn = connect(str(short_lists.db))
+    try:
+        assert conn.execute(f"SELECT COUNT(*) FROM {toplists.HEAD_TABLE}").fetchone()[0] > 0
+    finally:
+        conn.close()

@@ -49,17 +49,22 @@ def _v3_pg_single_character_tokens(conn: Connection) -> None:
         postgres_backend.rebuild_index(_plain_sql(conn))
 
 
-def _v4_impact_lists(conn: Connection) -> None:
-    """Version 4: SQLite keeps impact lists for frequent search terms (``impact``), built
-    from the index; PostgreSQL is unchanged."""
+def _v4_best_match_lists(conn: Connection) -> None:
+    """Version 4: the best matches of frequent searches are kept: SQLite's impact lists
+    (``impact``), built from the index; PostgreSQL's top lists (``postgres_toplists``, under
+    RUM), tables that searches fill."""
     if conn.dialect.name == "sqlite":
         impact.build(conn.connection.driver_connection)
+    else:
+        from caselib.store import postgres_backend
+
+        postgres_backend.create_top_lists(_plain_sql(conn))
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_source_missing_previous_status,
     3: _v3_pg_single_character_tokens,
-    4: _v4_impact_lists,
+    4: _v4_best_match_lists,
 }
 
 T = TypeVar("T")

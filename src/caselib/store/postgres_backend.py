@@ -306,6 +306,13 @@ def _normalized(segment: str) -> str:
     return normalize(segment)
 
 
+def create_top_lists(conn: Any) -> None:
+    """The top-list tables, when the index is RUM's (a library made before them)."""
+    if index_method(conn) == "rum":
+        toplists.create_tables(conn)
+    conn.toplists = None
+
+
 def rebuild_index(conn: Any) -> int:
     """Drop and rebuild the index table, then its index (RUM when the server has it: building
     it once over the filled table is much faster than growing it row by row), and refresh the

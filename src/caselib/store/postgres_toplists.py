@@ -22,7 +22,7 @@ change moves a record too): the record's entries are dropped and entered again i
 whose search it matches (found through one token of the query the record holds) where its key
 beats the tail. A list only grows, by records that beat its tail; ``caselib reindex`` starts
 afresh. A list is made after the first search that finds more matches than its page and
-margin (``store``), under a SHARE lock on the index table: no writer is between its own index
+margin (``store``; the oldest goes beyond ``MAX_LISTS``), under a SHARE lock on the index table: no writer is between its own index
 rows and its ``refresh`` meanwhile, so no write is missed. A search that cannot take the lock
 at once, or may not write, goes on without a list.
 """
@@ -39,6 +39,9 @@ LIST_TABLE = "record_top_pg"
 HEAD_TABLE = "record_top_pg_list"
 #: Records kept per list: pages of 20 up to the fifth, with room for filters.
 LENGTH = 100
+#: Lists kept at most: every write enters its records in each list whose search they match,
+#: so the number of lists bounds what a write costs; making one more drops the oldest.
+MAX_LISTS = 500
 #: A search waits at most this long for writers before making a list without them.
 LOCK_WAIT = "200ms"
 
@@ -76,7 +79,7 @@ def create_tables(conn: Any) -> None:
     conn.execute(
         f"CREATE TABLE IF NOT EXISTS {HEAD_TABLE} (key TEXT PRIMARY KEY, token TEXT NOT NULL, "
         "query TSQUERY NOT NULL, phrases TEXT[] NOT NULL, tail_distance REAL NOT NULL, "
-        'tail_day TEXT COLLATE "C" NOT NULL, tail_id INTEGER NOT NULL)'
+        'tail_day TEXT COLLATE "C" NOT NULL, tail_id INTEGER NOT NULL, made BIGSERIAL)'
     )
     conn.execute(f"CREATE INDEX IF NOT EXISTS ix_{HEAD_TABLE}_token ON {HEAD_TABLE} (token)")
     conn.execute(
@@ -191,6 +194,11 @@ def store(conn: Any, search: Listed, ranked: Sequence[tuple[int, float]]) -> Non
             f"INSERT INTO {LIST_TABLE} (key, record_id, distance, day) VALUES (%s, %s, %s, %s)",
             [(search.key, rid, d, day) for d, day, rid in kept],
         )
+    conn.execute(  # its entries go with it (ON DELETE CASCADE)
+        f"DELETE FROM {HEAD_TABLE} WHERE key IN "
+        f"(SELECT key FROM {HEAD_TABLE} ORDER BY made DESC OFFSET ?)",
+        (MAX_LISTS,),
+    )
 
 
 def stale(conn: Any, rank: Callable[[str, str, list[Any], int], Sequence[Any]]) -> list[str]:
