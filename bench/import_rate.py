@@ -248,6 +248,8 @@ def main() -> None:
             ("md", (args.md // 5, args.md), make_md, 500),
         ):
             for size in sizes:
+                if size == 0:
+                    continue
                 folder = root / f"{kind}-{size}"
                 folder.mkdir()
                 make(folder, size, seed=size, prose=prose)

@@ -41,12 +41,12 @@ class Change:
 
 
 def _flag_duplicates(
-    session: Session, change: Change, title: str, body: Any, created: Any
+    session: Session, change: Change, title: str, body: Any, created: Any, *, new: bool
 ) -> Change:
-    """Record the near-duplicates of a new or edited text (see ``dedupe``)."""
+    """Record the near-duplicates of a new (``new``) or edited text (see ``dedupe``)."""
     from caselib.dedupe import flag_text
 
-    change.duplicates = flag_text(session, change.record_id, title, body, created)
+    change.duplicates = flag_text(session, change.record_id, title, body, created, new=new)
     if change.duplicates:
         titles = dict(
             session.execute(
@@ -166,7 +166,9 @@ def add_record(session: Session, data: RecordIn) -> Change:
         )
     reindex(session, [rid])
     change = Change(rid, session, notes)
-    return _flag_duplicates(session, change, values["title"], values["body"], values["created_at"])
+    return _flag_duplicates(
+        session, change, values["title"], values["body"], values["created_at"], new=True
+    )
 
 
 def get_record(session: Session, record_id: int, *, include_trash: bool = True) -> Record:
@@ -194,7 +196,9 @@ def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     set_tags(session, record, [t for t in (session.get(Tag, i) for i in tag_ids) if t])
     session.flush()
     change = Change(record_id, session, notes)
-    return _flag_duplicates(session, change, record.title, record.body, record.created_at)
+    return _flag_duplicates(
+        session, change, record.title, record.body, record.created_at, new=False
+    )
 
 
 def change_tags(session: Session, record_id: int, add: list[str], remove: list[str]) -> Change:

@@ -488,6 +488,13 @@ def reindex(session: Session, record_ids: Iterable[int]) -> None:
         postgres_backend.reindex_records(_plain_sql(conn), record_ids)
 
 
+def plain_sql(session: Session) -> Any:
+    """The qmark plain-SQL face of the session's connection, in its transaction: for paths
+    that run many small statements (an import), where SQLAlchemy's per-statement work costs
+    more than the statement."""
+    return _plain_sql(session.connection())
+
+
 def _plain_sql(conn: Connection) -> Any:
     """The qmark plain-SQL face of a SQLAlchemy connection, in its transaction."""
     raw = conn.connection.driver_connection
