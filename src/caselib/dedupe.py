@@ -69,6 +69,7 @@ requires a new ``_VERSION`` (so old values match nothing) and a ``scan_library``
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from functools import lru_cache
 from typing import Any
 
@@ -143,6 +144,9 @@ _DELETE_LIVE_PAIRS = (
 )
 
 
+_INSERT_BAND = "INSERT INTO dupe_band (record_id, band, value) VALUES (?, ?, ?)"
+
+
 @lru_cache(maxsize=4)
 def _insert_bands(bands: int) -> str:
     return "INSERT INTO dupe_band (record_id, band, value) VALUES " + ",".join(
@@ -185,7 +189,14 @@ def _write_bands(conn: Any, record_id: int, values: list[int], *, new: bool = Fa
     """Replace the record's bands (``new``: it has none yet, a record just added)."""
     if not new:
         conn.execute(_DELETE_BANDS, (record_id,))
-    if values:
+    if not values:
+        return
+    if isinstance(conn, sqlite3.Connection):
+        # One row per statement: SQLite opens a statement transaction for an INSERT of
+        # several rows, and FTS5 writes the record's pending index entries at it, which
+        # costs more than writing them once at the commit.
+        conn.executemany(_INSERT_BAND, [(record_id, b, v) for b, v in enumerate(values)])
+    else:
         params = [x for band, value in enumerate(values) for x in (record_id, band, value)]
         conn.execute(_insert_bands(len(values)), params)
 

@@ -78,10 +78,11 @@ def stored_evidence(blocks: list[Block]) -> dict[str, Any]:
 
 
 def _columns(
-    session: Session, data: RecordIn, missing: list[str]
+    session: Session, data: RecordIn, missing: list[str], text_hash: str | None = None
 ) -> tuple[dict[str, Any], list[int], list[str]]:
     """The record's column values for ``data`` (units and tags created if new), its tags'
-    ids and the notes naming what was created."""
+    ids and the notes naming what was created. ``text_hash``: its ``content_hash`` when the
+    caller has it already."""
     notes: list[str] = []
     unit_id, created = unit_id_for(session, data.unit)
     if created:
@@ -102,7 +103,7 @@ def _columns(
         "status": data.status,
         "source_info": dict(data.source_info),
         "missing": missing,
-        "content_hash": content_hash(data.title, data.body),
+        "content_hash": text_hash or content_hash(data.title, data.body),
         "evidence": stored_evidence(data.body),
         "updated_at": utcnow(),
     }
@@ -145,15 +146,16 @@ _INSERT_RECORD = insert(Record)
 _INSERT_TAGS = insert(RecordTag)
 
 
-def add_record(session: Session, data: RecordIn) -> Change:
+def add_record(session: Session, data: RecordIn, *, text_hash: str | None = None) -> Change:
     """Store a new record; unknown units and tags are created and named in the notes, and
-    near-duplicates of its text are flagged.
+    near-duplicates of its text are flagged (``text_hash``: its ``content_hash``, when the
+    caller has it already).
 
     The row, its tags and its index entries are written with plain statements in the
     session's transaction (the ORM's unit of work costs more than the rest of an import)."""
     from caselib.store.library import reindex
 
-    values, tag_ids, notes = _columns(session, data, still_missing(None, data))
+    values, tag_ids, notes = _columns(session, data, still_missing(None, data), text_hash)
     values["created_at"] = values["updated_at"]
     conn = session.connection()
     key = conn.execute(_INSERT_RECORD, values).inserted_primary_key
