@@ -441,6 +441,29 @@ def test_shingle_hashes_are_the_crc32_of_every_window() -> None:
         assert dedupe.shingle_hashes(text) == expected
 
 
+def test_coarse_similarity_never_underrates() -> None:
+    """The coarse texts that screen candidates (``minhash.coarse_text``) are at least as
+    similar as the texts: near copies, unrelated records, and characters whose code points
+    share their low byte (一 U+4E00 and 丁 U+4E01 differ; 一 and 退 U+9000 do not)."""
+    import random
+
+    from rapidfuzz.distance import Indel
+
+    rng = random.Random(3)
+    texts = [dedupe.clean_text(t) for _, t in ORIGINALS.values()]
+    pairs = [(a, b) for a in texts for b in texts]
+    for text in texts:
+        chars = list(text)
+        for _ in range(rng.randint(1, 80)):
+            chars[rng.randrange(len(chars))] = rng.choice("的一是在了和有大这主中人上为们退丁")
+        pairs.append((text, "".join(chars)))
+    pairs.append(("一一一二", "退退退二"))
+    for a, b in pairs:
+        coarse = Indel.normalized_similarity(minhash.coarse_text(a), minhash.coarse_text(b))
+        assert coarse >= minhash.similarity_of_cleaned(a, b)
+    assert minhash.coarse_text("一退") == b"\x00\x00" and minhash.coarse_text("丁") == b"\x01"
+
+
 def test_candidate_probability_curve() -> None:
     p = dedupe.candidate_probability
     assert p(0.012) < 0.0001  # different records on one theme

@@ -90,6 +90,7 @@ from caselib.text.minhash import (
     band_values,
     candidate_probability,
     clean_text,
+    coarse_text,
     dedupe_text,
     shingle_hashes,
     signature,
@@ -210,17 +211,28 @@ def _find(
         return []
     rows = conn.execute(_find_statement(len(values)), (*values, -1 if rid is None else rid))
     rows = rows.fetchall()
-    # ``extract`` prepares ``text`` once for all the candidates (not once per pair)
+    texts = [dedupe_text(title, stored_body(body)) for _, title, body, _ in rows]
+    # ``extract`` prepares the query once for all the candidates (not once per pair). The
+    # candidates are first compared coarsely (``coarse_text``), which can only overrate them:
+    # those below the threshold even so are not compared in full.
+    coarse = extract(
+        coarse_text(text),
+        [coarse_text(t) for t in texts],
+        scorer=Indel.normalized_similarity,
+        score_cutoff=threshold,
+        limit=None,
+    )
+    close = [i for _, _, i in coarse]
     scored = extract(
         text,
-        [dedupe_text(title, stored_body(body)) for _, title, body, _ in rows],
+        [texts[i] for i in close],
         scorer=Indel.normalized_similarity,
         score_cutoff=threshold,
         limit=None,
     )
     found = [
-        (rows[i][0], float(score), utc_instant(rows[i][3]))
-        for _, score, i in scored
+        (rows[close[k]][0], float(score), utc_instant(rows[close[k]][3]))
+        for _, score, k in scored
         if score >= threshold
     ]
     found.sort(key=lambda hit: (-hit[1], hit[0]))

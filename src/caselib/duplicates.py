@@ -128,7 +128,12 @@ def scanned_pairs(conn: Any, threshold: float = THRESHOLD) -> list[DuplicatePair
             chunk,
         )
         for rid, title, body, created_at, unit in rows:
-            entries[rid] = (title, unit, utc_instant(created_at), dedupe_text(title, stored_body(body)))
+            entries[rid] = (
+                title,
+                unit,
+                utc_instant(created_at),
+                dedupe_text(title, stored_body(body)),
+            )
 
     pairs: list[DuplicatePair] = []
     for a_id, b_id in candidates:

@@ -143,6 +143,17 @@ def candidate_probability(jaccard: float, bands: int = BANDS, rows: int = ROWS) 
     return float(1.0 - (1.0 - jaccard**rows) ** bands)
 
 
+def coarse_text(text: str) -> bytes:
+    """Each character of ``text`` as one byte (the low byte of its code point): a text whose
+    similarity with another's (``similarity_of_cleaned``) can only be higher, never lower,
+    and is computed several times faster.
+
+    A common subsequence of two texts is one of their coarse texts too, whose lengths are the
+    same, so the coarse similarity 2·LCS / (len a + len b) is at least the real one: a
+    candidate whose coarse similarity is below the threshold is not a near-duplicate."""
+    return text.encode("utf-32-le", "surrogatepass")[::4]
+
+
 def similarity_of_cleaned(a: str, b: str, cutoff: float = 0.0) -> float:
     """Indel normalised similarity of two already cleaned texts (0 below ``cutoff``)."""
     if not a and not b:
