@@ -418,16 +418,16 @@ class Library:
             conn.close()
 
 
-def first_id(session: Session, statements: Iterable[Any], **params: Any) -> int | None:
-    """The id the first of these single-column statements finds (tried in order), by plain
-    statements in the session's transaction; pending ORM changes are flushed first, as the
-    ORM's autoflush would (a rename not yet written still counts)."""
+def first_id(session: Session, statements: Iterable[str], *params: Any) -> int | None:
+    """The id the first of these single-column qmark statements finds (tried in order), by
+    plain SQL in the session's transaction (``plain_sql``); pending ORM changes are flushed
+    first, as the ORM's autoflush would (a rename not yet written still counts)."""
     session.flush()
-    conn = session.connection()
+    conn = plain_sql(session)
     for statement in statements:
-        found = conn.execute(statement, params).scalar()
-        if found is not None:
-            return int(found)
+        row = conn.execute(statement, params).fetchone()
+        if row is not None and row[0] is not None:
+            return int(row[0])
     return None
 
 
