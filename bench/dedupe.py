@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 from textgen import Markov  # bench/ is on the path of a script run from it
 
 from caselib import dedupe
@@ -235,8 +235,10 @@ def run(size: int, copies: int, scan: bool, chain: Markov, seed: int) -> None:
             c2 = time.process_time()
             values = dedupe.text_bands(dedupe.record_text(record))
             sig_times.append(time.process_time() - c2)
-            sharing = session.connection().execute(dedupe._candidates(values)).scalars()
-            cands.append(len(set(sharing) - {record.id}))
+            sharing = session.connection().execute(
+                select(DupeBand.record_id).where(col(DupeBand.value).in_(values))
+            )
+            cands.append(len(set(sharing.scalars()) - {record.id}))
             ids = [rid for rid, _ in found]
             if orig is None:
                 false_flags += bool(ids)
