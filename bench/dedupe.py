@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
+from textgen import Markov  # bench/ is on the path of a script run from it
 
 from caselib import dedupe
 from caselib.duplicates import flagged_pairs, scanned_pairs
@@ -58,41 +59,14 @@ def training_texts() -> list[str]:
     return texts
 
 
-class Markov:
-    """Order-2 character chain over paragraphs: text that reads like the campaign's prose."""
-
-    def __init__(self, texts: list[str], restart: float) -> None:
-        self.restart = restart
-        self.next: dict[str, list[str]] = {}
-        self.starts: list[str] = []
-        for text in texts:
-            for para in text.split("\n\n"):
-                para = para.strip()
-                if len(para) < 10:
-                    continue
-                self.starts.append(para[:2])
-                for i in range(len(para) - 2):
-                    self.next.setdefault(para[i : i + 2], []).append(para[i + 2])
-        self.states = sorted(self.next)
-
-    def paragraph(self, rng: random.Random, length: int) -> str:
-        out = list(rng.choice(self.starts))
-        while len(out) < length:
-            choices = self.next.get(out[-2] + out[-1])
-            if not choices or rng.random() < self.restart:
-                out += rng.choice(self.states)
-                continue
-            out.append(rng.choice(choices))
-        return "".join(out) + "。"
-
-    def record(self, rng: random.Random) -> tuple[str, str, str]:
-        unit = rng.choice(UNITS)
-        title = f"{unit}：{self.paragraph(rng, rng.randint(8, 16)).rstrip('。')}"
-        total = rng.randint(600, 3000)
-        paras: list[str] = []
-        while sum(map(len, paras)) < total:
-            paras.append(self.paragraph(rng, rng.randint(80, 400)))
-        return unit, title, "\n\n".join(paras)
+def make_record(chain: Markov, rng: random.Random) -> tuple[str, str, str]:
+    unit = rng.choice(UNITS)
+    title = f"{unit}：{chain.paragraph(rng, rng.randint(8, 16)).rstrip('。')}"
+    total = rng.randint(600, 3000)
+    paras: list[str] = []
+    while sum(map(len, paras)) < total:
+        paras.append(chain.paragraph(rng, rng.randint(80, 400)))
+    return unit, title, "\n\n".join(paras)
 
 
 # -- edits ------------------------------------------------------------------------------------
@@ -212,7 +186,7 @@ def run(size: int, copies: int, scan: bool, chain: Markov, seed: int) -> None:
         originals: list[tuple[int, str, str, str]] = []
         t0 = time.process_time()
         for i in range(size):
-            unit, title, text = chain.record(rng)
+            unit, title, text = make_record(chain, rng)
             record = add(session, units, unit, title, text)
             dedupe.index_record(session, record)
             assert record.id is not None
@@ -249,7 +223,7 @@ def run(size: int, copies: int, scan: bool, chain: Markov, seed: int) -> None:
             rid, unit, title, text = rng.choice(originals)
             plan.append((edit.__name__, rid, edit(rng, unit, title, text)))
         for _ in range(copies // 2):
-            plan.append(("fresh", None, chain.record(rng)))
+            plan.append(("fresh", None, make_record(chain, rng)))
         rng.shuffle(plan)
 
         for n, (name, orig, (unit, title, text)) in enumerate(plan):
@@ -261,8 +235,10 @@ def run(size: int, copies: int, scan: bool, chain: Markov, seed: int) -> None:
             c2 = time.process_time()
             values = dedupe.text_bands(dedupe.record_text(record))
             sig_times.append(time.process_time() - c2)
-            sharing = session.connection().execute(dedupe._candidates(values)).scalars()
-            cands.append(len(set(sharing) - {record.id}))
+            sharing = session.connection().execute(
+                select(DupeBand.record_id).where(col(DupeBand.value).in_(values))
+            )
+            cands.append(len(set(sharing.scalars()) - {record.id}))
             ids = [rid for rid, _ in found]
             if orig is None:
                 false_flags += bool(ids)

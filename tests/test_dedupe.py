@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -414,14 +415,53 @@ def test_short_and_empty_texts() -> None:
 
 
 def test_xor_min_is_the_brute_force_minimum() -> None:
+    """Both ways (the hashes sharing the mask's top bits, the bitwise descent), whichever the
+    bucket size: the shift ``signature`` uses, one that leaves most buckets empty (the descent),
+    and 32 (one bucket of all the hashes)."""
     import random
 
     rng = random.Random(5)
-    for size in (1, 2, 3, 10, 200):
+    for size in (1, 2, 3, 10, 200, 1500):
         for _ in range(50):
             hashes = sorted({rng.getrandbits(32) for _ in range(size)})
             mask = rng.getrandbits(32)
-            assert minhash._xor_min(hashes, mask) == min(h ^ mask for h in hashes)
+            expected = min(h ^ mask for h in hashes)
+            assert minhash._xor_min_descent(hashes, mask) == expected
+            for shift in (minhash._bucket_shift(len(hashes)), 4, 32):
+                assert minhash._xor_min(hashes, mask, shift) == expected
+
+
+def test_shingle_hashes_are_the_crc32_of_every_window() -> None:
+    """The hashes by definition: crc32 of the UTF-8 of each K-character window, distinct,
+    sorted (line breaks, digits, letters and characters outside the BMP included)."""
+    k = dedupe.K
+    for text in ("迎新", "共同缔造暖人心", "第1部分\n做法𠀀与成效2024年ab", WELCOME * 2):
+        windows = [text[i : i + k] for i in range(len(text) - k + 1)] or [text]
+        expected = sorted({zlib.crc32(w.encode("utf-8")) for w in windows})
+        assert dedupe.shingle_hashes(text) == expected
+
+
+def test_coarse_similarity_never_underrates() -> None:
+    """The coarse texts that screen candidates (``minhash.coarse_text``) are at least as
+    similar as the texts: near copies, unrelated records, and characters whose code points
+    share their low byte (一 U+4E00 and 丁 U+4E01 differ; 一 and 退 U+9000 do not)."""
+    import random
+
+    from rapidfuzz.distance import Indel
+
+    rng = random.Random(3)
+    texts = [dedupe.clean_text(t) for _, t in ORIGINALS.values()]
+    pairs = [(a, b) for a in texts for b in texts]
+    for text in texts:
+        chars = list(text)
+        for _ in range(rng.randint(1, 80)):
+            chars[rng.randrange(len(chars))] = rng.choice("的一是在了和有大这主中人上为们退丁")
+        pairs.append((text, "".join(chars)))
+    pairs.append(("一一一二", "退退退二"))
+    for a, b in pairs:
+        coarse = Indel.normalized_similarity(minhash.coarse_text(a), minhash.coarse_text(b))
+        assert coarse >= minhash.similarity_of_cleaned(a, b)
+    assert minhash.coarse_text("一退") == b"\x00\x00" and minhash.coarse_text("丁") == b"\x01"
 
 
 def test_candidate_probability_curve() -> None:

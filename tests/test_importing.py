@@ -240,3 +240,52 @@ def test_import_api(library: Library) -> None:
 def test_missing_path(cli: Cli, tmp_path: Path) -> None:
     run = cli("import", str(tmp_path / "不存在"))
     assert run.exit_code == 1 and "路径不存在" in run.stderr
+
+
+def test_a_folder_flags_the_pairs_a_full_scan_finds(
+    cli: Cli, library: Library, tmp_path: Path
+) -> None:
+    """File by file, an import flags exactly the near-duplicate pairs that a scan of the whole
+    library finds afterwards (every record sharing a band verified in full: no candidate
+    limit, no coarse screening), in ``caselib dupes --json``: resubmitted copies of a record
+    with each kind of edit, copies of the others with characters changed, and look-alikes
+    made of the same sentences, which share bands with many others and are no duplicates."""
+    import random
+
+    from caselib.duplicates import scanned_pairs
+
+    from .test_dedupe import EDITS, ORIGINALS, WELCOME, WELCOME_TITLE
+
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    rng = random.Random(7)
+    files: list[tuple[str, str]] = list(ORIGINALS.values())
+    files += [edit(WELCOME_TITLE, WELCOME) for edit in EDITS]
+    for title, text in list(ORIGINALS.values())[1:]:
+        chars = list(text)
+        for _ in range(8):
+            chars[rng.randrange(len(chars))] = rng.choice("的一是在了和有大这主中人上为们")
+        files.append((title + "（修改稿）", "".join(chars)))
+    sentences = [s + "。" for _, text in ORIGINALS.values() for s in text.split("。") if len(s) > 8]
+    files += [(f"机关党委：拼合的案例{i}", "".join(rng.sample(sentences, 8))) for i in range(20)]
+    for n, (title, text) in enumerate(files):
+        paragraphs = "\n\n".join(p.strip() for p in text.split("\n") if p.strip())
+        (folder / f"{n:02d}.md").write_text(
+            f"---\nkind: case\ntitle: {title}\nunit: {title.split('：')[0]}\n---\n\n{paragraphs}\n",
+            "utf-8",
+        )
+    reports = cli.ok("import", str(folder), "--json").json()
+    # a copy differing only in paragraph breaks has the same text: not imported again
+    assert {r["outcome"] for r in reports} <= {"imported", "duplicate"}
+    imported = [r["record_ids"][0] for r in reports if r["outcome"] == "imported"]
+    lookalikes = set(imported[-20:])
+
+    listed = cli.ok("dupes", "--json").json()
+    conn = library.dbapi_connection()
+    try:
+        assert listed == [p.to_json() for p in scanned_pairs(conn)]
+    finally:
+        conn.close()
+    flagged = {(p["record_id"], p["other_id"]) for p in listed}
+    assert len(flagged) >= len(imported) - len(lookalikes) - len(ORIGINALS)  # every copy
+    assert not {pair for pair in flagged if lookalikes & set(pair)}

@@ -12,15 +12,17 @@ Algorithm
    text has none and is never anyone's duplicate.
 3. **MinHash**: ``NUM_HASHES = 96`` seeded variants of the shingle hash, ``h XOR mask_i`` with
    fixed 32-bit masks (blake2b of i); signature = ``[min(h ^ mask_i for h in shingles)]``. Each
-   minimum is found exactly by walking the sorted hashes bit by bit with ``bisect`` (a binary
-   trie descent, ~12 bisections) instead of a pass over every shingle. Against exact Jaccard
+   minimum is found exactly among the few sorted hashes that share the mask's top bits (two
+   bisections), or when there are none by walking the hashes bit by bit with ``bisect`` (a
+   binary trie descent), instead of a pass over every shingle. Against exact Jaccard
    (512 variants, random edits of the seed bulletin) the estimate is unbiased to within +0.015.
 4. **LSH banding**: ``BANDS = 32`` bands of ``ROWS = 3`` values; each band (its number, its
    values and a version tag) is hashed by blake2b to a signed 64-bit ``DupeBand.value``.
    Candidates are the records sharing any value: one indexed ``value IN (…)`` sub-query.
 5. **Verification**: the live candidates (at most ``MAX_CANDIDATES`` = 50, those sharing the
    most bands first, so a library of look-alike texts cannot make an import quadratic) are
-   compared on the full cleaned texts with
+   screened on coarse texts (one byte per character, ``minhash.coarse_text``: a similarity
+   that can only be higher), and those that pass are compared on the full cleaned texts with
    ``rapidfuzz.distance.Indel.normalized_similarity`` (= ``fuzz.ratio`` / 100); pairs at or
    above ``THRESHOLD = 0.80`` are near-duplicates.
 
@@ -69,15 +71,17 @@ requires a new ``_VERSION`` (so old values match nothing) and a ``scan_library``
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Indel
 from rapidfuzz.process import extract
-from sqlalchemy import Connection, bindparam, func
-from sqlmodel import Session, and_, col, delete, insert, or_, select
+from sqlalchemy import Connection
+from sqlmodel import Session, col, delete, insert, select
 
-from caselib.duplicates import DuplicatePair, scanned_pairs
+from caselib.duplicates import DuplicatePair, scanned_pairs, stored_body, utc_instant
+from caselib.store.library import plain_sql
 from caselib.store.tables import DupeBand, NearDuplicate, Record, utcnow
 from caselib.text.minhash import (
     BANDS,
@@ -88,6 +92,7 @@ from caselib.text.minhash import (
     band_values,
     candidate_probability,
     clean_text,
+    coarse_text,
     dedupe_text,
     shingle_hashes,
     signature,
@@ -129,51 +134,44 @@ def record_text(record: Record) -> str:
 
 # -- the index ---------------------------------------------------------------------------------
 #
-# Statements go through ``session.connection()`` (SQLAlchemy Core, in the session's transaction;
-# the session is flushed first so that pending changes are visible): DupeBand and NearDuplicate
-# rows are never needed as objects. They are built once with named parameters, so SQLAlchemy
-# compiles each once: an ``IN`` over a Python list is re-rendered on every call, which made the
-# candidate lookup 0.3 ms instead of 0.08 ms.
+# Statements are plain qmark SQL on the session's connection, in its transaction
+# (``store.library.plain_sql``; the caller flushes pending ORM changes first): DupeBand and
+# NearDuplicate rows are never needed as objects, and an import runs these statements for every
+# file, where SQLAlchemy's work per statement cost more than SQLite's.
 
-_DELETE_BANDS = delete(DupeBand).where(col(DupeBand.record_id) == bindparam("rid"))
-_INSERT_BANDS = insert(DupeBand)
-_TRASH = select(Record.id).where(col(Record.deleted_at).is_not(None))
-_MINE, _THEIRS = col(NearDuplicate.record_id), col(NearDuplicate.other_id)
-_DELETE_LIVE_PAIRS = delete(NearDuplicate).where(
-    or_(
-        and_(_MINE == bindparam("rid"), _THEIRS.not_in(_TRASH)),
-        and_(_THEIRS == bindparam("rid"), _MINE.not_in(_TRASH)),
-    )
+_DELETE_BANDS = "DELETE FROM dupe_band WHERE record_id = ?"
+_TRASH = "SELECT id FROM record WHERE deleted_at IS NOT NULL"
+_DELETE_LIVE_PAIRS = (
+    f"DELETE FROM near_duplicate WHERE (record_id = ? AND other_id NOT IN ({_TRASH}))"
+    f" OR (other_id = ? AND record_id NOT IN ({_TRASH}))"
 )
 
 
-def _candidates(values: list[int]) -> Any:
-    """Ids of records with any of these band values (the band number is hashed into each
-    value, so equal values mean the same band and the same rows)."""
-    return select(DupeBand.record_id).where(col(DupeBand.value).in_(values))
+_INSERT_BAND = "INSERT INTO dupe_band (record_id, band, value) VALUES (?, ?, ?)"
 
 
 @lru_cache(maxsize=4)
-def _find_statement(bands: int) -> Any:
-    """Live records other than ``:rid`` sharing a band value with ``:v0`` … ``:v{bands-1}``,
-    at most ``MAX_CANDIDATES`` of them, those sharing the most bands first (the expected
-    number of shared bands grows as s³ with the similarity s): in a library of look-alike
-    texts, the costly verification stays bounded."""
-    values: list[Any] = [bindparam(f"v{i}") for i in range(bands)]
-    shared = func.count().label("shared")
-    best = (
-        select(col(DupeBand.record_id).label("rid"), shared)
-        .where(col(DupeBand.value).in_(values), col(DupeBand.record_id) != bindparam("rid"))
-        .group_by(col(DupeBand.record_id))
-        .order_by(shared.desc(), col(DupeBand.record_id))
-        .limit(MAX_CANDIDATES)
-        .subquery()
+def _insert_bands(bands: int) -> str:
+    return "INSERT INTO dupe_band (record_id, band, value) VALUES " + ",".join(
+        ["(?, ?, ?)"] * bands
     )
+
+
+@lru_cache(maxsize=4)
+def _find_statement(bands: int) -> str:
+    """Live records other than the given one sharing one of ``bands`` band values, at most
+    ``MAX_CANDIDATES`` of them, those sharing the most bands first (the expected number of
+    shared bands grows as s³ with the similarity s): in a library of look-alike texts, the
+    costly verification stays bounded. (Band numbers are hashed into the values, so equal
+    values mean the same band and the same rows.)"""
+    marks = ",".join("?" * bands)
     return (
-        select(Record.id, Record.title, Record.body, Record.created_at)
-        .join(best, best.c.rid == col(Record.id))
-        .where(col(Record.deleted_at).is_(None))
-        .order_by(best.c.shared.desc(), col(Record.id))
+        "SELECT r.id, r.title, r.body, r.created_at FROM record AS r JOIN ("
+        " SELECT record_id AS rid, COUNT(*) AS shared FROM dupe_band"
+        f" WHERE value IN ({marks}) AND record_id <> ?"
+        f" GROUP BY record_id ORDER BY shared DESC, record_id LIMIT {MAX_CANDIDATES}"
+        ") AS best ON best.rid = r.id"
+        " WHERE r.deleted_at IS NULL ORDER BY best.shared DESC, r.id"
     )
 
 
@@ -187,33 +185,58 @@ def index_record(session: Session, record: Record) -> None:
     """Write (replace) the record's DupeBand rows from its current title and body."""
     rid = _require_id(record)
     session.flush()
-    _write_bands(session.connection(), rid, text_bands(record_text(record)))
+    _write_bands(plain_sql(session), rid, text_bands(record_text(record)))
 
 
-def _write_bands(conn: Connection, record_id: int, values: list[int]) -> None:
-    conn.execute(_DELETE_BANDS, {"rid": record_id})
-    if values:
-        rows = [{"record_id": record_id, "band": b, "value": v} for b, v in enumerate(values)]
-        conn.execute(_INSERT_BANDS, rows)
+def _write_bands(conn: Any, record_id: int, values: list[int], *, new: bool = False) -> None:
+    """Replace the record's bands (``new``: it has none yet, a record just added)."""
+    if not new:
+        conn.execute(_DELETE_BANDS, (record_id,))
+    if not values:
+        return
+    if isinstance(conn, sqlite3.Connection):
+        # One row per statement: SQLite opens a statement transaction for an INSERT of
+        # several rows, and FTS5 writes the record's pending index entries at it, which
+        # costs more than writing them once at the commit.
+        conn.executemany(_INSERT_BAND, [(record_id, b, v) for b, v in enumerate(values)])
+    else:
+        params = [x for band, value in enumerate(values) for x in (record_id, band, value)]
+        conn.execute(_insert_bands(len(values)), params)
 
 
 def _find(
-    conn: Connection, rid: int | None, text: str, values: list[int], threshold: float
+    conn: Any, rid: int | None, text: str, values: list[int], threshold: float
 ) -> list[tuple[int, float, dt.datetime]]:
+    """The near-duplicates of ``text`` among the candidates: (id, similarity, creation time
+    as naive UTC), most similar first."""
     if not values:
         return []
-    params: dict[str, int] = {f"v{i}": v for i, v in enumerate(values)}
-    params["rid"] = -1 if rid is None else rid
-    rows = conn.execute(_find_statement(len(values)), params).all()
-    # ``extract`` prepares ``text`` once for all the candidates (not once per pair)
-    scored = extract(
-        text,
-        [dedupe_text(title, body) for _, title, body, _ in rows],
+    rows = conn.execute(_find_statement(len(values)), (*values, -1 if rid is None else rid))
+    rows = rows.fetchall()
+    texts = [dedupe_text(title, stored_body(body)) for _, title, body, _ in rows]
+    # ``extract`` prepares the query once for all the candidates (not once per pair). The
+    # candidates are first compared coarsely (``coarse_text``), which can only overrate them:
+    # those below the threshold even so are not compared in full.
+    coarse = extract(
+        coarse_text(text),
+        [coarse_text(t) for t in texts],
         scorer=Indel.normalized_similarity,
         score_cutoff=threshold,
         limit=None,
     )
-    found = [(rows[i][0], float(score), rows[i][3]) for _, score, i in scored if score >= threshold]
+    close = [i for _, _, i in coarse]
+    scored = extract(
+        text,
+        [texts[i] for i in close],
+        scorer=Indel.normalized_similarity,
+        score_cutoff=threshold,
+        limit=None,
+    )
+    found = [
+        (rows[close[k]][0], float(score), utc_instant(rows[close[k]][3]))
+        for _, score, k in scored
+        if score >= threshold
+    ]
     found.sort(key=lambda hit: (-hit[1], hit[0]))
     return found
 
@@ -225,7 +248,7 @@ def find_near_duplicates(
     as ``(id, similarity)``, most similar first. Uses the stored bands of the other records."""
     session.flush()
     text = record_text(record)
-    found = _find(session.connection(), record.id, text, text_bands(text), threshold)
+    found = _find(plain_sql(session), record.id, text, text_bands(text), threshold)
     return [(other, score) for other, score, _ in found]
 
 
@@ -237,32 +260,41 @@ def flag_record(session: Session, record: Record) -> list[tuple[int, float]]:
 
 
 def flag_text(
-    session: Session, rid: int, title: str, body: Any, created_at: dt.datetime
+    session: Session,
+    rid: int,
+    title: str,
+    body: Any,
+    created_at: dt.datetime,
+    *,
+    new: bool = False,
 ) -> list[tuple[int, float]]:
     """Index record ``rid`` (its stored ``title`` and ``body``), find its near-duplicates and
     store them as NearDuplicate rows (``record_id`` = the newer of the two by creation time,
     ``other_id`` = the older).
 
     The record's earlier pairs with live records are replaced (its text may have changed);
-    pairs with records in the trash are kept. Returns what ``find_near_duplicates`` returns."""
-    conn = session.connection()
+    pairs with records in the trash are kept. ``new``: the record was just added, so it has
+    no bands and no pairs to replace (a purged record's rows went with it), and the scans
+    that look for them are skipped. Returns what ``find_near_duplicates`` returns."""
+    conn = plain_sql(session)
     text = dedupe_text(title, body)
     values = text_bands(text)
-    _write_bands(conn, rid, values)
+    _write_bands(conn, rid, values, new=new)
     found = _find(conn, rid, text, values, THRESHOLD)
 
-    # Forget this record's pairs with live records (found again below if still similar).
-    conn.execute(_DELETE_LIVE_PAIRS, {"rid": rid})
+    if not new:  # forget its pairs with live records (found again below if still similar)
+        conn.execute(_DELETE_LIVE_PAIRS, (rid, rid))
     if found:
         now = utcnow()
-        me = (created_at, rid)
+        me = (utc_instant(created_at), rid)
         rows = []
         for other, score, their_created in found:
             newer, older = (rid, other) if me > (their_created, other) else (other, rid)
             rows.append(
                 {"record_id": newer, "other_id": older, "similarity": score, "detected_at": now}
             )
-        conn.execute(insert(NearDuplicate), rows)
+        # through SQLAlchemy (rare): it writes ``detected_at`` as the ORM does
+        session.connection().execute(insert(NearDuplicate), rows)
     return [(other, score) for other, score, _ in found]
 
 
@@ -302,14 +334,10 @@ def scan_library(
     conn = session.connection()
     _index_all(conn, only_missing=not rebuild)
 
-    raw = conn.connection.driver_connection
-    if conn.dialect.name != "sqlite":
-        from caselib.store.postgres_backend import PgConnection
-
-        raw = PgConnection(raw, owned=False)
-    pairs = scanned_pairs(raw, min(threshold, THRESHOLD))
+    pairs = scanned_pairs(plain_sql(session), min(threshold, THRESHOLD))
     live = select(Record.id).where(col(Record.deleted_at).is_(None))
-    conn.execute(delete(NearDuplicate).where(_MINE.in_(live), _THEIRS.in_(live)))
+    mine, theirs = col(NearDuplicate.record_id), col(NearDuplicate.other_id)
+    conn.execute(delete(NearDuplicate).where(mine.in_(live), theirs.in_(live)))
     now = utcnow()
     rows = [
         {"record_id": p.record_id, "other_id": p.other_id, "similarity": p.similarity,

@@ -55,7 +55,8 @@ def _chunks(ids: list[int], size: int = _CHUNK) -> Iterable[list[int]]:
         yield ids[i : i + size]
 
 
-def _body(value: Any) -> Any:
+def stored_body(value: Any) -> Any:
+    """A record's body as read with plain SQL: JSON text (SQLite) or decoded (PostgreSQL)."""
     return json.loads(value) if isinstance(value, str) else value
 
 
@@ -73,7 +74,7 @@ def _buckets(conn: Any) -> dict[int, list[int]]:
         " AND NOT EXISTS (SELECT 1 FROM dupe_band AS b WHERE b.record_id = r.id)"
     ).fetchall()
     for rid, title, body in unindexed:
-        for value in text_bands(dedupe_text(title, _body(body))):
+        for value in text_bands(dedupe_text(title, stored_body(body))):
             buckets.setdefault(value, []).append(rid)
     return buckets
 
@@ -127,7 +128,12 @@ def scanned_pairs(conn: Any, threshold: float = THRESHOLD) -> list[DuplicatePair
             chunk,
         )
         for rid, title, body, created_at, unit in rows:
-            entries[rid] = (title, unit, _instant(created_at), dedupe_text(title, _body(body)))
+            entries[rid] = (
+                title,
+                unit,
+                utc_instant(created_at),
+                dedupe_text(title, stored_body(body)),
+            )
 
     pairs: list[DuplicatePair] = []
     for a_id, b_id in candidates:
@@ -142,7 +148,10 @@ def scanned_pairs(conn: Any, threshold: float = THRESHOLD) -> list[DuplicatePair
     return pairs
 
 
-def _instant(value: Any) -> dt.datetime:
-    """Creation times compare as naive UTC (SQLite gives text, PostgreSQL a datetime)."""
+def utc_instant(value: Any) -> dt.datetime:
+    """Creation times compare as naive UTC (SQLite gives text, PostgreSQL and the ORM a
+    datetime, with or without its zone)."""
     when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
     return when.replace(tzinfo=None)

@@ -41,12 +41,12 @@ class Change:
 
 
 def _flag_duplicates(
-    session: Session, change: Change, title: str, body: Any, created: Any
+    session: Session, change: Change, title: str, body: Any, created: Any, *, new: bool
 ) -> Change:
-    """Record the near-duplicates of a new or edited text (see ``dedupe``)."""
+    """Record the near-duplicates of a new (``new``) or edited text (see ``dedupe``)."""
     from caselib.dedupe import flag_text
 
-    change.duplicates = flag_text(session, change.record_id, title, body, created)
+    change.duplicates = flag_text(session, change.record_id, title, body, created, new=new)
     if change.duplicates:
         titles = dict(
             session.execute(
@@ -110,10 +110,11 @@ def rebuild_evidence(session: Session, batch: int = 500) -> int:
 
 
 def _columns(
-    session: Session, data: RecordIn, missing: list[str]
+    session: Session, data: RecordIn, missing: list[str], text_hash: str | None = None
 ) -> tuple[dict[str, Any], list[int], list[str]]:
     """The record's column values for ``data`` (units and tags created if new), its tags'
-    ids and the notes naming what was created."""
+    ids and the notes naming what was created. ``text_hash``: its ``content_hash`` when the
+    caller has it already."""
     notes: list[str] = []
     unit_id, created = unit_id_for(session, data.unit)
     if created:
@@ -134,7 +135,7 @@ def _columns(
         "status": data.status,
         "source_info": dict(data.source_info),
         "missing": missing,
-        "content_hash": content_hash(data.title, data.body),
+        "content_hash": text_hash or content_hash(data.title, data.body),
         "evidence": stored_evidence(data.body),
         "updated_at": utcnow(),
     }
@@ -177,15 +178,16 @@ _INSERT_RECORD = insert(Record)
 _INSERT_TAGS = insert(RecordTag)
 
 
-def add_record(session: Session, data: RecordIn) -> Change:
+def add_record(session: Session, data: RecordIn, *, text_hash: str | None = None) -> Change:
     """Store a new record; unknown units and tags are created and named in the notes, and
-    near-duplicates of its text are flagged.
+    near-duplicates of its text are flagged (``text_hash``: its ``content_hash``, when the
+    caller has it already).
 
     The row, its tags and its index entries are written with plain statements in the
     session's transaction (the ORM's unit of work costs more than the rest of an import)."""
     from caselib.store.library import reindex
 
-    values, tag_ids, notes = _columns(session, data, still_missing(None, data))
+    values, tag_ids, notes = _columns(session, data, still_missing(None, data), text_hash)
     values["created_at"] = values["updated_at"]
     conn = session.connection()
     key = conn.execute(_INSERT_RECORD, values).inserted_primary_key
@@ -198,7 +200,9 @@ def add_record(session: Session, data: RecordIn) -> Change:
         )
     reindex(session, [rid])
     change = Change(rid, session, notes)
-    return _flag_duplicates(session, change, values["title"], values["body"], values["created_at"])
+    return _flag_duplicates(
+        session, change, values["title"], values["body"], values["created_at"], new=True
+    )
 
 
 def get_record(session: Session, record_id: int, *, include_trash: bool = True) -> Record:
@@ -226,7 +230,9 @@ def update_record(session: Session, record_id: int, data: RecordIn) -> Change:
     set_tags(session, record, [t for t in (session.get(Tag, i) for i in tag_ids) if t])
     session.flush()
     change = Change(record_id, session, notes)
-    return _flag_duplicates(session, change, record.title, record.body, record.created_at)
+    return _flag_duplicates(
+        session, change, record.title, record.body, record.created_at, new=False
+    )
 
 
 def change_tags(session: Session, record_id: int, add: list[str], remove: list[str]) -> Change:

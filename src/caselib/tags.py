@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.store.library import Library, first_id, insert_if_absent
@@ -32,13 +31,13 @@ def clean_tag_name(name: str) -> str:
     return cleaned
 
 
-_TAG_NAMED = select(Tag.id).where(col(Tag.name) == bindparam("name"))
-_TAG_ALIASED = select(TagAlias.tag_id).where(col(TagAlias.alias) == bindparam("name"))
+_TAG_NAMED = "SELECT id FROM tag WHERE name = ?"
+_TAG_ALIASED = "SELECT tag_id FROM tag_alias WHERE alias = ?"
 
 
 def _tag_id(session: Session, cleaned: str) -> int | None:
     """The id of the tag with this (cleaned) name or alias."""
-    return first_id(session, (_TAG_NAMED, _TAG_ALIASED), name=cleaned)
+    return first_id(session, (_TAG_NAMED, _TAG_ALIASED), cleaned)
 
 
 def find_tag(session: Session, name: str) -> Tag | None:
@@ -74,7 +73,8 @@ def tag_ids_for(session: Session, names: list[str]) -> tuple[list[int], list[str
             # another process may be adding the same tag right now: insert if absent, then read
             if insert_if_absent(session, Tag, name=name):
                 created.append(name)
-            tag_id = int(session.connection().execute(_TAG_NAMED, {"name": name}).scalar_one())
+            tag_id = first_id(session, (_TAG_NAMED,), name)
+            assert tag_id is not None  # inserted above, or by another process
         if tag_id not in ids:
             ids.append(tag_id)
     return ids, created

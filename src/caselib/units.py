@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from caselib.errors import ConflictError, InvalidInputError, NotFoundError, suggest
 from caselib.store.library import first_id, insert_if_absent
@@ -19,13 +18,13 @@ def clean_unit_name(name: str) -> str:
     return cleaned
 
 
-_UNIT_NAMED = select(Unit.id).where(col(Unit.name) == bindparam("name"))
-_UNIT_ALIASED = select(UnitAlias.unit_id).where(col(UnitAlias.alias) == bindparam("name"))
+_UNIT_NAMED = "SELECT id FROM unit WHERE name = ?"
+_UNIT_ALIASED = "SELECT unit_id FROM unit_alias WHERE alias = ?"
 
 
 def _unit_id(session: Session, cleaned: str) -> int | None:
     """The id of the unit with this (cleaned) name or alias."""
-    return first_id(session, (_UNIT_NAMED, _UNIT_ALIASED), name=cleaned)
+    return first_id(session, (_UNIT_NAMED, _UNIT_ALIASED), cleaned)
 
 
 def find_unit(session: Session, name: str) -> Unit | None:
@@ -54,7 +53,9 @@ def unit_id_for(session: Session, name: str) -> tuple[int, bool]:
         return unit_id, False
     # another process may be adding the same unit right now: insert if absent, then read
     created = insert_if_absent(session, Unit, name=cleaned)
-    return int(session.connection().execute(_UNIT_NAMED, {"name": cleaned}).scalar_one()), created
+    unit_id = first_id(session, (_UNIT_NAMED,), cleaned)
+    assert unit_id is not None  # inserted above, or by another process
+    return unit_id, created
 
 
 def get_or_create_unit(session: Session, name: str) -> tuple[Unit, bool]:

@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from caselib.errors import CaselibError
 from caselib.intake.readers.model import MAX_TEXT_BYTES, MB
 from caselib.store.impact import deferred
-from caselib.store.library import Library
+from caselib.store.library import Library, plain_sql
 from caselib.store.meta import MISSING_LABELS
 from caselib.store.schemas import MAX_TITLE_LENGTH
-from caselib.store.tables import Record
 from caselib.text.blocks import body_texts
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -419,39 +417,37 @@ def _store(
             data = _with_suggested_tags(session, data)
         # A file is known by its bytes: the same bytes imported before, from any folder and
         # under any name, change nothing.
-        conn = session.connection()
+        conn = plain_sql(session)
         same_file = (
-            conn.execute(_SAME_FILE, {"hash": data.source_hash, "name": data.source_name}).first()
+            conn.execute(_SAME_FILE, (data.source_hash, data.source_name)).fetchone()
             or conn.execute(
-                _SAME_FILE_ARTICLE,
-                {"hash": data.source_hash, "suffix": _article_suffix(data.source_name)},
-            ).first()
+                _SAME_FILE_ARTICLE, (data.source_hash, _article_suffix(data.source_name))
+            ).fetchone()
         )
         if same_file is not None:
             outcomes.append("unchanged")
-            report.record_ids.append(same_file.id)
+            report.record_ids.append(same_file[0])
             continue
-        same_path = conn.execute(_SAME_PATH, {"path": data.source_path}).first()
+        same_path = conn.execute(_SAME_PATH, (data.source_path,)).fetchone()
         if same_path is not None and not options.update:
             outcomes.append("changed")
-            report.record_ids.append(same_path.id)
+            report.record_ids.append(same_path[0])
             report.message = "文件内容已变化，记录未更新（加 --update 以更新）"
             continue
-        same_text = (
-            None
-            if same_path is not None
-            else conn.execute(_SAME_TEXT, {"hash": content_hash(data.title, data.body)}).first()
-        )
+        text_hash, same_text = None, None
+        if same_path is None:
+            text_hash = content_hash(data.title, data.body)
+            same_text = conn.execute(_SAME_TEXT, (text_hash,)).fetchone()
         if same_path is not None:
-            change = update_record(session, same_path.id, data)
+            change = update_record(session, same_path[0], data)
             outcomes.append("updated")
         elif same_text is not None:
             outcomes.append("duplicate")
-            report.record_ids.append(same_text.id)
-            report.message = f"与记录 {same_text.id}（{same_text.title}）内容相同，未导入"
+            report.record_ids.append(same_text[0])
+            report.message = f"与记录 {same_text[0]}（{same_text[1]}）内容相同，未导入"
             continue
         else:
-            change = add_record(session, data)
+            change = add_record(session, data, text_hash=text_hash)
             outcomes.append("imported")
         rid = change.record_id
         report.notes += change.notes
@@ -470,19 +466,11 @@ def _store(
     report.outcome = _overall(outcomes)
 
 
-# The look-ups of ``_store``, built once (plain statements in the session's transaction).
-_LIVE = col(Record.deleted_at).is_(None)
-_SAME_FILE = select(Record.id).where(
-    col(Record.source_hash) == bindparam("hash"), col(Record.source_name) == bindparam("name")
-)
-_SAME_FILE_ARTICLE = select(Record.id).where(
-    col(Record.source_hash) == bindparam("hash"),
-    col(Record.source_name).endswith(bindparam("suffix")),
-)
-_SAME_PATH = select(Record.id).where(col(Record.source_path) == bindparam("path"), _LIVE)
-_SAME_TEXT = select(Record.id, Record.title).where(
-    col(Record.content_hash) == bindparam("hash"), _LIVE
-)
+# The look-ups of ``_store``: plain SQL in the session's transaction (``plain_sql``).
+_SAME_FILE = "SELECT id FROM record WHERE source_hash = ? AND source_name = ?"
+_SAME_FILE_ARTICLE = "SELECT id FROM record WHERE source_hash = ? AND source_name LIKE '%' || ?"
+_SAME_PATH = "SELECT id FROM record WHERE source_path = ? AND deleted_at IS NULL"
+_SAME_TEXT = "SELECT id, title FROM record WHERE content_hash = ? AND deleted_at IS NULL"
 
 
 def _article_suffix(source_name: str | None) -> str:

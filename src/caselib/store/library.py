@@ -438,16 +438,16 @@ class Library:
             conn.close()
 
 
-def first_id(session: Session, statements: Iterable[Any], **params: Any) -> int | None:
-    """The id the first of these single-column statements finds (tried in order), by plain
-    statements in the session's transaction; pending ORM changes are flushed first, as the
-    ORM's autoflush would (a rename not yet written still counts)."""
+def first_id(session: Session, statements: Iterable[str], *params: Any) -> int | None:
+    """The id the first of these single-column qmark statements finds (tried in order), by
+    plain SQL in the session's transaction (``plain_sql``); pending ORM changes are flushed
+    first, as the ORM's autoflush would (a rename not yet written still counts)."""
     session.flush()
-    conn = session.connection()
+    conn = plain_sql(session)
     for statement in statements:
-        found = conn.execute(statement, params).scalar()
-        if found is not None:
-            return int(found)
+        row = conn.execute(statement, params).fetchone()
+        if row is not None and row[0] is not None:
+            return int(row[0])
     return None
 
 
@@ -506,6 +506,13 @@ def reindex(session: Session, record_ids: Iterable[int]) -> None:
         from caselib.store import postgres_backend
 
         postgres_backend.reindex_records(_plain_sql(conn), record_ids)
+
+
+def plain_sql(session: Session) -> Any:
+    """The qmark plain-SQL face of the session's connection, in its transaction: for paths
+    that run many small statements (an import), where SQLAlchemy's per-statement work costs
+    more than the statement."""
+    return _plain_sql(session.connection())
 
 
 def _plain_sql(conn: Connection) -> Any:

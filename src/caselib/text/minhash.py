@@ -65,7 +65,27 @@ def shingle_hashes(text: str) -> list[int]:
     return sorted({zlib.crc32(text[i : i + K].encode("utf-8")) for i in range(len(text) - K + 1)})
 
 
-def _xor_min(hashes: Sequence[int], mask: int) -> int:
+def _bucket_shift(count: int) -> int:
+    """For ``count`` hashes, the shift that leaves prefixes shared by ~4–8 of them."""
+    return 32 - max(0, count.bit_length() - 3)
+
+
+def _xor_min(hashes: Sequence[int], mask: int, shift: int) -> int:
+    """``min(h ^ mask for h in hashes)`` for sorted 32-bit ``hashes``.
+
+    The hashes whose bits above ``shift`` equal the mask's, if there are any, hold the minimum
+    (those bits XOR to 0, any other hash's do not): a few of them, found by two bisections
+    and compared in C. With ``_bucket_shift`` there is one such hash or more for nearly every
+    mask; for the others, ``_xor_min_descent``."""
+    top = mask >> shift
+    lo = bisect_left(hashes, top << shift)
+    hi = bisect_left(hashes, (top + 1) << shift, lo)
+    if lo < hi:
+        return min(map(mask.__xor__, hashes[lo:hi]))
+    return _xor_min_descent(hashes, mask)
+
+
+def _xor_min_descent(hashes: Sequence[int], mask: int) -> int:
     """``min(h ^ mask for h in hashes)`` for sorted 32-bit ``hashes``, by a bitwise descent.
 
     From the top bit down, keep the sub-range of hashes that agree with ``mask`` on this bit
@@ -96,7 +116,8 @@ def signature(text: str) -> list[int]:
     hashes = shingle_hashes(text)
     if not hashes:
         return []
-    return [_xor_min(hashes, mask) for mask in _MASKS]
+    shift = _bucket_shift(len(hashes))
+    return [_xor_min(hashes, mask, shift) for mask in _MASKS]
 
 
 def band_values(sig: Sequence[int]) -> list[int]:
@@ -117,6 +138,17 @@ def text_bands(text: str) -> list[int]:
 def candidate_probability(jaccard: float, bands: int = BANDS, rows: int = ROWS) -> float:
     """Probability that two texts with this shingle Jaccard similarity share a band."""
     return float(1.0 - (1.0 - jaccard**rows) ** bands)
+
+
+def coarse_text(text: str) -> bytes:
+    """Each character of ``text`` as one byte (the low byte of its code point): a text whose
+    similarity with another's (``similarity_of_cleaned``) can only be higher, never lower,
+    and is computed several times faster.
+
+    A common subsequence of two texts is one of their coarse texts too, whose lengths are the
+    same, so the coarse similarity 2·LCS / (len a + len b) is at least the real one: a
+    candidate whose coarse similarity is below the threshold is not a near-duplicate."""
+    return text.encode("utf-32-le", "surrogatepass")[::4]
 
 
 def similarity_of_cleaned(a: str, b: str, cutoff: float = 0.0) -> float:
