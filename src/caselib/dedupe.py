@@ -71,7 +71,6 @@ requires a new ``_VERSION`` (so old values match nothing) and a ``scan_library``
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from functools import lru_cache
 from typing import Any
 
@@ -151,13 +150,6 @@ _INSERT_BAND = "INSERT INTO dupe_band (record_id, band, value) VALUES (?, ?, ?)"
 
 
 @lru_cache(maxsize=4)
-def _insert_bands(bands: int) -> str:
-    return "INSERT INTO dupe_band (record_id, band, value) VALUES " + ",".join(
-        ["(?, ?, ?)"] * bands
-    )
-
-
-@lru_cache(maxsize=4)
 def _find_statement(bands: int) -> str:
     """Live records other than the given one sharing one of ``bands`` band values, at most
     ``MAX_CANDIDATES`` of them, those sharing the most bands first (the expected number of
@@ -194,14 +186,10 @@ def _write_bands(conn: Any, record_id: int, values: list[int], *, new: bool = Fa
         conn.execute(_DELETE_BANDS, (record_id,))
     if not values:
         return
-    if isinstance(conn, sqlite3.Connection):
-        # One row per statement: SQLite opens a statement transaction for an INSERT of
-        # several rows, and FTS5 writes the record's pending index entries at it, which
-        # costs more than writing them once at the commit.
-        conn.executemany(_INSERT_BAND, [(record_id, b, v) for b, v in enumerate(values)])
-    else:
-        params = [x for band, value in enumerate(values) for x in (record_id, band, value)]
-        conn.execute(_insert_bands(len(values)), params)
+    # One row per statement: on SQLite an INSERT of several rows opens a statement
+    # transaction, at which FTS5 writes the record's pending index entries, costing more
+    # than writing them once at the commit (PostgreSQL sends the rows in one round trip).
+    conn.executemany(_INSERT_BAND, [(record_id, b, v) for b, v in enumerate(values)])
 
 
 def _find(

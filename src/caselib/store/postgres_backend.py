@@ -87,6 +87,10 @@ class PgConnection:
         sql, params = _arrays_for_long_lists(sql, params)
         return self.raw.execute(_pyformat(sql), tuple(params), prepare=False)
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """``sql`` once per row, in one round trip (psycopg pipelines ``executemany``)."""
+        self.raw.cursor().executemany(_pyformat(sql), rows)
+
     def close(self) -> None:
         if self.owned:
             self.raw.close()

@@ -20,6 +20,13 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD).casefold()
 
 
+def keeps_ideographs(text: str) -> bool:
+    """Whether ``normalize(text)`` is a character-for-character translation that changes no
+    CJK ideograph (U+4E00–U+9FFF) and makes none: a term of such ideographs then occurs in
+    ``text`` exactly where it occurs in ``normalize(text)``, which needs not be computed."""
+    return _NORMALIZE_FAST.fullmatch(text) is not None
+
+
 # --- Tokenising helpers (added for full-text search) -------------------------------------------
 
 _CHAR_NORM: dict[str, str] = {}
