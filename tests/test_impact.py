@@ -292,11 +292,11 @@ def test_a_term_that_becomes_frequent_gets_a_list(lists_library: Cli, tmp_path: 
     assert problems(lists_library) == []
 
 
-def test_ideograph_terms_are_found_in_segments_as_stored_only_when_normalising_keeps_them() -> None:
-    """``_counts_in_text`` skips normalising a segment for a term of ideographs alone when
-    ``keeps_ideographs`` says normalising neither moves nor makes one: then the term's
-    occurrences and the segment's length are those of the normalised segment."""
-    from caselib.text.normalize import keeps_ideographs, normalize
+def test_terms_are_found_in_segments_as_stored_only_when_normalising_keeps_them() -> None:
+    """``_counts_in_text`` searches a segment as stored when ``found_as_is`` says normalising
+    neither moves nor makes an occurrence of the term: then the term's occurrences and the
+    segment's length are those of the normalised segment."""
+    from caselib.text.normalize import found_as_is, normalize
 
     def spots(term: str, text: str) -> list[int]:
         return [k for k in range(len(text)) if text.startswith(term, k)]
@@ -306,9 +306,10 @@ def test_ideograph_terms_are_found_in_segments_as_stored_only_when_normalising_k
     # the Kangxi radical 一, a compatibility ideograph, a ligature, a no-break space
     moved = ["\u2f00党建活动", "\uf900一党建", "\ufb01一党建", "一党建\u00a0一党建"]
     for segment in kept:
-        assert keeps_ideographs(segment)
+        assert found_as_is(term, segment)
         assert len(segment) == len(normalize(segment))
         assert spots(term, segment) == spots(term, normalize(segment))
+        assert not found_as_is("abc", segment)  # ＡＢＣ, ABC: abc after folding alone
     for segment in moved:
-        assert not keeps_ideographs(segment)
+        assert not found_as_is(term, segment)
     assert spots(term, normalize(moved[0])) == [0] and spots(term, moved[0]) == []

@@ -48,7 +48,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from caselib.store import sqlite_backend as sb
-from caselib.text.normalize import keeps_ideographs, normalize
+from caselib.text.normalize import found_as_is, normalize
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
 #: A key gets a list when at least this many records hold it. FTS5 spends about 1 µs per
@@ -198,12 +198,11 @@ def _top(conn: sqlite3.Connection, term: str, need: int) -> list[tuple[int, floa
 def _counts_in_text(conn: Any, ids: Sequence[int], term: str) -> dict[int, tuple[float, int]]:
     """(f, d) of a term in these records, from the indexed text: its occurrences (overlapping
     ones too, as FTS5 counts them) in each normalised segment, weighted by column; and the
-    record's tokens (one per normalised character). A term of CJK ideographs alone is looked
-    for in the segments as stored when normalising would not move it (``keeps_ideographs``)."""
+    record's tokens (one per normalised character). A segment whose normalising would not
+    move the term is searched as stored (``found_as_is``)."""
     out: dict[int, tuple[float, int]] = {}
     if not ids:
         return out
-    ideographic = all("\u4e00" <= c <= "\u9fff" for c in term)
     marks = ",".join("?" * len(ids))
     for rid, data in conn.execute(
         f"SELECT id, data FROM {sb.SRC_TABLE} WHERE id IN ({marks})", list(ids)
@@ -211,10 +210,7 @@ def _counts_in_text(conn: Any, ids: Sequence[int], term: str) -> dict[int, tuple
         f, d = 0.0, 0
         for w, column in zip(sb.COLUMN_WEIGHTS, json.loads(zlib.decompress(data)), strict=True):
             for segment in column:
-                if ideographic and keeps_ideographs(segment):
-                    text = segment  # the same length and occurrences as normalised
-                else:
-                    text = normalize(segment)
+                text = segment if found_as_is(term, segment) else normalize(segment)
                 d += len(text)
                 k = text.find(term)
                 while k >= 0:

@@ -20,11 +20,12 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_QUOTE_FOLD).casefold()
 
 
-def keeps_ideographs(text: str) -> bool:
-    """Whether ``normalize(text)`` is a character-for-character translation that changes no
-    CJK ideograph (U+4E00–U+9FFF) and makes none: a term of such ideographs then occurs in
-    ``text`` exactly where it occurs in ``normalize(text)``, which needs not be computed."""
-    return _NORMALIZE_FAST.fullmatch(text) is not None
+def found_as_is(term: str, text: str) -> bool:
+    """Whether a normalised ``term`` occurs in ``normalize(text)`` exactly where it occurs in
+    ``text`` (so the normalised text need not be made): ``text`` normalises character by
+    character, to the same length, and the term's characters are their own only pre-image
+    (``_SELF_ONLY``, as ``find_normalized`` uses it)."""
+    return _SELF_ONLY.fullmatch(term) is not None and _NORMALIZE_FAST.fullmatch(text) is not None
 
 
 # --- Tokenising helpers (added for full-text search) -------------------------------------------
