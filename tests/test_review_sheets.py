@@ -510,6 +510,11 @@ def test_not_a_sheet_and_missing_files(panel: tuple[Cli, Path], tmp_path: Path) 
     run = _import(cli, fake)
     _refused(run)
     assert "评分表-赵老师.xlsx：无法读取" in run.stderr
+    case = tmp_path / "一篇案例.md"  # a case given by mistake: openpyxl refuses its suffix
+    case.write_text("# 标题\n\n正文。\n", encoding="utf-8")
+    run = _import(cli, case)
+    _refused(run)
+    assert "一篇案例.md：无法读取" in run.stderr and "Traceback" not in run.stderr
     from openpyxl import Workbook
 
     plain = tmp_path / "plain.xlsx"

@@ -141,11 +141,12 @@ def read_sheet(path: Path, rubric: Rubric) -> ReturnedSheet:
     """Read a returned sheet; what is wrong with it is in ``problems`` (never an exception)."""
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import InvalidFileException
 
     sheet = ReturnedSheet(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, InvalidFileException):
         sheet.problem("", "无法读取：不是 Excel（.xlsx）文件或文件已损坏")
         return sheet
     try:
