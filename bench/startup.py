@@ -67,7 +67,8 @@ def measure(args: Args, runs: int, env: dict[str, str]) -> tuple[float, float]:
 
 # What ``list --json`` costs at least, in a plain script: the same objects read with one query
 # (plus one for the tags) from the same columns (the stored length, no body) and written the
-# same way (one ``json.dumps`` per record, one record a line), without caselib or Typer.
+# same way (one compact ``json.dumps`` per record, one record a line), without caselib or Typer
+# (caselib has SQLite build the objects instead).
 # ``list_json_floor`` checks that it prints what ``caselib list --json`` prints.
 PLAIN_LIST_JSON = r"""
 import json, sqlite3, sys
@@ -97,7 +98,7 @@ for (rid, kind, title, unit, date, end, sub, status, author, contact, summary, s
         "source": {"name": sname, "hash": shash, "info": json.loads(sinfo)},
         "missing": json.loads(missing), "created": stamp(created), "updated": stamp(updated),
         "deleted": stamp(deleted), "length": length,
-    }, ensure_ascii=False))
+    }, ensure_ascii=False, separators=(",", ":")))
 sys.stdout.write("[\n" + ",\n".join(out) + "\n]\n" if out else "[]\n")
 """
 

@@ -26,6 +26,7 @@ LAYERS = (
         "caselib.bulletins",
         "caselib.bulletin_view",
         "caselib.search",
+        "caselib.listing",
         "caselib.dedupe",
         "caselib.duplicates",
         "caselib.taxonomy",

@@ -125,3 +125,57 @@ def test_json_into_a_pipe_is_one_record_a_line(sample: Cli) -> None:
     lines = text.splitlines()
     assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 16
     assert [json.loads(line.rstrip(","))["id"] for line in lines[1:-1]] == ids(listed(sample))
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("all_tags", [False, True], ids=["own tags", "every tag"])
+def test_sqlite_builds_the_record_objects_python_builds(
+    sample: Cli, db_path: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, all_tags: bool
+) -> None:
+    """``list --json`` on SQLite takes each object as SQLite builds it (``JSON_COLUMNS``):
+    byte for byte what ``record_object`` and ``json_text`` make of the same record, for every
+    sort and filter, with quotes, control characters, source facts, missing fields, tag order,
+    a record without a stored length and timestamps in another form (built by Python)."""
+    import sqlite3
+
+    from caselib.listing import SORT_ORDERS, filtered_ids, filtered_json
+    from caselib.search import SearchFilters
+    from caselib.store import recordjson
+    from caselib.store.reader import connect
+
+    monkeypatch.setattr(recordjson, "_ALL_TAGS", 0 if all_tags else 10_000)
+    odd = tmp_path / "odd.md"
+    odd.write_text(
+        '---\nkind: story\ntitle: "引号\\"与\\\\反斜杠\\t制表"\nunit: 机关党委\n---\n\n正文。\n',
+        "utf-8",
+    )
+    sample.ok("import", str(odd))
+    sample.ok("tag", "3", "+新标签", "+下基层")
+    sample.ok("rm", "4")
+    raw = sqlite3.connect(db_path)
+    with raw:
+        raw.execute("UPDATE record SET evidence = NULL WHERE id = 1")
+        raw.execute("UPDATE record SET created_at = '2024-06-01T08:30:00' WHERE id = 2")
+        raw.execute(
+            'UPDATE record SET source_info = \'{"页数": "3"}\', missing = \'["date"]\' WHERE id = 5'
+        )
+    raw.close()
+    conn = connect(str(db_path))
+    filters = [None, SearchFilters(tags=["共同缔造"]), SearchFilters(trash=True)]
+    checked = 0
+    for sort in SORT_ORDERS:
+        for f in filters:
+            for limit, offset in ((None, 0), (3, 2)):
+                texts = filtered_json(conn, f, sort=sort, limit=limit, offset=offset)
+                ids = filtered_ids(conn, f, sort=sort, limit=limit, offset=offset)
+                expected = recordjson.load_record_objects(conn, ids)
+                assert texts == [recordjson.json_text(o).encode() for o in expected]
+                checked += len(texts)
+    by_id = {o["id"]: o for o in map(json.loads, filtered_json(conn))}
+    conn.close()
+    assert checked > 100 and len(by_id) == 14
+    assert by_id[2]["created"] == "2024-06-01T08:30:00+00:00" and by_id[1]["length"] > 0
+    assert by_id[3]["tags"][-2:] == ["新标签", "下基层"]
+    assert by_id[5]["source"]["info"] == {"页数": "3"} and by_id[5]["missing"] == ["date"]
+    titles = [o["title"] for o in by_id.values()]
+    assert '引号"与\\反斜杠\t制表' in titles

@@ -514,7 +514,8 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _run(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+def run_query(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+    """The rows of a query over the library; a missing table or index is a Chinese message."""
     try:
         return list(conn.execute(sql, params).fetchall())
     except sqlite3.OperationalError as exc:
@@ -603,7 +604,7 @@ def _matching(
             where += f" AND r.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
             params.append(exclusion)
         sql = f"SELECT r.id, 0.0 FROM record AS r WHERE {where} ORDER BY {DATE_ORDER} LIMIT ? OFFSET ?"
-        rows = _run(
+        rows = run_query(
             conn, sql, [*params, _no_limit(conn) if limit is None else max(0, limit), offset]
         )
         return [(int(r[0]), 0.0) for r in rows]
@@ -631,14 +632,14 @@ def _matching(
     # Rank by score in FTS5 alone (reading every matching record for its date would cost a
     # table row each); dates are fetched for the candidates only, to order equal scores.
     if limit is None:
-        rows = _run(conn, sql, [match, *params])
+        rows = run_query(conn, sql, [match, *params])
     else:
         need = offset + max(0, limit)
         if need == 0:
             return []
-        rows = _run(conn, sql + " LIMIT ?", [match, *params, need + 1 + _TIE_SLACK])
+        rows = run_query(conn, sql + " LIMIT ?", [match, *params, need + 1 + _TIE_SLACK])
         if len(rows) > need and rows[-1][1] == rows[need - 1][1]:
-            rows = _run(conn, sql, [match, *params])  # a long run of equal scores
+            rows = run_query(conn, sql, [match, *params])  # a long run of equal scores
     return _page_by_score_then_date(conn, rows, limit, offset)
 
 
@@ -652,37 +653,6 @@ def _page_by_score_then_date(
     found.sort(key=lambda r: dates.get(r[0], ""), reverse=True)
     found.sort(key=lambda r: r[1])
     return found[offset:] if limit is None else found[offset : offset + limit]
-
-
-#: ``caselib list --sort``: date (newest first, undated last), id, title, unit, updated.
-SORT_ORDERS = {
-    "date": DATE_ORDER,
-    "id": "r.id",
-    "title": "r.title, r.id",
-    "unit": "(SELECT name FROM unit WHERE unit.id = r.unit_id), r.date DESC, r.id",
-    "updated": "r.updated_at DESC, r.id DESC",
-}
-
-
-def filtered_ids(
-    conn: sqlite3.Connection,
-    filters: SearchFilters | None = None,
-    *,
-    sort: str = "date",
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[int]:
-    """Ids of the records passing ``filters`` in ``sort`` order (``caselib list``)."""
-    if sort not in SORT_ORDERS:
-        raise InvalidInputError(f"排序方式无效：{sort}（可选：{'、'.join(SORT_ORDERS)}）")
-    if (limit is not None and limit < 0) or offset < 0:
-        raise InvalidInputError("--limit 与 --offset 不能为负数")
-    where, params = filter_clause(conn, filters)
-    sql = (
-        f"SELECT r.id FROM record AS r WHERE {where} ORDER BY {SORT_ORDERS[sort]} LIMIT ? OFFSET ?"
-    )
-    rows = _run(conn, sql, [*params, _no_limit(conn) if limit is None else limit, offset])
-    return [int(row[0]) for row in rows]
 
 
 def search(
@@ -770,7 +740,7 @@ def count_hits(
             return count_matches(conn, *_pg_matching(conn, parsed, filters)[1:])
         restrict, params = _fts_restriction(conn, filters)
         sql = f"SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND {restrict}"
-        return int(_run(conn, sql, [match, *params])[0][0])
+        return int(run_query(conn, sql, [match, *params])[0][0])
     where, params = filter_clause(conn, filters)
     exclusion = parsed.exclusion_expression()
     if _is_postgres(conn):
@@ -778,7 +748,7 @@ def count_hits(
     elif exclusion is not None:
         where += f" AND r.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
         params.append(exclusion)
-    return int(_run(conn, f"SELECT COUNT(*) FROM record AS r WHERE {where}", params)[0][0])
+    return int(run_query(conn, f"SELECT COUNT(*) FROM record AS r WHERE {where}", params)[0][0])
 
 
 __all__ = [
@@ -789,11 +759,11 @@ __all__ = [
     "Term",
     "count_hits",
     "filter_clause",
-    "filtered_ids",
     "parse_query",
     "quote_term",
     "resolve_tag",
     "resolve_unit",
+    "run_query",
     "search",
     "search_ids",
     "tag_descendants",

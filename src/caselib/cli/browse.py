@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from caselib.cli.common import MAX_NUMBER, emit_json, parse_date_option, state
+from caselib.cli.common import MAX_NUMBER, emit_json, emit_json_lines, parse_date_option, state
 
 if TYPE_CHECKING:
     from caselib.search import SearchFilters
@@ -104,7 +104,7 @@ def list_(
     as_json: JsonOpt = False,
 ) -> None:
     """按单位、标签、类型、状态、日期筛选并列出记录。"""
-    from caselib.search import filtered_ids
+    from caselib.listing import filtered_ids, filtered_json
     from caselib.store.reader import connect
     from caselib.store.recordjson import load_record_objects
 
@@ -114,21 +114,19 @@ def list_(
     conn = connect(state(ctx).db)  # the read path: plain SQL, no ORM
     try:
         if as_json:
-            ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)
-            total = len(ids)
+            texts = filtered_json(conn, filters, sort=sort, limit=limit, offset=offset)
         else:
             every = filtered_ids(conn, filters, sort=sort)
-            total = len(every)
             ids = every[offset:] if limit is None else every[offset : offset + limit]
-        rows = load_record_objects(conn, ids)
+            rows = load_record_objects(conn, ids)
     finally:
         conn.close()
     if as_json:
-        emit_json(rows)
+        emit_json_lines(texts)
     else:
         from caselib.cli import render
 
-        render.record_table(rows, total=total, offset=offset)
+        render.record_table(rows, total=len(every), offset=offset)
 
 
 def search(

@@ -193,6 +193,69 @@ def load_record_objects(
     return result
 
 
+def json_text(data: Any) -> str:
+    """One JSON value as one compact line, Chinese as it is: how every JSON array is written
+    one element to a line (``cli.common.emit_json``), and what SQLite's ``json_object`` gives."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _stamp(column: str) -> str:
+    """SQL: ``_iso_datetime`` of a timestamp column in the text SQLAlchemy writes."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE substr({column}, 1, 10) || 'T' || "
+        f"substr({column}, 12, 8) || CASE WHEN substr({column}, 20) IN ('', '.000000') THEN '' "
+        f"ELSE substr({column}, 20) END || '+00:00' END"
+    )
+
+
+def _usual(column: str) -> str:
+    """SQL: the timestamp is NULL or in the text ``_stamp`` rewrites."""
+    return f"coalesce(length({column}) IN (19, 26) AND substr({column}, 11, 1) = ' ', 1)"
+
+
+#: The columns a SQLite query over ``record AS r`` selects for ``json_texts``: the id, the
+#: record object before and after its tags (``record_object``'s fields, in its order) as UTF-8
+#: bytes, and whether SQLite built it as ``record_object`` would (a stored length and usual
+#: timestamps).
+JSON_COLUMNS = (
+    "r.id, CAST(json_object('id', r.id, 'kind', r.kind, 'title', r.title, "
+    "'unit', (SELECT name FROM unit WHERE unit.id = r.unit_id)) AS BLOB), "
+    "CAST(json_object('date', substr(r.date, 1, 10), 'end_date', substr(r.end_date, 1, 10), "
+    "'submitted', substr(r.submitted, 1, 10), 'status', r.status, 'author', r.author, "
+    "'contact', r.contact, 'summary', r.summary, 'source', json_object('name', r.source_name, "
+    "'hash', r.source_hash, 'info', json(r.source_info)), 'missing', json(r.missing), "
+    f"'created', {_stamp('r.created_at')}, 'updated', {_stamp('r.updated_at')}, "
+    f"'deleted', {_stamp('r.deleted_at')}, 'length', json_extract(r.evidence, '$.chars')) AS BLOB), "
+    f"json_extract(r.evidence, '$.chars') IS NOT NULL AND {_usual('r.created_at')} AND "
+    f"{_usual('r.updated_at')} AND {_usual('r.deleted_at')}"
+)
+_ALL_TAGS = 1000  # from this many records on, the tags of every record are read in one pass
+
+
+def json_texts(conn: Any, rows: Sequence[tuple[Any, ...]]) -> list[bytes]:
+    """The record objects of ``rows`` (selected with ``JSON_COLUMNS`` from SQLite) as
+    ``json_text`` lines in UTF-8, in their order: SQLite builds the JSON, 3 times faster for
+    10,000 records than Python objects written by the json module. A record written before
+    caselib stored its length, or with a timestamp in another form, is built by
+    ``record_object``."""
+    ids = [int(row[0]) for row in rows]
+    own = "" if len(ids) >= _ALL_TAGS else f"WHERE rt.record_id IN ({','.join('?' * len(ids))})"
+    tags = dict(
+        conn.execute(
+            "SELECT record_id, CAST(json_group_array(name) AS BLOB) FROM (SELECT rt.record_id, "
+            f"t.name FROM record_tag AS rt JOIN tag AS t ON t.id = rt.tag_id {own} "
+            "ORDER BY rt.record_id, rt.position, rt.tag_id) GROUP BY record_id",
+            [] if not own else ids,
+        )
+    )
+    others = [int(row[0]) for row in rows if not row[3]]
+    built = {o["id"]: json_text(o).encode() for o in load_record_objects(conn, others)}
+    return [
+        built.get(rid) or b'%s,"tags":%s,%s' % (head[:-1], tags.get(rid, b"[]"), tail[1:])
+        for rid, (_, head, tail, _exact) in zip(ids, rows, strict=True)
+    ]
+
+
 def load_record_object(conn: Any, record_id: int) -> dict[str, Any]:
     """One record object with its body (a record in the trash too), read with plain SQL."""
     found = load_record_objects(conn, [record_id], include_body=True)
