@@ -202,9 +202,8 @@ def json_text(data: Any) -> str:
 def _stamp(column: str) -> str:
     """SQL: ``_iso_datetime`` of a timestamp column in the text SQLAlchemy writes."""
     return (
-        f"CASE WHEN {column} IS NULL THEN NULL ELSE substr({column}, 1, 10) || 'T' || "
-        f"substr({column}, 12, 8) || CASE WHEN substr({column}, 20) IN ('', '.000000') THEN '' "
-        f"ELSE substr({column}, 20) END || '+00:00' END"
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE replace(substr({column}, 1, 19), ' ', 'T') "
+        f"|| iif(substr({column}, 20) IN ('', '.000000'), '', substr({column}, 20)) || '+00:00' END"
     )
 
 
@@ -238,6 +237,8 @@ def json_texts(conn: Any, rows: Sequence[tuple[Any, ...]]) -> list[bytes]:
     10,000 records than Python objects written by the json module. A record written before
     caselib stored its length, or with a timestamp in another form, is built by
     ``record_object``."""
+    if not rows:
+        return []
     ids = [int(row[0]) for row in rows]
     own = "" if len(ids) >= _ALL_TAGS else f"WHERE rt.record_id IN ({','.join('?' * len(ids))})"
     tags = dict(
