@@ -66,6 +66,18 @@ def test_json_keeps_chinese_as_it_is_on_a_utf8_console(sample: Cli) -> None:
     assert json.loads(text)["unit"] in text
 
 
+def test_list_json_into_a_utf8_pipe_is_one_record_a_line(sample: Cli) -> None:
+    """``list --json`` writes the objects SQLite built as bytes: Chinese as it is, one record
+    a line, the same records as ``show --json`` gives."""
+    run = caselib(sample.db, "list", "--json", encoding="utf-8")
+    lines = run.stdout.decode("utf-8").splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == 14 + 2
+    records = [json.loads(line.rstrip(",")) for line in lines[1:-1]]
+    assert all("\\u" not in line for line in lines)
+    shown = sample.ok("show", str(records[0]["id"]), "--json").json()
+    assert records[0] == {k: v for k, v in shown.items() if k not in ("body", "history")}
+
+
 @pytest.mark.parametrize(
     "args", [[b"search", "党建".encode("gbk")], [b"list", b"--unit", "机关党委".encode("gbk")]]
 )
