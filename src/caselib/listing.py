@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from caselib.errors import InvalidInputError
-from caselib.search import DATE_ORDER, SearchFilters, filter_clause, run_query
+from caselib.search import DATE_ORDER, SearchFilters, filter_clause, no_limit, run_query
 from caselib.store import recordjson
 
 #: ``caselib list --sort``: date (newest first, undated last), id, title, unit, updated.
@@ -36,9 +36,8 @@ def _filtered(
     if (limit is not None and limit < 0) or offset < 0:
         raise InvalidInputError("--limit 与 --offset 不能为负数")
     where, params = filter_clause(conn, filters)
-    if limit is None:
-        limit = None if _postgres(conn) else -1  # no limit: NULL on PostgreSQL, -1 on SQLite
     sql = f"SELECT {columns} FROM record AS r WHERE {where} ORDER BY {SORT_ORDERS[sort]} "
+    limit = no_limit(conn) if limit is None else limit
     return run_query(conn, sql + "LIMIT ? OFFSET ?", [*params, limit, offset])
 
 

@@ -536,7 +536,7 @@ def _is_postgres(conn: Any) -> bool:
     return getattr(conn, "dialect", "sqlite") == "postgresql"
 
 
-def _no_limit(conn: Any) -> int | None:
+def no_limit(conn: Any) -> int | None:
     """``LIMIT ?`` without a limit: -1 on SQLite, NULL on PostgreSQL."""
     return None if _is_postgres(conn) else -1
 
@@ -605,7 +605,7 @@ def _matching(
             params.append(exclusion)
         sql = f"SELECT r.id, 0.0 FROM record AS r WHERE {where} ORDER BY {DATE_ORDER} LIMIT ? OFFSET ?"
         rows = run_query(
-            conn, sql, [*params, _no_limit(conn) if limit is None else max(0, limit), offset]
+            conn, sql, [*params, no_limit(conn) if limit is None else max(0, limit), offset]
         )
         return [(int(r[0]), 0.0) for r in rows]
 
@@ -759,6 +759,7 @@ __all__ = [
     "Term",
     "count_hits",
     "filter_clause",
+    "no_limit",
     "parse_query",
     "quote_term",
     "resolve_tag",
