@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -130,7 +131,7 @@ def test_json_into_a_pipe_is_one_record_a_line(sample: Cli) -> None:
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("all_tags", [False, True], ids=["own tags", "every tag"])
 def test_sqlite_builds_the_record_objects_python_builds(
-    sample: Cli, db_path: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, all_tags: bool
+    sample: Cli, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_tags: bool
 ) -> None:
     """``list --json`` on SQLite takes each object as SQLite builds it (``JSON_COLUMNS``):
     byte for byte what ``record_object`` and ``json_text`` make of the same record, for every
@@ -167,8 +168,8 @@ def test_sqlite_builds_the_record_objects_python_builds(
         for f in filters:
             for limit, offset in ((None, 0), (3, 2)):
                 texts = filtered_json(conn, f, sort=sort, limit=limit, offset=offset)
-                ids = filtered_ids(conn, f, sort=sort, limit=limit, offset=offset)
-                expected = recordjson.load_record_objects(conn, ids)
+                rids = filtered_ids(conn, f, sort=sort, limit=limit, offset=offset)
+                expected = recordjson.load_record_objects(conn, rids)
                 assert texts == [recordjson.json_text(o).encode() for o in expected]
                 checked += len(texts)
     by_id = {o["id"]: o for o in map(json.loads, filtered_json(conn))}
