@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from caselib.errors import InvalidInputError
-from caselib.search import DATE_ORDER, SearchFilters, filter_clause, no_limit, run_query
+from caselib.search import (
+    DATE_ORDER,
+    SearchFilters,
+    filter_clause,
+    is_postgres,
+    no_limit,
+    run_query,
+)
 from caselib.store import recordjson
 
 #: ``caselib list --sort``: date (newest first, undated last), id, title, unit, updated.
@@ -17,10 +24,6 @@ SORT_ORDERS = {
     "unit": "(SELECT name FROM unit WHERE unit.id = r.unit_id), r.date DESC, r.id",
     "updated": "r.updated_at DESC, r.id DESC",
 }
-
-
-def _postgres(conn: Any) -> bool:
-    return getattr(conn, "dialect", "sqlite") == "postgresql"
 
 
 def _filtered(
@@ -62,7 +65,7 @@ def filtered_json(
     offset: int = 0,
 ) -> list[bytes]:
     """The record objects of ``filtered_ids`` as JSON text in UTF-8, one line each."""
-    if _postgres(conn):
+    if is_postgres(conn):
         ids = filtered_ids(conn, filters, sort=sort, limit=limit, offset=offset)
         objects = recordjson.load_record_objects(conn, ids)
         return [recordjson.json_text(o).encode() for o in objects]

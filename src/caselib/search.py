@@ -532,13 +532,13 @@ def run_query(conn: Any, sql: str, params: Sequence[Any]) -> list[Any]:
 _TIE_SLACK = 32
 
 
-def _is_postgres(conn: Any) -> bool:
+def is_postgres(conn: Any) -> bool:
     return getattr(conn, "dialect", "sqlite") == "postgresql"
 
 
 def no_limit(conn: Any) -> int | None:
     """``LIMIT ?`` without a limit: -1 on SQLite, NULL on PostgreSQL."""
-    return None if _is_postgres(conn) else -1
+    return None if is_postgres(conn) else -1
 
 
 def _pg_matching(
@@ -577,7 +577,7 @@ def _fts_restriction(
 def _dates(conn: sqlite3.Connection, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    if len(ids) > 2000 and not _is_postgres(conn):  # PostgreSQL: the ids go as one array
+    if len(ids) > 2000 and not is_postgres(conn):  # PostgreSQL: the ids go as one array
         rows = conn.execute("SELECT id, date FROM record").fetchall()
     else:
         marks = ",".join("?" * len(ids))
@@ -598,7 +598,7 @@ def _matching(
     if match is None:
         where, params = filter_clause(conn, filters)
         exclusion = parsed.exclusion_expression()
-        if _is_postgres(conn):
+        if is_postgres(conn):
             where, params = _pg_exclusion(parsed, where, params)
         elif exclusion is not None:
             where += f" AND r.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
@@ -609,7 +609,7 @@ def _matching(
         )
         return [(int(r[0]), 0.0) for r in rows]
 
-    if _is_postgres(conn):
+    if is_postgres(conn):
         from caselib.store import postgres_backend as pg
 
         need = None if limit is None else offset + max(0, limit)
@@ -734,7 +734,7 @@ def count_hits(
     parsed = parse_query(query) if isinstance(query, str) else query
     match = parsed.match_expression()
     if match is not None:
-        if _is_postgres(conn):
+        if is_postgres(conn):
             from caselib.store.postgres_backend import count_matches
 
             return count_matches(conn, *_pg_matching(conn, parsed, filters)[1:])
@@ -743,7 +743,7 @@ def count_hits(
         return int(run_query(conn, sql, [match, *params])[0][0])
     where, params = filter_clause(conn, filters)
     exclusion = parsed.exclusion_expression()
-    if _is_postgres(conn):
+    if is_postgres(conn):
         where, params = _pg_exclusion(parsed, where, params)
     elif exclusion is not None:
         where += f" AND r.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?)"
@@ -759,6 +759,7 @@ __all__ = [
     "Term",
     "count_hits",
     "filter_clause",
+    "is_postgres",
     "no_limit",
     "parse_query",
     "quote_term",

@@ -82,7 +82,10 @@ def emit_json(data: Any) -> None:
     if isinstance(data, list) and not sys.stdout.isatty():
         from caselib.store.recordjson import json_text
 
-        _write_lines([json_text(item) for item in data])
+        text = _lines([json_text(item) for item in data])
+        if not _encodable(text):
+            text = _lines([json.dumps(item, separators=(",", ":"), default=str) for item in data])
+        sys.stdout.write(text + "\n")
         return
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if not _encodable(text):
@@ -106,12 +109,9 @@ def emit_json_lines(items: list[bytes]) -> None:
     out.flush()
 
 
-def _write_lines(items: list[str]) -> None:
-    text = "[\n" + ",\n".join(items) + "\n]" if items else "[]"
-    if not _encodable(text):
-        items = [json.dumps(json.loads(item), separators=(",", ":")) for item in items]
-        text = "[\n" + ",\n".join(items) + "\n]"
-    sys.stdout.write(text + "\n")
+def _lines(items: list[str]) -> str:
+    """A JSON array of JSON texts, one element to a line."""
+    return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
 
 
 def _encodable(text: str) -> bool:
