@@ -478,6 +478,27 @@ def test_unit_from_byline_when_the_title_has_none(tmp_path: Path) -> None:
     ]
 
 
+def test_left_out_preamble_is_quoted_short(tmp_path: Path) -> None:
+    """Instructions above the title are left out, and the report quotes only their start
+    (a whole page of them would fill the import table), with how many there were."""
+    first = "投稿须知：正文用仿宋_GB2312四号字，全文行距固定值28磅，首行缩进2字符，请勿使用自动编号。"
+    doc = Document()
+    doc.add_paragraph(first)
+    doc.add_paragraph("图片要求：图片居中，环绕方式为嵌入型，图片比例全文保持一致，并注明封面图。")
+    title = doc.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run("文学院党委开展“共同缔造”主题党日活动")
+    run.bold, run.font.size = True, Pt(22)
+    body = "文学院党委组织党员走进社区，与居民共商小区改造方案，收集意见建议三十余条。"
+    doc.add_paragraph(body)
+    path = tmp_path / "投稿.docx"
+    doc.save(str(path))
+    read = read_document(path)
+    assert [a.title for a in read.articles] == ["文学院党委开展“共同缔造”主题党日活动"]
+    assert read.articles[0].blocks == [Block.paragraph(body)]
+    assert read.warnings == [f"标题之前的内容已忽略：{first[:40]}…（共 2 段）"]
+
+
 def test_layout_table_and_form_table(tmp_path: Path) -> None:
     """A whole article inside a one-cell table; a submission form as label/value cells."""
     doc = Document()

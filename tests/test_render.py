@@ -215,3 +215,22 @@ def test_rubric_and_tag_suggestions_fit_a_narrow_terminal(
         assert description in descriptions
     suggested = sample.ok("tag", "suggest", "1").stdout
     assert "…" not in suggested and "推荐标签" in suggested
+
+
+def test_one_long_message_does_not_squeeze_the_file_names() -> None:
+    """The import report: a file whose message runs to hundreds of characters still leaves
+    the file column its names whole on a wide terminal (the message wraps instead), and on
+    a narrow one both columns keep a readable width."""
+    name = "realdocs/d02_探寻楚韵文脉_省博活动圆满完成.docx"
+    columns = [
+        render.Col("文件", key=True, max_width=40),
+        render.Col("结果", keep=True),
+        render.Col("说明"),
+    ]
+    rows = [[name, "已导入", "标题之前的内容已忽略：" + "图片居中，环绕方式为嵌入型。" * 40]]
+    wide = render.column_widths(columns, rows, 150)
+    assert wide[0] == 40 and wide[1] == 6
+    assert wide[0] + wide[1] + wide[2] + 3 * 3 + 1 == 150  # the message takes the rest
+    narrow = render.column_widths(columns, rows, 80)
+    assert narrow[0] is not None and narrow[2] is not None
+    assert narrow[0] >= 24 and narrow[2] >= 24

@@ -81,7 +81,8 @@ def column_widths(
     ``KEY_WIDTH``; other text: ``TEXT_WIDTH``; never more than its longest content) and a
     wanted width (its longest content, header included). Columns are dropped, highest
     ``drop`` first, until the least widths fit; the room left goes to short columns' headers
-    first, then to the text columns in proportion to what they still want.
+    first, then to the text columns in proportion to what they still want (a want above
+    half the table's room counting as half).
     """
     least: list[int] = []
     want: list[int] = []
@@ -115,11 +116,15 @@ def column_widths(
             widths[i] += extra
             spare -= extra
     text = [i for i in shown if not columns[i].keep and want[i] > widths[i]]
+    # A column wanting more than half the table shares as if it wanted half: one long
+    # message must not squeeze the key column down to its least width.
+    half = room() // 2
     while spare > 0 and text:
-        missing = sum(want[i] - widths[i] for i in text)
-        share = {i: (want[i] - widths[i]) * spare // missing for i in text}
+        need = {i: max(1, min(want[i], half) - widths[i]) for i in text}
+        missing = sum(need.values())
+        share = {i: min(want[i] - widths[i], need[i] * spare // missing) for i in text}
         if not any(share.values()):
-            share[max(text, key=lambda i: want[i] - widths[i])] = 1
+            share[max(text, key=lambda i: need[i])] = 1
         for i in text:
             widths[i] += share[i]
             spare -= share[i]

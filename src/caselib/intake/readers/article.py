@@ -36,6 +36,7 @@ _BULLET = re.compile(r"^[-•●▪◆]\s+(?=\S)")
 _SENTENCE = re.compile(r"[。！？；!?;]")
 _SUBSTORY_BYLINE = re.compile(r"^\S{2,25}(?:\s+[\u4e00-\u9fff·]{2,4}){1,3}$")
 _TAIL_SHORT = 8
+_EXCERPT_CHARS = 40  # characters of the left-out lines a report quotes
 
 
 def read_plain(lines: list[Line], warnings: list[str]) -> list[ParsedArticle]:
@@ -62,13 +63,22 @@ def read_plain(lines: list[Line], warnings: list[str]) -> list[ParsedArticle]:
         elif len(line.text) > 4:
             dropped.append(line.text)
     if dropped:
-        warnings.append(f"标题之前的内容已忽略：{'；'.join(dropped)}")
+        warnings.append(f"标题之前的内容已忽略：{_excerpt(dropped)}")
     head = lines[first]
     source = next((f.source for f in head.facts if f.key == "title"), None)
     facts = head.facts if source else (*head.facts, Fact("title", text, _title_source(head)))
     title_line = replace(head, text=text, title=True, facts=facts)
     body = rejoin(lines[last + 1 :])
     return split_articles([*kept, title_line, *body], warnings, column)
+
+
+def _excerpt(texts: list[str]) -> str:
+    """What was left out, as a report shows it: the lines joined, cut after
+    ``_EXCERPT_CHARS`` characters, with the number of lines when there are several."""
+    joined = "；".join(texts)
+    if len(joined) > _EXCERPT_CHARS:
+        joined = joined[:_EXCERPT_CHARS] + "…"
+    return joined if len(texts) == 1 else f"{joined}（共 {len(texts)} 段）"
 
 
 def _title_source(line: Line) -> str:
