@@ -481,7 +481,9 @@ def test_unit_from_byline_when_the_title_has_none(tmp_path: Path) -> None:
 def test_left_out_preamble_is_quoted_short(tmp_path: Path) -> None:
     """Instructions above the title are left out, and the report quotes only their start
     (a whole page of them would fill the import table), with how many there were."""
-    first = "投稿须知：正文用仿宋_GB2312四号字，全文行距固定值28磅，首行缩进2字符，请勿使用自动编号。"
+    first = (
+        "投稿须知：正文用仿宋_GB2312四号字，全文行距固定值28磅，首行缩进2字符，请勿使用自动编号。"
+    )
     doc = Document()
     doc.add_paragraph(first)
     doc.add_paragraph("图片要求：图片居中，环绕方式为嵌入型，图片比例全文保持一致，并注明封面图。")
