@@ -539,6 +539,39 @@ def test_credits_inside_a_bulletin_article_are_left_out(tmp_path: Path) -> None:
     assert (second.unit, second.sources["unit"]) == ("数学学院党委", "标题前缀")
 
 
+@pytest.mark.parametrize(
+    ("title", "unit"),
+    [
+        ("四川师范大学“三项联创”打造示范化党建矩阵", "四川师范大学"),
+        ("文学院党委开展“共同缔造”主题党日活动", "文学院党委"),
+        ("图书馆开展“世界读书日”系列活动", "图书馆"),
+        ("后勤保障处多措并举做好学生公寓服务", "后勤保障处"),
+        ("各学院开展主题教育", None),  # 各: each of them, no one unit
+        ("党建引领学院高质量发展", None),  # no verb after a unit's name
+        ("校园里，我们都是孩子们的亲人", None),
+    ],
+)
+def test_unit_a_news_title_opens_with(title: str, unit: str | None) -> None:
+    from caselib.intake.readers.lines import unit_leading_title
+
+    assert unit_leading_title(title) == unit
+
+
+def test_unit_from_the_title_opening_only_when_no_line_names_one(tmp_path: Path) -> None:
+    body = "近年来，学校党委坚持党建引领，联动孵化党建示范项目39个，有效激发基层党组织活力。"
+    path = tmp_path / "page.txt"
+    path.write_text(f"四川师范大学“三项联创”打造示范化党建矩阵\n{body}\n", encoding="utf-8")
+    [article] = read_document(path).articles
+    assert (article.unit, article.sources["unit"]) == ("四川师范大学", "标题开头")
+    path.write_text(f"四川农业大学打造党建品牌\n来源：组织部\n{body}\n", encoding="utf-8")
+    [article] = read_document(path).articles
+    assert (article.title, article.unit, article.sources["unit"]) == (
+        "四川农业大学打造党建品牌",
+        "组织部",
+        "来源行",
+    )
+
+
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

@@ -47,6 +47,12 @@ _TRAILING_PAREN = re.compile(r"[（(][^（）()]{1,10}[）)]$")
 _TITLE_SHAPE = re.compile(
     r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)[：:]\s*(?P<topic>\S.*)$"
 )
+# A unit opening a title, then what it did: a quotation or a verb of news titles.
+_LEADING_UNIT = re.compile(
+    r"^(?![各全我本该某两多])(?P<unit>[\u4e00-\u9fff]{3,20}?)(?=[“「\"]|(?:开展|举办|举行|召开|组织|打造|推进|推动|深化"
+    r"|实施|启动|荣获|获评|入选|走进|携手|联合|探索|构建|创新|聚焦|坚持|强化|扎实|积极|全面|持续"
+    r"|多措并举|以))"
+)
 _TITLE_LABEL = re.compile(
     r"^(?:案例名称|案例标题|案例题目|故事标题|故事名称|标题|题目)\s*[：:]\s*(?P<v>.+)$"
 )
@@ -235,6 +241,18 @@ def _display_width(text: str) -> int:
 def unit_from_title(title: str | None) -> str | None:
     """The unit of a "单位：主题" title."""
     m = _TITLE_SHAPE.match(title or "")
+    if m and unit_like(m["unit"]):
+        return m["unit"]
+    return None
+
+
+def unit_leading_title(title: str | None) -> str | None:
+    """The unit a news title opens with, as the subject of what it did (四川师范大学“三项联创”
+    打造…, 文学院党委开展…): the shortest opening of three Han characters or more that reads
+    as a unit's name and is followed by a quotation mark or one of the verbs such titles use
+    (not 各学院, 全校: no unit).
+    Weaker than any line naming the unit (``facts.UNIT_ORDER``)."""
+    m = _LEADING_UNIT.match(title or "")
     if m and unit_like(m["unit"]):
         return m["unit"]
     return None
