@@ -436,6 +436,20 @@ def _highlighted(text: str, spans: list[tuple[int, int]] | list[list[int]]) -> T
     return result
 
 
+def _indented(text: Text, indent: int = 4) -> Text:
+    """``text`` wrapped to the console less ``indent`` cells, every line indented (wrapped
+    lines and a next paragraph too), with no spaces padding the lines' ends."""
+    lines = text.wrap(out, max(out.width - indent, 10))
+    result = Text()
+    for number, line in enumerate(lines):
+        if number:
+            result.append("\n")
+        line.rstrip()
+        result.append(" " * indent)
+        result.append_text(line)
+    return result
+
+
 def search_results(hits: list[Any], *, total: int, offset: int) -> None:
     if not hits:
         err.print("没有找到匹配的记录")
@@ -451,9 +465,9 @@ def search_results(hits: list[Any], *, total: int, offset: int) -> None:
             meta += " · " + "、".join(hit.tags)
         if hit.score:
             meta += f" · 相关度 {hit.score:.2f}"
-        out.print(Text(meta, style="dim"))
+        out.print(_indented(Text(meta.lstrip(), style="dim")))
         if hit.snippet:
-            out.print(Text("    ").append_text(_highlighted(hit.snippet, hit.highlights)))
+            out.print(_indented(_highlighted(hit.snippet, hit.highlights)))
     shown = f"第 {offset + 1}–{offset + len(hits)} 条，" if offset or len(hits) < total else ""
     err.print(f"{shown}共 {total} 条")
 
