@@ -234,3 +234,22 @@ def test_one_long_message_does_not_squeeze_the_file_names() -> None:
     narrow = render.column_widths(columns, rows, 80)
     assert narrow[0] is not None and narrow[2] is not None
     assert narrow[0] >= 24 and narrow[2] >= 24
+
+
+def test_search_hits_are_indented_as_a_whole(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under each title, the record's line and its snippet are indented by four cells on
+    every line, wrapped lines and the next matching paragraph included, with no spaces
+    padding the ends of lines (output copied from a terminal or a pipe stays clean)."""
+    body = (
+        "学院党委书记带队走访用人单位四十二家，推动访企拓岗走深走实，新增实习基地十八个。\n\n"
+        "访企拓岗的经验在全校推广，毕业去向落实率较上年提高六点三个百分点。\n"
+    )
+    run = cli.ok("add", "--title", "访企拓岗促就业", "--unit", LONG_UNIT, "--json", input=body)
+    assert run.json()["id"]
+    _narrow(monkeypatch, 50)
+    shown = cli.ok("search", "访企拓岗").stdout.splitlines()
+    assert shown[0].startswith("[")
+    assert len(shown) >= 4  # the record's line and a snippet that wrapped
+    assert all(line.startswith("    ") and line[4] != " " for line in shown[1:])
+    assert all(line == line.rstrip() and len(line) <= 50 for line in shown)
+    assert "访企拓岗的经验" in "".join(line.strip() for line in shown[1:])
