@@ -1037,3 +1037,38 @@ def test_an_output_name_without_a_suffix_gets_the_formats(quarter: Cli, tmp_path
     ]
     backup = [f for f in files if f.startswith("备份/")]
     assert len(backup) == 1 and backup[0].startswith("备份/0001-") and backup[0].endswith(".md")
+
+
+def test_records_still_lacking_unit_or_title_are_not_printed(cli: Cli, tmp_path: Path) -> None:
+    """An imported text whose unit nobody could read holds the placeholder 待补单位: a
+    bulletin or compilation naming it is refused (dry run included), nothing is written or
+    registered; once the unit is filled in, the same export goes through."""
+    page = tmp_path / "page.txt"
+    page.write_text(
+        "校园里，我们都是孩子们的亲人\n"
+        "暑假期间，后勤员工照看留校职工子女，开设托管班，组织读书、手工和体育活动。\n",
+        encoding="utf-8",
+    )
+    [rid] = cli.ok("import", str(page), "--json").json()[0]["record_ids"]
+    assert show(cli, rid)["missing"] == ["unit", "date"]  # a missing date is never printed
+    out = tmp_path / "简报.docx"
+    issue = ("export", str(rid), "-o", str(out), "--series", "党建工作简报", "--office", OFFICE)
+    for args in (issue, (*issue, "--dry-run"), ("export", str(rid), "-o", str(out))):
+        run = cli(*args)
+        assert run.exit_code != 0
+        assert run.stderr.strip().splitlines() == [
+            f"错误：记录 {rid}（待补单位）尚未补全，不能印入"
+            f"{'汇编' if '--series' not in args else '简报'}：请先补全（如 caselib edit {rid}）"
+        ]
+    assert not out.exists() and bulletins(cli) == []
+    record = show(cli, rid)
+    edited = tmp_path / "edited.md"
+    cli.ok("export", str(rid), "--format", "md", "-o", str(tmp_path / "md"))
+    [md] = (tmp_path / "md").glob("*.md")
+    edited.write_text(
+        md.read_text("utf-8").replace("unit: 待补单位", "unit: 后勤保障处"), encoding="utf-8"
+    )
+    cli.ok("edit", str(rid), "--file", str(edited))
+    assert show(cli, rid)["missing"] == ["date"] and record["title"] == show(cli, rid)["title"]
+    cli.ok(*issue)
+    assert out.exists() and len(bulletins(cli)) == 1

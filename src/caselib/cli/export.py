@@ -558,7 +558,9 @@ def _docx(
     from caselib.publish.selection import load_records
 
     records = load_records(session, selection.ids)
-    if selection.bulletin is not None or request is not None:
+    is_issue = selection.bulletin is not None or request is not None
+    docx_export.check_complete(records, "简报" if is_issue else "汇编")  # a dry run says so too
+    if is_issue:
         if selection.bulletin is not None:
             spec = docx_export.spec_of(selection.bulletin)
             record = False

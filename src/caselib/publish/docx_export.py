@@ -45,6 +45,24 @@ def record_article(record: Record) -> Article:
     )
 
 
+def check_complete(records: Sequence[Record], what: str) -> None:
+    """Refuse (``InvalidInputError``) records still lacking their unit or title: the import put
+    a placeholder there (待补单位, the file's name), which must never be printed in ``what``
+    (简报, 汇编). A missing date prints nothing and is allowed."""
+    from caselib.store.meta import MISSING_LABELS
+
+    lacking = [
+        (r.id, [MISSING_LABELS[f] for f in ("unit", "title") if f in (r.missing or [])])
+        for r in records
+    ]
+    named = [(rid, f"{rid}（待补{'、'.join(fields)}）") for rid, fields in lacking if fields]
+    if named:
+        raise InvalidInputError(
+            f"记录 {'、'.join(text for _, text in named)}尚未补全，不能印入{what}："
+            f"请先补全（如 caselib edit {named[0][0]}）"
+        )
+
+
 def split_names(values: Sequence[str] | None) -> list[str]:
     """Distribution names from repeated options (see ``textproc.split_recipients``)."""
     return split_recipients(values or ())
@@ -264,6 +282,7 @@ def export_bulletin(
     from caselib.publish.docx_writer import write_bulletin
 
     check_writable(target, force)
+    check_complete(records, "简报")
     if record:
         check_issue_free(session, spec.series, spec.date.year, spec.number)
     if template is not None:
@@ -325,6 +344,7 @@ def export_compilation(
     from caselib.publish.docx_writer import write_compilation
 
     check_writable(target, force)
+    check_complete(records, "汇编")
     if template is not None:
         check_template(template)
     if pdf:
