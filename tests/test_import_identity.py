@@ -96,6 +96,29 @@ def test_unit_named_at_the_start_of_the_text_when_the_library_knows_it(
     assert report["records"][0]["sources"]["unit"] == "正文提到的已有单位"
 
 
+def test_unit_a_news_title_opens_with_is_the_last_fall_back(cli: Cli, tmp_path: Path) -> None:
+    """四川师范大学“三项联创”打造… names its unit as the title's subject: taken when nothing
+    else names one, after a 来源 line, the folder the office sorted it into and the file name."""
+    body = "近年来，学校党委坚持党建引领，联动孵化党建示范项目39个，有效激发基层党组织活力。\n"
+    title = "四川师范大学“三项联创”打造示范化党建矩阵\n"
+    inbox = tmp_path / "收件箱"
+    _write(inbox / "组织部" / "三项联创.txt", title + "学校" + body)
+    pages = [
+        _write(tmp_path / "d30_三项联创.txt", title + body),
+        inbox,
+        _write(tmp_path / "d31_党建品牌.txt", "四川农业大学打造党建品牌\n来源：组织部\n" + body),
+    ]
+    found = []
+    for page in pages:
+        [entry] = cli.ok("import", str(page), "--json").json()[0]["records"]
+        found.append((entry["unit"], entry["sources"]["unit"]))
+    assert found == [
+        ("四川师范大学", "标题开头"),
+        ("组织部", "所在文件夹"),
+        ("组织部", "来源行"),
+    ]
+
+
 def test_same_name_in_two_folders_is_two_records(cli: Cli, tmp_path: Path) -> None:
     """Next month's 案例.txt from another unit is a new record, not "unchanged"."""
     tmp_path = tmp_path / "收件箱"

@@ -557,21 +557,6 @@ def test_unit_a_news_title_opens_with(title: str, unit: str | None) -> None:
     assert unit_leading_title(title) == unit
 
 
-def test_unit_from_the_title_opening_only_when_no_line_names_one(tmp_path: Path) -> None:
-    body = "近年来，学校党委坚持党建引领，联动孵化党建示范项目39个，有效激发基层党组织活力。"
-    path = tmp_path / "page.txt"
-    path.write_text(f"四川师范大学“三项联创”打造示范化党建矩阵\n{body}\n", encoding="utf-8")
-    [article] = read_document(path).articles
-    assert (article.unit, article.sources["unit"]) == ("四川师范大学", "标题开头")
-    path.write_text(f"四川农业大学打造党建品牌\n来源：组织部\n{body}\n", encoding="utf-8")
-    [article] = read_document(path).articles
-    assert (article.title, article.unit, article.sources["unit"]) == (
-        "四川农业大学打造党建品牌",
-        "组织部",
-        "来源行",
-    )
-
-
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

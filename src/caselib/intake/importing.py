@@ -343,6 +343,7 @@ def _complete(
     did not state taken from the library and the filing (``provenance``), or marked missing.
     Returns the validated record and where its unit, title and date came from."""
     from caselib.intake import provenance
+    from caselib.intake.readers.lines import unit_leading_title
     from caselib.store.meta import UNKNOWN_UNIT
     from caselib.store.schemas import validate_record
 
@@ -360,6 +361,7 @@ def _complete(
             (lambda: provenance.unit_from_text(paragraphs, units), "正文提到的已有单位"),
             (lambda: provenance.unit_from_folders(place.path, place.root, units), "所在文件夹"),
             (lambda: provenance.split_file_name(stem, units)[0], "文件名前缀"),
+            (lambda: unit_leading_title(fields.get("title")), "标题开头"),
         )
         for rule, source in rules:
             found = rule()

@@ -3,10 +3,9 @@
 Unit, in this order: a "单位：主题" title (标题前缀); a 来源/供稿/撰稿/通讯员/作者 line naming an
 organisation (来源行) or a "（XX供稿）" note (供稿注); the signature of a 公文 (公文落款); the
 发文机关标志 (发文机关标志); a unit signing under the title or at the end (署名行); the cover
-(封面); else a unit the title opens with as its subject (标题开头: 文学院党委开展…). Date: the
-signature's 成文日期 (落款); a dateline (日期行); the page's publication date (发布时间); a note
-above the title citing it (按语); the cover (封面, a month only is read as its first day, with
-a note); a full date in the first two paragraphs outside quotation marks (正文).
+(封面). Date: the signature's 成文日期 (落款); a dateline (日期行); the page's publication date
+(发布时间); a note above the title citing it (按语); the cover (封面, a month only is read as its
+first day, with a note); a full date in the first two paragraphs outside quotation marks (正文).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|\"[^\"]*\"")
 
 def resolve(article: ParsedArticle, facts: list[Fact], warnings: list[str]) -> None:
     """Fill the article's unit, date, sources and metadata from the facts of its lines."""
-    from caselib.intake.readers.lines import unit_from_title, unit_leading_title
+    from caselib.intake.readers.lines import unit_from_title
 
     for fact in facts:
         if fact.key == "title":
@@ -39,8 +38,6 @@ def resolve(article: ParsedArticle, facts: list[Fact], warnings: list[str]) -> N
         best = _first_by(units, UNIT_ORDER)
         if best is not None:
             article.unit, article.sources["unit"] = best.value, best.source
-        elif (leading := unit_leading_title(article.title)) is not None:
-            article.unit, article.sources["unit"] = leading, "标题开头"
     dates = [f for f in facts if f.key == "date"]
     best_date = _first_by(dates, DATE_ORDER)
     if best_date is not None:

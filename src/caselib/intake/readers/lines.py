@@ -250,8 +250,8 @@ def unit_leading_title(title: str | None) -> str | None:
     """The unit a news title opens with, as the subject of what it did (四川师范大学“三项联创”
     打造…, 文学院党委开展…): the shortest opening of three Han characters or more that reads
     as a unit's name and is followed by a quotation mark or one of the verbs such titles use
-    (not 各学院, 全校: no unit).
-    Weaker than any line naming the unit (``facts.UNIT_ORDER``)."""
+    (not 各学院, 全校: no unit). The importer's last fall-back (``importing._complete``): any
+    line naming the unit, the folder the file was sorted into and its name's prefix come first."""
     m = _LEADING_UNIT.match(title or "")
     if m and unit_like(m["unit"]):
         return m["unit"]
