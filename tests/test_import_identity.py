@@ -43,6 +43,7 @@ def test_a_document_without_unit_or_date_is_kept_incomplete_and_completed_by_edi
     assert entry["unit"] == "待补单位" and entry["missing"] == ["unit", "date"]
     assert entry["sources"]["unit"] == "未找到"
     assert any("缺少单位、日期" in w for w in report["warnings"])
+    assert not any("新建单位" in w for w in report["warnings"])  # the placeholder is no new unit
     rid = report["record_ids"][0]
 
     listed = cli.ok("list", "--incomplete", "--json").json()

@@ -117,7 +117,7 @@ def _columns(
     caller has it already."""
     notes: list[str] = []
     unit_id, created = unit_id_for(session, data.unit)
-    if created:
+    if created and data.unit != UNKNOWN_UNIT:  # the placeholder is no news: 待补 says it
         notes.append(f"新建单位：{clean_unit_name(data.unit)}")
     tag_ids, new_tags = tag_ids_for(session, data.tags)
     notes += [f"新建标签：{name}" for name in new_tags]
