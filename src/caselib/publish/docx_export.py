@@ -51,15 +51,15 @@ def check_complete(records: Sequence[Record], what: str) -> None:
     (简报, 汇编). A missing date prints nothing and is allowed."""
     from caselib.store.meta import MISSING_LABELS
 
-    lacking = [
-        (r.id, [MISSING_LABELS[f] for f in ("unit", "title") if f in (r.missing or [])])
-        for r in records
-    ]
-    named = [(rid, f"{rid}（待补{'、'.join(fields)}）") for rid, fields in lacking if fields]
+    named: dict[int | None, str] = {}
+    for r in records:
+        fields = [MISSING_LABELS[f] for f in ("unit", "title") if f in (r.missing or [])]
+        if fields:
+            named[r.id] = f"{r.id}（待补{'、'.join(fields)}）"
     if named:
         raise InvalidInputError(
-            f"记录 {'、'.join(text for _, text in named)}尚未补全，不能印入{what}："
-            f"请先补全（如 caselib edit {named[0][0]}）"
+            f"记录 {'、'.join(named.values())}尚未补全，不能印入{what}："
+            f"请先补全（如 caselib edit {next(iter(named))}）"
         )
 
 
