@@ -34,6 +34,7 @@ from caselib.intake.readers import (
     SUPPORTED_SUFFIXES,
     ParsedDocument,
     ReadError,
+    convert,
     read_document,
     read_text_bytes,
 )
@@ -356,6 +357,28 @@ def test_seed_pdf(tmp_path: Path) -> None:
     renamed = tmp_path / "seed.docx"  # users rename files; the content decides
     shutil.copyfile(pdf, renamed)
     assert read_document(renamed).articles == doc.articles
+
+
+@needs_pdftools
+def test_pdf_letter_spaced_lines_read_as_words(tmp_path: Path) -> None:
+    """A 版头 spread letter by letter across the line reads as one word, as a person reads
+    it; a space between two words of a title (齿轮转烽火忆 孩童…) stays."""
+    doc = Document()
+    for text in ("人民政府文件", "齿轮转烽火忆 孩童在石大课堂触摸科学与历史"):
+        paragraph = doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = paragraph.add_run(text)
+        run.bold, run.font.size = True, Pt(16)
+        if text == "人民政府文件":  # 10 pt between letters: pdftotext writes "人 民 政 府 文 件"
+            spacing = OxmlElement("w:spacing")
+            spacing.set(qn("w:val"), "200")
+            run._r.get_or_add_rPr().append(spacing)
+    doc.add_paragraph("5月20日，石河子大学邀请附属小学的孩子们走进实验室，触摸科学与历史。")
+    source = tmp_path / "spaced.docx"
+    doc.save(str(source))
+    text = convert.pdftotext(soffice_convert(source, "pdf", tmp_path / "out"))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    assert lines[:2] == ["人民政府文件", "齿轮转烽火忆 孩童在石大课堂触摸科学与历史"]
 
 
 @needs_pdftools

@@ -8,6 +8,7 @@ is killed with its whole process group when it exceeds the timeout.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -102,8 +103,17 @@ def soffice_to_docx(path: Path, what: str, as_suffix: str | None = None) -> Iter
         yield result
 
 
+# Chinese characters and the punctuation set among them (、。〔〕，：（）“”—…·).
+_HAN = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef“”‘’—…·"
+# Letter spacing (人 民 政 府 文 件, a title spread across the line): three or more single
+# Chinese characters each set apart by a space, which a PDF keeps as gaps between glyphs and
+# pdftotext turns into spaces. A space between words (齿轮转烽火忆 孩童在石大课堂…) is kept.
+_SPACED_OUT = re.compile(f"(?<![{_HAN}])[{_HAN}](?: [{_HAN}]){{2,}}(?![{_HAN}])")
+
+
 def pdftotext(path: Path) -> str:
-    """The text of a PDF in reading order, via poppler's pdftotext."""
+    """The text of a PDF in reading order, via poppler's pdftotext; Chinese spaced out letter
+    by letter read as a person reads it (人民政府文件)."""
     tool = find_pdftotext()
     if tool is None:
         raise ReadError(f"无法读取 PDF：未安装 pdftotext，{SAVE_AS_DOCX}")
@@ -112,4 +122,5 @@ def pdftotext(path: Path) -> str:
         if b"password" in err.lower():
             raise ReadError("文件已加密，无法读取")
         raise ReadError(f"PDF 文件已损坏或无法解析，{SAVE_AS_DOCX}")
-    return out.decode("utf-8", errors="replace")
+    text = out.decode("utf-8", errors="replace")
+    return _SPACED_OUT.sub(lambda m: m[0].replace(" ", ""), text)
