@@ -1,8 +1,10 @@
 """Import rate: a folder of generated .docx files and one of .md files, in files per second,
 with CPU time, wall time and peak memory, at two folder sizes (memory should stay flat as it
 grows), side by side with a reference: a plain loop reading the same files (python-docx, or
-the text) into sqlite3 without analysis, one transaction per file; and beside it the rate of
-the full-text index alone (``INDEX_ONLY``), which no import keeping that index can beat.
+the text) into sqlite3 without analysis, one transaction per file; and beside it two ceilings
+no import can beat: the rate of the full-text index alone (``INDEX_ONLY``), and the rate of
+writing the very rows the import wrote, values ready, without reading, analysis or ORM
+(``WRITES_ONLY``).
 
 Goals (issue 14): at least 80 .docx/s and 500 .md/s on a 2-core machine, one transaction per
 file. Each measure runs in a fresh process so that peak memory is its own; wall time is the
@@ -232,6 +234,72 @@ finish(len(docs), wall, cpu, {})
 """
 )
 
+# What writing alone costs: the rows the import wrote (each record, its tags, full-text row and
+# index source, near-duplicate bands and pairs, impact_added), read back from the library
+# caselib just wrote and written again into a new library (same schema, same units and tags),
+# one transaction per record, by plain sqlite3 with every value ready, including the look-ups
+# and the near-duplicate candidate query an import makes: no reading, no analysis, no ORM.
+# Only the loop is timed. No import writing these rows one transaction per file can beat it.
+WRITES_ONLY = (
+    MEASURE
+    + """
+import json, sqlite3, zlib
+from caselib.dedupe import _find_statement
+from caselib.store.sqlite_backend import (
+    FTS_COLUMNS, FTS_TABLE, SRC_TABLE, column_tokens, configure_connection)
+from caselib.tags import init_library
+lib = sqlite3.connect(sys.argv[2])
+cols = [r[1] for r in lib.execute("PRAGMA table_info(record)")]
+rows = lib.execute(f"SELECT {', '.join(cols)} FROM record ORDER BY id").fetchall()
+def by_record(sql):
+    found = {}
+    for row in lib.execute(sql):
+        found.setdefault(row[0], []).append(row)
+    return found
+tags = by_record("SELECT record_id, tag_id, position FROM record_tag")
+bands = by_record("SELECT record_id, band, value FROM dupe_band")
+pairs = by_record("SELECT record_id, other_id, similarity, detected_at FROM near_duplicate")
+src = {rid: (h, d) for rid, h, d in lib.execute(f"SELECT id, hash, data FROM {SRC_TABLE}")}
+fts = {rid: [column_tokens(c) for c in json.loads(zlib.decompress(d))]
+       for rid, (_, d) in src.items()}
+init_library(sys.argv[1])[0].engine.dispose()
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+configure_connection(db)
+db.execute("ATTACH ? AS old", (sys.argv[2],))
+for table in ("tag", "unit"):
+    db.execute(f"DELETE FROM main.{table}")
+    db.execute(f"INSERT INTO main.{table} SELECT * FROM old.{table}")
+db.execute("DETACH old")
+at = {name: i for i, name in enumerate(cols)}
+insert = f"INSERT INTO record ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+index = (f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(FTS_COLUMNS)}) "
+         f"VALUES (?{', ?' * len(FTS_COLUMNS)})")
+start, cpu = time.perf_counter(), time.process_time()
+for row in rows:
+    rid = row[0]
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("SELECT id FROM record WHERE source_hash = ? AND source_name = ?",
+               (row[at["source_hash"]], row[at["source_name"]])).fetchone()
+    db.execute("SELECT id FROM record WHERE source_path = ? AND deleted_at IS NULL",
+               (row[at["source_path"]],)).fetchone()
+    db.execute("SELECT id, title FROM record WHERE content_hash = ? AND deleted_at IS NULL",
+               (row[at["content_hash"]],)).fetchone()
+    db.execute(insert, row)
+    db.executemany("INSERT INTO record_tag VALUES (?, ?, ?)", tags.get(rid, []))
+    db.execute(index, (rid, *fts[rid]))
+    db.execute(f"INSERT INTO {SRC_TABLE} VALUES (?, ?, ?)", (rid, *src[rid]))
+    db.execute("INSERT INTO impact_added VALUES (?)", (rid,))
+    mine = bands.get(rid, [])
+    db.executemany("INSERT INTO dupe_band VALUES (?, ?, ?)", mine)
+    if mine:
+        db.execute(_find_statement(len(mine)), (*[v for _, _, v in mine], rid)).fetchall()
+    db.executemany("INSERT INTO near_duplicate VALUES (?, ?, ?, ?)", pairs.get(rid, []))
+    db.execute("COMMIT")
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+finish(len(rows), wall, cpu, {})
+"""
+)
+
 
 # Compiled modules are kept (in a folder of the run) even when PYTHONDONTWRITEBYTECODE is set,
 # as they are for a user: otherwise every measured process compiles caselib's modules again,
@@ -298,7 +366,8 @@ def main() -> None:
                 ours = median_run(CASELIB, folder, root / "caselib.db", args.runs)
                 ref = median_run(REFERENCE, folder, root / "reference.db", args.runs)
                 index = run(INDEX_ONLY, root / "caselib.db", root / "index.db")
-                rows.append((kind, size, goal, ours, ref, index))
+                writes = run(WRITES_ONLY, root / "caselib.db", root / "writes.db")
+                rows.append((kind, size, goal, ours, ref, index, writes))
     print(
         f"load average (1, 5, 15 min) before: {start_load}; after: {load()}; {os.cpu_count()} CPUs"
     )
@@ -307,16 +376,17 @@ def main() -> None:
     print(
         f"{'files':>6} {'kind':>5} | {'files/s':>8} {'f/CPU-s':>8} {'wall s':>7} {'CPU s':>7} "
         f"{'peak MB':>8} | "
-        f"{'ref f/s':>8} {'ref CPU':>7} {'ref MB':>7} | {'index/s':>8} | {'ratio':>6} "
+        f"{'ref f/s':>8} {'ref CPU':>7} {'ref MB':>7} | {'index/s':>8} {'writes/s':>8} | "
+        f"{'ratio':>6} "
         f"{'goal':>5}  outcomes"
     )
-    for kind, size, goal, ours, ref, index in rows:
+    for kind, size, goal, ours, ref, index, writes in rows:
         rate, ref_rate = ours["files"] / ours["wall"], ref["files"] / ref["wall"]
         print(
             f"{size:>6} {kind:>5} | {rate:>8.1f} {ours['files'] / ours['cpu']:>8.1f} "
             f"{ours['wall']:>7.2f} {ours['cpu']:>7.2f} "
             f"{ours['peak_mb']:>8.1f} | {ref_rate:>8.1f} {ref['cpu']:>7.2f} {ref['peak_mb']:>7.1f} | "
-            f"{index['files'] / index['wall']:>8.1f} | "
+            f"{index['files'] / index['wall']:>8.1f} {writes['files'] / writes['wall']:>8.1f} | "
             f"{ref_rate / rate:>5.1f}x {goal:>5}  {ours['outcomes']}  "
             f"{'met' if rate >= goal else 'NOT met'}"
         )
@@ -324,7 +394,10 @@ def main() -> None:
         "f/CPU-s: files per second of the importer's own CPU time (what a quiet machine would "
         "approach); index/s: records per second of the full-text index alone (the library's "
         "FTS5 table and tokens, one transaction per record: a ceiling for any import that "
-        "keeps this index); ratio: how many times faster the reference loop is (wall)"
+        "keeps this index); writes/s: records per second of writing the rows the import wrote, "
+        "values ready, by plain sqlite3, one transaction per record (no reading, analysis or "
+        "ORM: a ceiling for any import writing them); ratio: how many times faster the "
+        "reference loop is (wall)"
     )
 
 
