@@ -557,6 +557,45 @@ def test_unit_a_news_title_opens_with(title: str, unit: str | None) -> None:
     assert unit_leading_title(title) == unit
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "化学学院党委召开2023年度党支部书记述职评议会",
+        "金融学院本科生党总支开展优秀党员故事分享会",
+        "计算机学院组建青年志愿服务队",
+    ],
+)
+def test_a_title_ending_like_a_unit_name_is_still_the_title(tmp_path: Path, title: str) -> None:
+    """…评议会, …分享会, …服务队 end like a unit's name (工会, 服务队) but say what a unit did:
+    the page's title, not a byline."""
+    path = tmp_path / "page.txt"
+    path.write_text(
+        f"{title}\n1月9日下午，化学学院党委召开述职评议会。\n会上，11位党支部书记依次述职。\n",
+        encoding="utf-8",
+    )
+    [article] = read_document(path).articles
+    assert article.title == title
+    assert [b.type for b in article.blocks] == ["paragraph", "paragraph"]
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [
+        ("后勤集团工会", True),
+        ("校学生会", True),
+        ("湖北省高等教育学会", True),
+        ("公共管理学院本科生党建工作中心", True),
+        ("述职评议会", False),  # a meeting
+        ("文学院召开述职评议会", False),
+        ("计算机学院组建青年志愿服务队", False),
+    ],
+)
+def test_unit_names(name: str, unit: bool) -> None:
+    from caselib.intake.readers.lines import unit_like
+
+    assert unit_like(name) is unit
+
+
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

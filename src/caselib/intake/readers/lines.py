@@ -41,8 +41,10 @@ _DATE_ONLY = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 _UNIT_SUFFIX = re.compile(
     r"(?:党委|党工委|党总支|总支|党支部|支部|党组|工委|委员会|学院|书院|研究院|研究所|中心|办公室"
     r"|部|处|办|机关|馆|医院|政府|中学|小学|学校|大学|公司|集团|街道|社区|村|镇|乡|区|县|市|局|厅|委"
-    r"|站|队|团|会|所|院|系|室|科|组|班)$"
+    r"|站|队|团|工会|学生会|研究生会|协会|学会|联合会|商会|基金会|理事会|所|院|系|室|科|组|班)$"
 )
+# What a unit does, never part of its name: 文学院召开述职评议会 is a title, not a unit.
+_EVENT_VERB = re.compile(r"召开|开展|举办|举行|组建|成立|开办|启动|获评|荣获|喜获|入选|走进|出席")
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]{1,10}[）)]$")
 _TITLE_SHAPE = re.compile(
     r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)[：:]\s*(?P<topic>\S.*)$"
@@ -165,7 +167,7 @@ def unit_like(name: str) -> bool:
     core = _TRAILING_PAREN.sub("", name.strip())
     if not 2 <= len(core) <= 25 or re.search(r"[\s，,。；！？、：:“”\"]", core):
         return False
-    return _UNIT_SUFFIX.search(core) is not None
+    return _UNIT_SUFFIX.search(core) is not None and not _EVENT_VERB.search(core)
 
 
 def _first_token(text: str) -> str:
