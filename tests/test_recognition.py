@@ -563,6 +563,8 @@ def test_unit_a_news_title_opens_with(title: str, unit: str | None) -> None:
         "化学学院党委召开2023年度党支部书记述职评议会",
         "金融学院本科生党总支开展优秀党员故事分享会",
         "计算机学院组建青年志愿服务队",
+        "第十四期入党积极分子培训班开班",
+        "迎新季里的党员先锋队",
     ],
 )
 def test_a_title_ending_like_a_unit_name_is_still_the_title(tmp_path: Path, title: str) -> None:
@@ -588,6 +590,10 @@ def test_a_title_ending_like_a_unit_name_is_still_the_title(tmp_path: Path, titl
         ("述职评议会", False),  # a meeting
         ("文学院召开述职评议会", False),
         ("计算机学院组建青年志愿服务队", False),
+        ("第十四期入党积极分子培训班开班", False),
+        ("迎新季里的党员先锋队", False),
+        ("我校第十四期入党积极分子培训班", False),
+        ("研究生第三党支部", True),
     ],
 )
 def test_unit_names(name: str, unit: bool) -> None:

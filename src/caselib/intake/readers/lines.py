@@ -43,8 +43,12 @@ _UNIT_SUFFIX = re.compile(
     r"|部|处|办|机关|馆|医院|政府|中学|小学|学校|大学|公司|集团|街道|社区|村|镇|乡|区|县|市|局|厅|委"
     r"|站|队|团|工会|学生会|研究生会|协会|学会|联合会|商会|基金会|理事会|所|院|系|室|科|组|班)$"
 )
-# What a unit does, never part of its name: 文学院召开述职评议会 is a title, not a unit.
-_EVENT_VERB = re.compile(r"召开|开展|举办|举行|组建|成立|开办|启动|获评|荣获|喜获|入选|走进|出席")
+# Never in a unit's name: what a unit did (文学院召开述职评议会, 培训班开班), 的 (迎新季里的党员
+# 先锋队), 我校/本院, an issue or a batch (第十四期): such a line is a title, not a unit.
+_NOT_A_NAME = re.compile(
+    r"召开|开展|举办|举行|组建|成立|开办|启动|获评|荣获|喜获|入选|走进|出席|开班|揭牌|结业|开营"
+    r"|的|^(?:我|本)[校院部处]|第[一二三四五六七八九十百\d]+[期届批次]"
+)
 _TRAILING_PAREN = re.compile(r"[（(][^（）()]{1,10}[）)]$")
 _TITLE_SHAPE = re.compile(
     r"^(?P<unit>[^\s：:，,。；！？、“”\"（）()]{2,25}(?:[（(][^（）()\s]{1,10}[）)])?)[：:]\s*(?P<topic>\S.*)$"
@@ -167,7 +171,7 @@ def unit_like(name: str) -> bool:
     core = _TRAILING_PAREN.sub("", name.strip())
     if not 2 <= len(core) <= 25 or re.search(r"[\s，,。；！？、：:“”\"]", core):
         return False
-    return _UNIT_SUFFIX.search(core) is not None and not _EVENT_VERB.search(core)
+    return _UNIT_SUFFIX.search(core) is not None and not _NOT_A_NAME.search(core)
 
 
 def _first_token(text: str) -> str:
