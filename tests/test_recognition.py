@@ -602,6 +602,58 @@ def test_unit_names(name: str, unit: bool) -> None:
     assert unit_like(name) is unit
 
 
+def test_wechat_credits_set_with_a_bar_are_left_out(tmp_path: Path) -> None:
+    body = [
+        "10月19日，计算机学院团委组织学生收看党的二十大开幕会直播，同学们认真聆听报告。",
+        "大家纷纷表示，要把学习成果转化为勤奋学习、报效祖国的实际行动。",
+    ]
+    credits = ["文字 | 张三", "图片｜李四 王五", "编辑 | 王五", "审核 | 赵六"]
+    path = tmp_path / "wechat.txt"
+    path.write_text(
+        "\n".join(["学院党建 | 青春献礼二十大 奋进新征程", *body, *credits, "来源 | 计算机学院"]),
+        encoding="utf-8",
+    )
+    [article] = read_document(path).articles
+    assert article.title == "学院党建 | 青春献礼二十大 奋进新征程"
+    assert paragraphs(article.blocks) == body
+    assert (article.unit, article.sources["unit"]) == ("计算机学院", "来源行")
+    from caselib.intake.readers.credits import mark
+
+    assert mark("图 | 秋日校园美如画", before_body=True) is None  # a photo story's title
+
+
+def test_the_site_itself_is_no_source_unit(tmp_path: Path) -> None:
+    path = tmp_path / "page.txt"
+    path.write_text(
+        "学校举办第二届“共同缔造”案例征集评选活动\n"
+        "来源：本站原创   发布者：宣传部   发布时间：2023/10/20   阅读：88次\n"
+        "学校于10月18日举办案例评选活动，共收到各单位报送案例42篇。\n",
+        encoding="utf-8",
+    )
+    [article] = read_document(path).articles
+    assert (article.unit, article.date) == ("宣传部", datetime.date(2023, 10, 20))
+
+
+def test_form_with_bracketed_labels(tmp_path: Path) -> None:
+    path = tmp_path / "form.txt"
+    path.write_text(
+        "【案例名称】“小网格”撬动“大治理”\n【申报单位】数学与统计学院党委\n【案例正文】\n"
+        "一、背景\n学院学生公寓楼宇分散，管理难度大。\n"
+        "二、做法\n学院党委把学生公寓划分为12个网格，党员干部担任网格员。\n",
+        encoding="utf-8",
+    )
+    parsed = read_document(path)
+    [article] = parsed.articles
+    assert (article.title, article.unit) == ("“小网格”撬动“大治理”", "数学与统计学院党委")
+    assert [b.text for b in article.blocks] == [
+        "一、背景",
+        "学院学生公寓楼宇分散，管理难度大。",
+        "二、做法",
+        "学院党委把学生公寓划分为12个网格，党员干部担任网格员。",
+    ]
+    assert parsed.warnings == []
+
+
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

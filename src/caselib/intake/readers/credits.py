@@ -37,6 +37,9 @@ _CHROME_TOP = "时间|日期|专栏|栏目|分类"
 _LABEL = re.compile(
     rf"(?P<label>{_UNIT_LABELS}|{_CHROME_ALWAYS}|{_PERSON_LABELS}|{_CHROME_TOP})\s*[：:／/]"
 )
+# A 公众号's credit set with a bar: 文字 | 张三, 图片｜李四 王五, 来源 | 计算机学院. Only names
+# (or, after a unit label, a unit) may follow the bar: 图 | 秋日校园美如画 is a title.
+_BAR_CREDIT = re.compile(rf"^(?P<label>{_UNIT_LABELS}|{_PERSON_LABELS})\s*[|｜]\s*(?P<value>\S.*)$")
 _UNIT_LABEL_SET = frozenset(_UNIT_LABELS.split("|"))
 _TOP_SET = frozenset(_CHROME_TOP.split("|"))
 _DATE_LABELS = frozenset("发布时间|发布日期|发表时间|更新时间|上传时间|时间|日期".split("|"))
@@ -53,6 +56,7 @@ _CHROME_LINE = re.compile(
     r"上一篇|下一篇|上一条|下一条|扫一扫|微信扫一扫|分享到|分享本页|扫描二维码|"
     r"电子报阅读机|推荐阅读|相关阅读|相关新闻|责任编辑\s*$|打印本页|关闭窗口|返回顶部|"
     r"星期[一二三四五六日天]$|本文来源于|点击.{0,6}关注|长按.{0,6}(?:识别|关注)|"
+    r"[【〖]?\s*(?:案例|故事)?正文\s*[】〗]?\s*[：:]?\s*$|"  # 【案例正文】: a form's label
     r"第\s*[\dA-Za-z]+\s*版\s*(?:[（(].*[）)])?$|"
     r"(?:阅读原文|在看|点赞|赞赏|写留言|留言|返回列表|返回首页|预览时标签不可点|微信号|功能介绍)"
     r"\s*[：:]?|.{0,40}(?:版权所有|ICP备|Copyright|©))"
@@ -131,6 +135,9 @@ def mark(text: str, before_body: bool) -> Mark | None:
         return Mark("chrome")
     if before_body and _NAVIGATION.match(cleaned):
         return Mark("chrome")  # 网站首页 | 学院概况 | 新闻中心 | 党建工作
+    bar = _BAR_CREDIT.match(cleaned)
+    if bar and _bar_value_ok(bar["label"], bar["value"]):
+        return Mark("credit", tuple(_facts(cleaned, [(bar["label"], bar["value"].strip())])))
     if len(cleaned) <= 120 and "。" not in cleaned[:-1]:
         wrapped = re.fullmatch(r"[（(](.+)[）)]", cleaned)  # （编辑：李四 审核：王五）
         items = _items(wrapped[1] if wrapped else cleaned)
@@ -141,6 +148,14 @@ def mark(text: str, before_body: bool) -> Mark | None:
     if _PAREN_NAMES.match(cleaned):
         return Mark("credit")
     return None
+
+
+def _bar_value_ok(label: str, value: str) -> bool:
+    """After 文字 | …: people's names (2–4 characters each); after 来源 | …: a unit."""
+    if label in _UNIT_LABEL_SET:
+        return unit_in_value(value) is not None and len(value) <= 30
+    names = [n for n in re.split(r"[\s、，,]+", value) if n]
+    return 0 < len(names) <= 6 and all(_PERSON.fullmatch(n) for n in names)
 
 
 def _credit_items_ok(items: list[tuple[str, str]], before_body: bool) -> bool:
