@@ -654,6 +654,61 @@ def test_form_with_bracketed_labels(tmp_path: Path) -> None:
     assert parsed.warnings == []
 
 
+def test_bulletin_with_contents_chinese_numeral_date_and_office_that_compiles_it(
+    tmp_path: Path,
+) -> None:
+    """总第 N 期 after the issue, the date in Chinese numerals after “…组织部编”, and 本期要目
+    listing the titles that follow: the frame is read, the list is no article."""
+    first = "文学院党委：“三联三帮”架起师生连心桥"
+    second = "后勤集团党委：食堂“点单”服务暖人心"
+    text = "\n".join(
+        [
+            "党建工作简报",
+            "2023年第5期（总第28期）",
+            "中共某某大学委员会组织部编            二〇二三年五月十二日",
+            "本期要目",
+            first,
+            second,
+            first,
+            "文学院党委组织党员干部联系学生班级，一学期来共帮扶学生120余人次。",
+            second,
+            "后勤集团党委在食堂设立“师生点单”窗口，一个月来新增菜品12道。",
+            "报：校党委领导",
+            "送：各二级党组织",
+        ]
+    )
+    path = tmp_path / "bulletin.txt"
+    path.write_text(text, encoding="utf-8")
+    parsed = read_document(path)
+    assert parsed.bulletin is not None
+    bulletin = parsed.bulletin
+    assert (bulletin.series, bulletin.year, bulletin.number) == ("党建工作简报", 2023, 5)
+    assert (bulletin.date, bulletin.office) == (
+        datetime.date(2023, 5, 12),
+        "中共某某大学委员会组织部",
+    )
+    assert [(a.title, a.unit) for a in parsed.articles] == [
+        (first, "文学院党委"),
+        (second, "后勤集团党委"),
+    ]
+    assert [len(a.blocks) for a in parsed.articles] == [1, 1]
+    assert parsed.warnings == []
+
+
+def test_a_contents_heading_with_nothing_found_again_is_kept(tmp_path: Path) -> None:
+    from caselib.intake.readers.document import without_contents
+    from caselib.intake.readers.model import Line
+
+    lines = [Line(t) for t in ("目录", "学习材料一", "学习材料二", "正文第一段。")]
+    assert without_contents(lines) == lines
+    lines.append(Line("学习材料一"))
+    assert [ln.text for ln in without_contents(lines)] == [
+        "学习材料二",
+        "正文第一段。",
+        "学习材料一",
+    ]
+
+
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

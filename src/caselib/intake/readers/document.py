@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from caselib.intake.readers import credits
@@ -23,7 +24,7 @@ def build(
     lines: list[Line], warnings: list[str]
 ) -> tuple[list[ParsedArticle], ParsedBulletin | None]:
     """Articles and, for a 简报, its frame, from the cleaned lines of one file."""
-    lines = clean_lines(lines)
+    lines = without_contents(clean_lines(lines))
     head = detect_head(lines, warnings)
     if head is None:
         return read_plain(lines, warnings), None
@@ -53,6 +54,34 @@ def build(
         distribution=distribution,
     )
     return articles, bulletin
+
+
+# The heading of a list of what follows: 本期要目, 本期目录, 目录 …
+_CONTENTS_HEAD = re.compile(r"^[【\[]?\s*(?:本期要目|本期目录|本期导读|本期内容|要目|目\s*录)\s*[】\]]?$")
+_PAGE_NUMBER = re.compile(r"(?:\t+\s*|\s*[.…·・]{2,}\s*|\s+)\d{1,3}$")
+
+
+def _entry_key(text: str) -> str:
+    return "".join(_PAGE_NUMBER.sub("", text.strip()).split())
+
+
+def without_contents(lines: list[Line]) -> list[Line]:
+    """The lines without a list of contents near the top (本期要目 and the titles under it,
+    each of which comes again further down, as its article's title): a person skips it, and
+    its lines are no article. Entries are the lines after the heading whose text (without a
+    page number) is found again below; the list ends at the first line that is not."""
+    head = next((i for i, ln in enumerate(lines[:40]) if _CONTENTS_HEAD.match(ln.text)), None)
+    if head is None:
+        return lines
+    end = head + 1
+    while end < len(lines):
+        key = _entry_key(lines[end].text)
+        if not key or not any(_entry_key(ln.text) == key for ln in lines[end + 1 :]):
+            break
+        end += 1
+    if end == head + 1:
+        return lines  # a 目录 with no entries found again: not a list of contents
+    return lines[:head] + lines[end:]
 
 
 def _credits_marked(lines: list[Line]) -> list[Line]:

@@ -73,9 +73,12 @@ _ISSUE = re.compile(
 )
 _MASTHEAD_NOISE = re.compile(r"内部|注意保存|秘密|机密|绝密|★|^[（(]?总第")
 _DATE_TAIL = re.compile(
-    r"^(?P<office>.*?)[\s|｜]*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$"
-)
+    r"^(?P<office>.*?)[\s|｜]*(?P<date>\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|[〇○零Ｏ一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月"
+    r"\s*[一二三四五六七八九十]{1,3}\s*日)$"
+)  # 2023年5月12日, or in Chinese numerals: 二〇二三年五月十二日
 _OFFICE_LABEL = re.compile(r"^(?:编印单位|编印|主办单位|主办|编发单位)\s*[：:]\s*")
+_OFFICE_VERB = re.compile(r"(?<=\S)\s*(?:编印|编发|主办|编)$")  # 中共某某大学委员会组织部编
 _EDITOR_NOTE = re.compile(r"^[【\[]?\s*(?:编者按|编者的话)\s*[】\]]?\s*[：:]?\s*")
 _DIST = re.compile(r"^(?P<key>报送|抄报|抄送|分送|印发|分发|下发|报|送|发)\s*[：:]\s*(?P<rest>.*)$")
 _DIST_KEYS = {"报": "报", "报送": "报", "抄报": "报", "送": "送", "抄送": "送", "分送": "送"}
@@ -220,7 +223,7 @@ def _parse_date_tail(text: str) -> tuple[str, datetime.date] | None:
     except InvalidInputError:
         return None
     office = _OFFICE_LABEL.sub("", m["office"].strip(" |｜：:")).strip()
-    return office, value
+    return _OFFICE_VERB.sub("", office), value
 
 
 def detect_head(lines: list[Line], warnings: list[str]) -> _Head | None:
