@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 from caselib.intake.readers import credits
@@ -73,10 +74,12 @@ def without_contents(lines: list[Line]) -> list[Line]:
     head = next((i for i, ln in enumerate(lines[:40]) if _CONTENTS_HEAD.match(ln.text)), None)
     if head is None:
         return lines
+    keys = [_entry_key(ln.text) for ln in lines]
+    below = Counter(keys[head + 1 :])  # the keys of the lines after the one looked at
     end = head + 1
     while end < len(lines):
-        key = _entry_key(lines[end].text)
-        if not key or not any(_entry_key(ln.text) == key for ln in lines[end + 1 :]):
+        below[keys[end]] -= 1
+        if not keys[end] or below[keys[end]] <= 0:
             break
         end += 1
     if end == head + 1:
