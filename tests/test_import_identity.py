@@ -120,6 +120,21 @@ def test_unit_a_news_title_opens_with_is_the_last_fall_back(cli: Cli, tmp_path: 
     ]
 
 
+def test_a_forms_contact_person_and_numbers_become_author_and_contact(
+    cli: Cli, tmp_path: Path
+) -> None:
+    text = (
+        "案例名称：食堂“点单”服务\n申报单位：后勤集团党委\n联系人：李四  联系电话：027-66666666\n"
+        "后勤党支部在食堂设立“师生点单”窗口，每周征集菜品意见，按意见调整菜单。\n"
+    )
+    [rid] = cli.ok("import", str(_write(tmp_path / "申报.txt", text)), "--json").json()[0][
+        "record_ids"
+    ]
+    record = cli.ok("show", str(rid), "--json").json()
+    assert (record["author"], record["contact"]) == ("李四", "027-66666666")
+    assert "联系人" not in json.dumps(record.get("source_info") or {}, ensure_ascii=False)
+
+
 def test_same_name_in_two_folders_is_two_records(cli: Cli, tmp_path: Path) -> None:
     """Next month's 案例.txt from another unit is a new record, not "unchanged"."""
     tmp_path = tmp_path / "收件箱"

@@ -547,6 +547,47 @@ def test_layout_table_and_form_table(tmp_path: Path) -> None:
     ]
 
 
+def test_submission_form_with_contacts_and_sections_in_cells(tmp_path: Path) -> None:
+    """A 申报表: name and unit rows give title and unit; 联系人 and phone/e-mail rows give the
+    person and how to reach them; a row whose cell holds several paragraphs (主要做法) is a
+    part of the text headed by its label, its own headings and paragraphs kept apart."""
+    doc = Document()
+    doc.add_paragraph("2024年度“共同缔造”优秀案例申报表")
+    form = doc.add_table(rows=5, cols=4)
+    rows = [
+        ["案例名称", "“小网格”撬动“大治理”"],
+        ["申报单位", "数学与统计学院党委", "联系人", "张三"],
+        ["联系电话", "027-88888888", "电子邮箱", "zs@example.edu.cn"],
+        [
+            "主要做法",
+            "一、建强网格组织\n以楼栋为单元设立党支部。\n二、完善服务机制\n建立闭环机制。",
+        ],
+        ["工作成效", "学生满意度由82%提升到96%。"],
+    ]
+    for r, cells in enumerate(rows):
+        if len(cells) == 2:
+            form.cell(r, 1).merge(form.cell(r, 3))
+        for c, text in enumerate(cells):
+            cell = form.cell(r, c)
+            lines = text.split("\n")
+            cell.paragraphs[0].text = lines[0]
+            for line in lines[1:]:
+                cell.add_paragraph(line)
+    path = tmp_path / "申报表.docx"
+    doc.save(str(path))
+    [article] = read_document(path).articles
+    assert (article.title, article.unit) == ("“小网格”撬动“大治理”", "数学与统计学院党委")
+    assert article.metadata == {"联系人": "张三", "联系方式": "027-88888888；zs@example.edu.cn"}
+    assert article.blocks == [
+        Block.heading("主要做法", 1),
+        Block.heading("一、建强网格组织", 1),
+        Block.paragraph("以楼栋为单元设立党支部。"),
+        Block.heading("二、完善服务机制", 1),
+        Block.paragraph("建立闭环机制。"),
+        Block.paragraph("工作成效：学生满意度由82%提升到96%。"),
+    ]
+
+
 # --- text files: several articles, stories, wrapped lines --------------------------------
 
 MULTI = """\

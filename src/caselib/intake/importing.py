@@ -303,14 +303,17 @@ def _read_document(path: Path, name: str) -> tuple[list[_Draft], Any, str | None
     drafts = []
     date = doc.bulletin.date if doc.bulletin else None
     for index, article in enumerate(doc.articles):
+        info = dict(article.metadata)  # what the record has a field for leaves the source facts
         fields: dict[str, Any] = {
             "kind": article.kind,
             "title": article.title,
             "unit": article.unit,
             "date": article.date or date,
             "body": article.blocks,
+            "author": info.pop("作者", None) or info.pop("联系人", None),
+            "contact": info.pop("联系方式", None),
             "source_name": name if len(doc.articles) == 1 else f"{name}#{index + 1}",
-            "source_info": dict(article.metadata),
+            "source_info": info,
         }
         sources = dict(article.sources)
         if article.date is None and date is not None:

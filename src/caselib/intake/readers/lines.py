@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from caselib.errors import InvalidInputError
+from caselib.intake.readers.model import Fact
 from caselib.text.dates import parse_date
 
 # --- characters --------------------------------------------------------------------------
@@ -33,6 +34,13 @@ _NOISE = [
 _CONTACT = re.compile(
     r"^(?:联系人|联系电话|电话|手机|邮箱|电子邮箱|E-?mail|地址|邮编)\s*[：:]", re.I
 )
+_CONTACT_ITEM = re.compile(
+    r"(?P<label>联系人|联系电话|电话|手机|邮箱|电子邮箱|E-?mail|地址|邮编)\s*[：:]\s*"
+    r"(?P<value>.*?)\s*(?=(?:联系人|联系电话|电话|手机|邮箱|电子邮箱|E-?mail|地址|邮编)\s*[：:]|$)",
+    re.I,
+)
+# The record keeps a contact person (作者 field) and a way to reach them (联系方式).
+_CONTACT_KEYS = {"联系人": "联系人", "地址": "地址", "邮编": "邮编"}
 
 _DATE_ONLY = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 
@@ -166,6 +174,19 @@ def is_numbered_heading(text: str) -> bool:
     if not numbering_level(text) or len(text) > 40 or text.endswith(("。", "；", ";")):
         return False
     return not re.search(r"[。！？!?]", text[:-1])
+
+
+def contact_facts(text: str) -> list[Fact]:
+    """联系人：张三  联系电话：027-8888 as facts: the person (联系人) and the ways to reach them
+    (联系方式: telephone, mobile, e-mail), which the importer stores as the record's author and
+    contact; an address or post code goes with the source's facts."""
+    facts = []
+    for m in _CONTACT_ITEM.finditer(text):
+        value = m["value"].strip(" ；;，,")
+        if value:
+            key = _CONTACT_KEYS.get(m["label"], "联系方式")
+            facts.append(Fact(key, value, "联系方式"))
+    return facts
 
 
 def unit_like(name: str) -> bool:

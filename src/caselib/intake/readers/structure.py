@@ -49,6 +49,7 @@ from caselib.intake.readers.lines import (
     byline,
     clean_text,
     column_kind,
+    contact_facts,
     heading_like,
     is_noise,
     is_numbered_heading,
@@ -379,6 +380,7 @@ def split_articles(
             column = kind
             continue
         if _CONTACT.match(text):
+            (cur.facts if cur is not None else pending).extend(contact_facts(text))
             continue
         date = _date_only(text)
         if cur is None or cur.ended:

@@ -539,6 +539,10 @@ def _table(tbl: Any, styles: _Styles, out: list[Line]) -> None:
         for cells, row_texts in zip(filled, texts, strict=True):
             if len(cells) == 1:
                 out.extend(cells[0])
+            elif _is_section(row_texts, cells):
+                # 主要做法 | several paragraphs: the label heads the cell's own paragraphs
+                out.append(Line(row_texts[0].rstrip("：:"), heading_level=1))
+                out.extend(ln for ln in cells[1] if ln.text.strip())
             else:
                 out.extend(Line(text, table=True) for text in _row_texts(row_texts))
         return
@@ -577,6 +581,15 @@ def _is_form(rows: list[list[str]]) -> bool:
         return False
     labels = [r[i].rstrip("：:") for r in pairs for i in range(0, len(r), 2)]
     return all(_is_label(x) for x in labels) and any(_FORM_LABELS.search(x) for x in labels)
+
+
+def _is_section(texts: list[str], cells: list[list[Line]]) -> bool:
+    """A form row that is a part of the text (主要做法, 工作成效): a label, then a value of
+    several paragraphs or a long one."""
+    if len(texts) != 2 or not _is_label(texts[0]) or _FORM_LABELS.search(texts[0]):
+        return False
+    paragraphs = [ln for ln in cells[1] if ln.text.strip()]
+    return len(paragraphs) > 1 or len(texts[1]) > 100
 
 
 def _is_label(text: str) -> bool:
