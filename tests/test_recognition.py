@@ -709,6 +709,34 @@ def test_a_contents_heading_with_nothing_found_again_is_kept(tmp_path: Path) -> 
     ]
 
 
+def test_hard_wrapped_text_under_a_dateline_keeps_its_title(tmp_path: Path) -> None:
+    """Text copied from a PDF: the title, a dateline, then paragraphs cut at one width. The
+    first wrapped line (近日，……技术炮) is no title even though nothing ends it."""
+    lines = [
+        "当他们用 ChatGPT 写假新闻",
+        "湖南日报 2023-05-09 11:55",
+        "",
+        "近日，甘肃省平凉市公安局网安大队侦破一起利用 AI 人工智能技术炮",
+        "制虚假不实信息的案件。",
+        "说起来，这已不是 ChatGPT 第一次陷入假新闻风波了。",
+        "问世伊始，便有人见识到其“一本正经胡说八道”的高超本领。让解",
+        "释高深物理理论，说得有鼻子有眼，结果所附论文一查均无出处；让",
+        "推荐相关领域学者，瞬间就有人选，可人物履历却是七拼八凑。",
+        "出于其“天赋”的内容生成能力，ChatGPT 似乎比从前的人工智能都",
+        "更“聪明”，编出的内容往往形真实假、杂糅难辨。",
+    ]
+    path = tmp_path / "copied.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    parsed = read_document(path)
+    [article] = parsed.articles
+    assert (article.title, article.unit) == ("当他们用 ChatGPT 写假新闻", "湖南日报")
+    assert article.date == datetime.date(2023, 5, 9)
+    assert paragraphs(article.blocks)[0] == (
+        "近日，甘肃省平凉市公安局网安大队侦破一起利用 AI 人工智能技术炮制虚假不实信息的案件。"
+    )
+    assert parsed.warnings == []
+
+
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

@@ -22,6 +22,7 @@ from caselib.intake.readers import credits, gongwen
 from caselib.intake.readers.lines import (
     _SUBTITLE,
     _TITLE_LABEL,
+    _display_width,
     byline,
     column_kind,
     heading_like,
@@ -29,7 +30,7 @@ from caselib.intake.readers.lines import (
     unit_like,
 )
 from caselib.intake.readers.model import Fact, Line, ParsedArticle
-from caselib.intake.readers.structure import rejoin, split_articles
+from caselib.intake.readers.structure import rejoin, split_articles, wrap_width
 from caselib.text.dates import find_month
 
 _BULLET = re.compile(r"^[-•●▪◆]\s+(?=\S)")
@@ -324,6 +325,19 @@ def _title_like(line: Line) -> bool:
     return len(text) <= 80 and "。" not in text and text[-1] not in "，,、；;"
 
 
+def _wrapped_sentence(line: Line, wrap: int) -> bool:
+    """The first line of a hard-wrapped paragraph (text copied from a PDF): as wide as the
+    text was cut at and broken off mid-sentence after a comma (近日，……利用 AI 人工智能技术炮),
+    where a title is narrower or ends where its words end."""
+    text = line.text
+    return (
+        not line.styled
+        and _display_width(text) >= wrap - 4
+        and "，" in text
+        and text[-1] not in "。！？”）)"
+    )
+
+
 def _title_label(text: str) -> bool:
     """案例名称：… naming the title (not 标题：方正小标宋，居中。 in writing guidance)."""
     m = _TITLE_LABEL.match(text)
@@ -332,9 +346,12 @@ def _title_label(text: str) -> bool:
 
 def find_title(lines: list[Line]) -> tuple[int, int, str] | None:
     """(first line, last line, title text) of the document's title, or None."""
+    wrap = wrap_width(lines)
     top: list[int] = []  # lines above the first line of running text
     for i, line in enumerate(lines):
         if not line.skip and not _title_like(line) and not _title_label(line.text):
+            break
+        if wrap is not None and _wrapped_sentence(line, wrap):
             break
         top.append(i)
     for i in top:
