@@ -376,6 +376,40 @@ def test_obsidian_markdown_front_matter_images_and_bold(tmp_path: Path) -> None:
     ]
 
 
+def test_obsidian_tags_callout_wiki_links_highlights_and_lists(tmp_path: Path) -> None:
+    """#tags lines are no text; a callout titled 来源 gives the unit; [[links]] and
+    ==highlights== read as their words; short list items are text, not headings."""
+    note = "\n".join(
+        [
+            "# 宿管阿姨的“百宝箱”",
+            "",
+            "#暖心故事 #后勤",
+            "",
+            "> [!note] 来源",
+            "> 后勤集团党委供稿",
+            "",
+            "宿管员刘阿姨常年备着针线和药品。[[后勤集团]]的同事们说，她的“百宝箱”==从没空过==。",
+            "",
+            "- 针线：缝补衣物",
+            "- 药品：感冒药、创可贴",
+            "",
+            "“孩子们离家远，我能帮一点是一点。”刘阿姨说。",
+        ]
+    )
+    path = tmp_path / "note.md"
+    path.write_text(note, encoding="utf-8")
+    [article] = read_document(path).articles
+    assert (article.title, article.unit) == ("宿管阿姨的“百宝箱”", "后勤集团党委")
+    assert article.blocks == [
+        Block.paragraph(
+            "宿管员刘阿姨常年备着针线和药品。后勤集团的同事们说，她的“百宝箱”从没空过。"
+        ),
+        Block.paragraph("针线：缝补衣物"),
+        Block.paragraph("药品：感冒药、创可贴"),
+        Block.paragraph("“孩子们离家远，我能帮一点是一点。”刘阿姨说。"),
+    ]
+
+
 def test_markdown_without_front_matter_title_from_first_heading(tmp_path: Path) -> None:
     text = (
         "\n\n# [悦读坊丨红色印象——金融学院本科生党总支开展优秀党员故事分享会](https://mp.weixin.qq.com/s/x)\n\n"

@@ -9,9 +9,11 @@ caselib's own Markdown (front matter with caselib's fields) is read losslessly b
 * else the first ``# `` heading is the title (a link in it gives its text), else the
   title is found as in a text file;
 * ``##``–``######`` are section headings; a line that is all ``**bold**`` stands alone as
-  bold; images (``![](…)``, base64 data), HTML tags and comments (``<!--more-->``),
-  emphasis marks and link targets are removed; pipe tables become table blocks; lines of
-  one paragraph are joined.
+  bold; a list item stands alone and is never a heading unless bold; images (``![](…)``,
+  base64 data), HTML tags and comments (``<!--more-->``), emphasis marks and link targets
+  are removed; pipe tables become table blocks; lines of one paragraph are joined;
+  Obsidian's lines of #tags are dropped, a callout's head stands alone, wiki links and
+  ==highlights== read as their text.
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ _LIST = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
 _QUOTE = re.compile(r"^>\s?")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 _FENCE = re.compile(r"^(```|~~~)")
+# Obsidian: a line of tags (#暖心故事 #后勤), a callout's head (> [!note] 来源), wiki links
+# ([[后勤集团]], [[page|shown]]) and highlights (==text==).
+_TAG_LINE = re.compile(r"^(?:#[^\s#]+\s*)+$")
+_CALLOUT = re.compile(r"^\[!\w+\][+-]?\s*(?P<title>.*)$")
+_LABEL = re.compile(r"^(?:来源|出处|作者|供稿|供稿单位|原文|链接)$")
+_WIKI_LINK = re.compile(r"\[\[(?:[^\]|]*\|)?([^\]|]*)\]\]")
+_HIGHLIGHT = re.compile(r"==(?=\S)(.+?)(?<=\S)==")
 
 TITLE_KEYS = ("title", "标题", "题目")
 DATE_KEYS = ("date", "日期", "created", "发布日期", "发布时间", "时间")
@@ -150,6 +159,8 @@ def _inline(text: str) -> str:
     text = _REF_IMAGE.sub("", text)
     text = _IMAGE_OPEN.sub("", text)
     text = _LINK.sub(r"\1", text)
+    text = _WIKI_LINK.sub(r"\1", text)
+    text = _HIGHLIGHT.sub(r"\1", text)
     text = _TAG.sub("", text)
     text = _EMPHASIS.sub("", text)
     return text.replace("\\", "").strip()
@@ -165,6 +176,7 @@ def markdown_lines(text: str) -> list[Line]:
     table: list[list[str]] = []
     gap = False
     in_fence = False
+    label = ""  # a callout titled 来源 or 作者: its first line reads "来源：…"
 
     def flush() -> None:
         nonlocal gap
@@ -201,14 +213,26 @@ def markdown_lines(text: str) -> list[Line]:
         if table:
             flush()
         stripped = _QUOTE.sub("", stripped)
+        callout = _CALLOUT.match(stripped)
+        if callout or _TAG_LINE.match(stripped):
+            flush()  # a callout's head stands alone; a line of tags is no text
+            title = _inline(callout["title"]) if callout else ""
+            if _LABEL.match(title):
+                label = title  # > [!note] 来源 / > 后勤集团党委供稿: 来源：后勤集团党委供稿
+            elif title:
+                lines.append(Line(title, gap_before=gap))
+            gap = True
+            continue
         heading = _HEADING.match(stripped)
         bold = _BOLD_LINE.match(stripped)
         listed = _LIST.match(stripped)
         content = _inline(stripped)
         if not content or is_noise(content):
             flush()
-            gap = True
+            gap, label = True, ""
             continue
+        if heading or bold or listed:
+            label = ""  # a callout's label prefixes only the line right under it
         if heading:
             flush()
             level = len(heading[1])
@@ -222,9 +246,14 @@ def markdown_lines(text: str) -> list[Line]:
             gap = False
         elif bold or listed:
             flush()
-            lines.append(Line(content, bold=bool(bold), gap_before=gap))
+            lines.append(
+                Line(content, bold=bool(bold), list_level=int(bool(listed)), gap_before=gap)
+            )
             gap = False
         else:
+            if label:
+                flush()
+                content, label = f"{label}：{content}", ""
             paragraph.append(content)
     flush()
     return lines
