@@ -771,6 +771,24 @@ def test_hard_wrapped_text_under_a_dateline_keeps_its_title(tmp_path: Path) -> N
     assert parsed.warnings == []
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "新闻网讯（通讯员 王五）11月10日下午，艺术学院举办书画展。",
+            "11月10日下午，艺术学院举办书画展。",
+        ),
+        ("中新网讯 据报道，学校召开大会。", "据报道，学校召开大会。"),
+        ("通讯员王五报道：11月10日下午。", "通讯员王五报道：11月10日下午。"),  # 讯 runs on
+        ("喜讯！我校获评先进。", "喜讯！我校获评先进。"),
+    ],
+)
+def test_a_news_services_lead_is_no_text(text: str, read: str) -> None:
+    from caselib.intake.readers.credits import strip_inline_credit
+
+    assert strip_inline_credit(text) == read
+
+
 def test_text_cover_and_table_of_contents(tmp_path: Path) -> None:
     text = "\n".join(
         [

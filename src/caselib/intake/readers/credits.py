@@ -68,9 +68,11 @@ _CAPTION = re.compile(
 _PAREN_NAMES = re.compile(
     r"^[（(]\s*(?:[\u4e00-\u9fff·]{2,4}\s+){1,5}[\u4e00-\u9fff·]{2,4}\s*[）)]$"
 )
+# 本报讯, 新闻网讯, 中新网讯 …: the news service's lead word (not 通讯员, where 讯 runs on).
+_SERVICE = r"[\u4e00-\u9fff]{0,6}讯(?=[\s（(：:，,])"
 _INLINE_CREDIT = re.compile(
-    r"^(?:本报讯|本网讯|本站讯|讯)?\s*[（(]\s*(?:通讯员|记者|撰稿|文|图|实习生|供稿)[^（）()]{0,30}[）)]\s*"
-    r"|^(?:本报讯|本网讯|本站讯)\s*[：:，,]?\s*"
+    rf"^(?:{_SERVICE})?\s*[（(]\s*(?:通讯员|记者|撰稿|文|图|实习生|供稿)[^（）()]{{0,30}}[）)]\s*"
+    rf"|^{_SERVICE}\s*[：:，,]?\s*"
 )
 _MEDIA = re.compile(
     r"^《?([\u4e00-\u9fff]{2,12}(?:日报|晚报|时报|早报|青年报|报|杂志|电视台|广播电台|通讯社))》?$"
@@ -194,7 +196,7 @@ def _facts(text: str, items: list[tuple[str, str]]) -> list[Fact]:
 
 
 def strip_inline_credit(text: str) -> str:
-    """A paragraph opening with （通讯员 田又兰） or 本网讯 loses that opening."""
+    """A paragraph opening with （通讯员 田又兰） or 本网讯 / 新闻网讯（…） loses that opening."""
     stripped = _INLINE_CREDIT.sub("", text, count=1).strip()
     return stripped or text
 
