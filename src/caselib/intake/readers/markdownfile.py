@@ -166,6 +166,15 @@ def _inline(text: str) -> str:
     return text.replace("\\", "").strip()
 
 
+def _tags_only(text: str) -> bool:
+    """A line of Obsidian tags (#暖心故事 #后勤); a lone long one (#宿管阿姨的百宝箱, a heading
+    written without its space) is text."""
+    if not _TAG_LINE.match(text):
+        return False
+    tags = text.split()
+    return len(tags) > 1 or len(tags[0]) <= 7
+
+
 def markdown_lines(text: str) -> list[Line]:
     """The lines of a foreign Markdown document with layout hints."""
     meta, body = split_front_matter(text)
@@ -214,7 +223,7 @@ def markdown_lines(text: str) -> list[Line]:
             flush()
         stripped = _QUOTE.sub("", stripped)
         callout = _CALLOUT.match(stripped)
-        if callout or _TAG_LINE.match(stripped):
+        if callout or _tags_only(stripped):
             flush()  # a callout's head stands alone; a line of tags is no text
             title = _inline(callout["title"]) if callout else ""
             if _LABEL.match(title):
