@@ -733,6 +733,9 @@ def test_gbk_story_without_declaration(tmp_path: Path) -> None:
         (b"\xff\xfe" + "党建 A".encode("utf-16-le"), ("党建 A", "utf-16")),
         (b"\xfe\xff" + "党建 A".encode("utf-16-be"), ("党建 A", "utf-16")),
         ("A党建 ok\n".encode("utf-16-le"), ("A党建 ok\n", "utf-16")),  # no BOM
+        # no BOM, Chinese only: a NUL on each side (一 is U+4E00, then the line end)
+        ("一碗热汤面里的温情\n".encode("utf-16-le"), ("一碗热汤面里的温情\n", "utf-16")),
+        ("一碗热汤面里的温情\n".encode("utf-16-be"), ("一碗热汤面里的温情\n", "utf-16")),
         (b"line1\r\nline2\rline3", ("line1\nline2\nline3", "utf-8")),
     ],
 )

@@ -101,22 +101,28 @@ def _finish(text: str, encoding: str) -> tuple[str, str]:
 
 
 def _try_bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 without a BOM shows its NULs on one side (ASCII characters); else binary."""
+    """UTF-16 without a BOM shows its NULs on one side (ASCII characters). Chinese text has
+    few (the line ends, 一 = U+4E00): then the byte order whose text reads as Chinese (mostly
+    GB2312 characters, as ``_plausible_chinese``; binary data decodes to rare ones). Else
+    binary."""
     if len(data) % 2:
         return None
     even = data[0::2].count(0)
     odd = data[1::2].count(0)
     if odd > even * 4:
-        codec = "utf-16-le"
+        codecs = ["utf-16-le"]
     elif even > odd * 4:
-        codec = "utf-16-be"
+        codecs = ["utf-16-be"]
     else:
-        return None
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError:
-        return None
-    return text if _bad_ratio(text) <= 0.01 else None
+        codecs = ["utf-16-le", "utf-16-be"]
+    for codec in codecs:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _bad_ratio(text) <= 0.01 and (len(codecs) == 1 or _plausible_chinese(text)):
+            return text
+    return None
 
 
 def _bad_ratio(text: str) -> float:
