@@ -84,7 +84,7 @@ def emit_json(data: Any) -> None:
 
         text = _lines([json_text(item) for item in data])
         if not _encodable(text):
-            text = _lines([json.dumps(item, separators=(",", ":"), default=str) for item in data])
+            text = _lines([json_text(item, ascii_only=True) for item in data])
         sys.stdout.write(text + "\n")
         return
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)

@@ -195,10 +195,11 @@ def load_record_objects(
     return result
 
 
-def json_text(data: Any) -> str:
-    """One JSON value as one compact line, Chinese as it is: how every JSON array is written
-    one element to a line (``cli.common.emit_json``), and what SQLite's ``json_object`` gives."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+def json_text(data: Any, *, ascii_only: bool = False) -> str:
+    """One JSON value as one compact line, Chinese as it is (``ascii_only``: \\u-escaped, for a
+    console that cannot show it): how every JSON array is written one element to a line
+    (``cli.common.emit_json``), and what SQLite's ``json_object`` gives."""
+    return json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":"), default=str)
 
 
 def _stamp(column: str) -> str:

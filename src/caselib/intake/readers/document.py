@@ -58,7 +58,9 @@ def build(
 
 
 # The heading of a list of what follows: 本期要目, 本期目录, 目录 …
-_CONTENTS_HEAD = re.compile(r"^[【\[]?\s*(?:本期要目|本期目录|本期导读|本期内容|要目|目\s*录)\s*[】\]]?$")
+_CONTENTS_HEAD = re.compile(
+    r"^[【\[]?\s*(?:本期要目|本期目录|本期导读|本期内容|要目|目\s*录)\s*[】\]]?$"
+)
 _PAGE_NUMBER = re.compile(r"(?:\t+\s*|\s*[.…·・]{2,}\s*|\s+)\d{1,3}$")
 
 
